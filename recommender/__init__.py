@@ -1,0 +1,27 @@
+"""Explained product-bundle recommendations for telecom group customers.
+
+>>> from recommender import Recommender, CustomerProfile
+>>> rec = Recommender.default()
+"""
+
+from .errors import EngineError, Issue, KnowledgeError, ProfileError, RecommenderError
+from .knowledge import KnowledgeBase, load_knowledge
+from .profile import CustomerProfile, KeyPerson, load_profile
+from .recommender import Recommender
+from .result import Bundle, Recommendation
+
+__all__ = [
+    "Bundle",
+    "CustomerProfile",
+    "EngineError",
+    "Issue",
+    "KeyPerson",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "ProfileError",
+    "Recommendation",
+    "Recommender",
+    "RecommenderError",
+    "load_knowledge",
+    "load_profile",
+]

@@ -1,0 +1,263 @@
+"""Candidate products and the search for the k best bundles.
+
+A *seed* is a sellable product that covers at least one of the customer's needs.
+A bundle is a set of seeds closed under ``requires`` (owned products satisfy a
+requirement and are never sold again), with no excluded pair (also against
+owned products) and a recurring price within the budget. Every product the
+search considered and left out keeps a reason for the rationale.
+
+The search is branch and bound over seeds with the bound from
+:func:`ranking.upper_bound`, so the best bundle is optimal under the utility;
+if the seed list or the node count grows past fixed limits, the search keeps the
+most promising seeds / stops early and says it is no longer exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .engine import Evaluation
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Product, Text
+from .profile import CustomerProfile
+from .ranking import STAGE_SCORE, NEUTRAL_FIT, Context, Item, components, total, upper_bound
+from .result import CustomerAssessment
+
+MAX_SEEDS = 18
+MAX_NODES = 50_000
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """The customer's hard constraints; the why-not diagnosis relaxes them one by one."""
+
+    budget: float | None
+    excluded: frozenset[str]
+    owned: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    text: Text
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    products: frozenset[str]
+    parts: dict[str, float]
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    bundles: list[Found]
+    seeds: tuple[str, ...]
+    left_out: dict[str, Exclusion]
+    needs: tuple[str, ...]
+    exact: bool
+    owned_used: frozenset[str] = field(default_factory=frozenset)
+
+
+def covers(product: Product, need: str) -> bool:
+    """An item need is covered by products listing it; a module need by any product of the module."""
+    return need in product.need_items or ("." not in need and need in product.modules)
+
+
+def ineligibility(product: Product, profile: CustomerProfile, assessment: CustomerAssessment) -> Text | None:
+    """Why the customer may not buy ``product``, or None."""
+    e = product.eligibility
+    if e.min_employees is not None and profile.employees < e.min_employees:
+        return Text(zh=f"需至少{e.min_employees}名员工", en=f"needs at least {e.min_employees} employees")
+    if e.max_employees is not None and profile.employees > e.max_employees:
+        return Text(zh=f"仅限{e.max_employees}名员工以内", en=f"only for up to {e.max_employees} employees")
+    if e.industries is not None and profile.industry not in e.industries:
+        return Text(zh="不适用于该行业", en=f"only for industries: {', '.join(e.industries)}")
+    if e.value_types is not None and assessment.value_type not in e.value_types:
+        return Text(zh="不适用于该价值类型", en=f"only for value types: {', '.join(e.value_types)}")
+    if e.segments is not None and profile.segment not in e.segments:
+        return Text(zh="不适用于该客户细分", en=f"only for segments: {', '.join(e.segments)}")
+    return None
+
+
+def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment,
+             ev: Evaluation, cons: Constraints) -> tuple[list[str], dict[str, Exclusion]]:
+    """Split the considered products into seeds and left-out ones with a reason."""
+    needs = list(ev.needs)
+    graph = kb.graph
+    blocked: dict[str, Exclusion] = {}
+    for pid, product in kb.products.items():
+        if pid in cons.owned:
+            continue
+        reason = _hard_reason(pid, product, kb, profile, assessment, ev, cons)
+        if reason is not None:
+            blocked[pid] = reason
+    seeds: list[str] = []
+    left_out: dict[str, Exclusion] = {}
+    for pid, product in kb.products.items():
+        relevant = pid in ev.proposals or any(covers(product, n) for n in needs)
+        if not relevant:
+            continue
+        if pid in cons.owned:
+            if any(covers(product, n) for n in needs):
+                left_out[pid] = Exclusion("already_owned", Text(zh="客户已拥有", en="the customer already has it"))
+            continue
+        if pid in blocked:
+            left_out[pid] = blocked[pid]
+            continue
+        if not any(covers(product, n) for n in needs):
+            left_out[pid] = Exclusion("no_need", Text(zh="未覆盖客户的任何需求",
+                                                      en="serves none of the customer's needs"))
+            continue
+        deps = sorted(graph.required_by(pid) - cons.owned)
+        bad = next((d for d in deps if d in blocked), None)
+        if bad is not None:
+            left_out[pid] = Exclusion("dependency_unavailable", Text(
+                zh=f"依赖的{kb.name(bad, 'zh')}不可用:{blocked[bad].text.zh}",
+                en=f"needs {kb.name(bad, 'en')}, which is unavailable: {blocked[bad].text.en}"))
+            continue
+        closure = [pid] + deps
+        if graph.excluded_pairs(closure):
+            a, b = graph.excluded_pairs(closure)[0]
+            left_out[pid] = Exclusion("conflict", Text(zh=f"{a}与{b}互斥", en=f"{a} and {b} exclude each other"))
+            continue
+        price = sum(kb.products[p].price("recurring") for p in closure)
+        if cons.budget is not None and price > cons.budget:
+            left_out[pid] = Exclusion("over_budget", Text(
+                zh=f"含依赖月费{price:g}元,超出预算{cons.budget:g}元",
+                en=f"costs {price:g} yuan/month with its dependencies, over the {cons.budget:g} budget"))
+            continue
+        seeds.append(pid)
+    return seeds, left_out
+
+
+def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: CustomerProfile,
+                 assessment: CustomerAssessment, ev: Evaluation, cons: Constraints) -> Exclusion | None:
+    if pid in cons.excluded:
+        return Exclusion("customer_excluded", Text(zh="客户要求排除", en="the customer excluded it"))
+    if pid in ev.exclusions:
+        rule, text = ev.exclusions[pid][0]
+        return Exclusion("rule_exclusion", text, rule)
+    if not product.sellable:
+        return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus},不可销售",
+                                         en=f"lifecycle status is {product.lifecycleStatus}; not for sale"))
+    reason = ineligibility(product, profile, assessment)
+    if reason is not None:
+        return Exclusion("ineligible", reason)
+    clash = next((o for o in sorted(cons.owned) if kb.graph.exclusion_reason(pid, o)), None)
+    if clash is not None:
+        text = kb.graph.exclusion_reason(pid, clash)
+        assert text is not None
+        return Exclusion("conflict", Text(zh=f"与已有的{kb.name(clash, 'zh')}互斥:{text.zh}",
+                                          en=f"excludes the owned {kb.name(clash, 'en')}: {text.en}"))
+    return None
+
+
+def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str], top_k: int,
+           strategy: str | None) -> tuple[list[Found], bool]:
+    """The ``top_k`` best distinct bundles (branch and bound) and whether the search was exact."""
+    needs = list(ev.needs)
+    exact = True
+    if len(seeds) > MAX_SEEDS:
+        exact = False
+        seeds = sorted(seeds, key=lambda s: (-_promise(kb.products[s], ev), s))[:MAX_SEEDS]
+    graph = kb.graph
+    universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
+    owned = sorted(cons.owned & set(kb.products))
+    index = {pid: i for i, pid in enumerate(universe + owned)}
+    modules = {m.id: i for i, m in enumerate(kb.framework.modules)}
+    items = [_item(kb, pid, ev, needs, index, modules, cons.owned) for pid in universe]
+    owned_covers = 0
+    for pid in owned:
+        owned_covers |= _covers_mask(kb.products[pid], needs)
+    ctx = Context(
+        need_weights=tuple(ev.needs[n] for n in needs),
+        need_modules=sum(1 << modules[kb.need_module[n]] for n in {kb.need_module[n] for n in needs}),
+        owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
+        budget=cons.budget, strategy=strategy, weights=kb.framework.ranking.model_dump())
+    closure_masks = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
+    conflicts = [0] * len(universe)
+    for pair in graph.excludes:
+        a, b = sorted(pair)
+        if a in index and b in index and index[a] < len(universe) and index[b] < len(universe):
+            conflicts[index[a]] |= 1 << index[b]
+            conflicts[index[b]] |= 1 << index[a]
+    suffix = [0] * (len(seeds) + 1)
+    for i in range(len(seeds) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] | closure_masks[i]
+
+    found: list[tuple[float, int, dict[str, float]]] = []
+    top_scores: list[float] = []  # min-heap of the k best scores so far: the pruning threshold
+    seen: set[int] = set()
+    nodes = 0
+
+    def members_of(mask: int) -> list[Item]:
+        return [items[i] for i in range(len(universe)) if mask >> i & 1]
+
+    def consider(mask: int) -> None:
+        parts = components(members_of(mask), mask, ctx)
+        score = total(parts, ctx.weights)
+        found.append((score, mask, parts))
+        if len(top_scores) < top_k:
+            heapq.heappush(top_scores, score)
+        elif score > top_scores[0]:
+            heapq.heapreplace(top_scores, score)
+
+    def dfs(i: int, mask: int, conflict: int, recurring: float) -> None:
+        nonlocal nodes, exact
+        nodes += 1
+        if nodes > MAX_NODES:
+            exact = False
+            return
+        if i == len(seeds):
+            return
+        if len(top_scores) == top_k:
+            remaining = members_of(suffix[i] & ~mask)
+            if remaining and upper_bound(members_of(mask), remaining, ctx) < top_scores[0]:
+                return
+        new = closure_masks[i] & ~mask
+        if new and not (new & conflict):
+            add_conflict = 0
+            add_price = 0.0
+            for bit in range(len(universe)):
+                if new >> bit & 1:
+                    add_conflict |= conflicts[bit]
+                    add_price += items[bit].recurring
+            merged = mask | new
+            price = recurring + add_price
+            if not (add_conflict & merged) and (cons.budget is None or price <= cons.budget + 1e-9):
+                if merged not in seen:
+                    seen.add(merged)
+                    consider(merged)
+                dfs(i + 1, merged, conflict | add_conflict, price)
+        dfs(i + 1, mask, conflict, recurring)
+
+    dfs(0, 0, 0, 0.0)
+    # Ties: fewer products first, then ids in order, so results never depend on search order.
+    found.sort(key=lambda f: (-f[0], bin(f[1]).count("1"), [m.id for m in members_of(f[1])]))
+    return [Found(frozenset(m.id for m in members_of(mask)), parts, score)
+            for score, mask, parts in found[:top_k]], exact
+
+
+def _promise(product: Product, ev: Evaluation) -> float:
+    return sum(w for n, w in ev.needs.items() if covers(product, n)) * ev.proposals.get(product.id, NEUTRAL_FIT)
+
+
+def _covers_mask(product: Product, needs: list[str]) -> int:
+    return sum(1 << i for i, n in enumerate(needs) if covers(product, n))
+
+
+def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, needs: list[str], index: dict[str, int],
+          modules: dict[str, int], owned: Iterable[str]) -> Item:
+    p = kb.products[pid]
+    owned_set = set(owned)
+    return Item(
+        id=pid, recurring=p.price("recurring"), one_time=p.price("one_time"),
+        fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
+        covers=_covers_mask(p, needs), modules=sum(1 << modules[m] for m in p.modules),
+        complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
+        upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned_set) or p.portfolio == "star",
+        proven=p.portfolio in ("star", "cash_cow"))

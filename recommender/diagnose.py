@@ -1,0 +1,101 @@
+"""Why-not diagnosis when no bundle meets the customer's hard constraints.
+
+The customer's constraints are the monthly budget, each excluded product and
+each owned product (which must not be sold again and must not be contradicted).
+QuickXPlain (Junker 2004) finds a smallest set of them that cannot hold together;
+FastDiag (Felfernig et al. 2012) finds a smallest set whose relaxation gives a
+bundle again. Both only ask one question: "is there a bundle under these
+constraints?", answered by the real bundle search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Text
+from .result import Diagnosis, Relaxation
+
+Constraint = tuple[str, str]  # ("budget", "") | ("excluded", product) | ("owned", product)
+Oracle = Callable[[frozenset[Constraint]], bool]
+
+
+def quickxplain(constraints: Sequence[Constraint], feasible: Oracle) -> list[Constraint]:
+    """A minimal subset of ``constraints`` that is infeasible on its own ([] if all are feasible)."""
+    if feasible(frozenset(constraints)) or not constraints:
+        return []
+
+    def qx(background: frozenset[Constraint], delta: bool, rest: Sequence[Constraint]) -> list[Constraint]:
+        if delta and not feasible(background):
+            return []
+        if len(rest) == 1:
+            return list(rest)
+        half = len(rest) // 2
+        c1, c2 = rest[:half], rest[half:]
+        d2 = qx(background | set(c1), bool(c1), c2)
+        d1 = qx(background | set(d2), bool(d2), c1)
+        return d1 + d2
+
+    return qx(frozenset(), False, list(constraints))
+
+
+def fastdiag(constraints: Sequence[Constraint], feasible: Oracle) -> list[Constraint] | None:
+    """A minimal subset whose removal makes the rest feasible; None if nothing helps."""
+    everything = frozenset(constraints)
+    if feasible(everything):
+        return []
+    if not feasible(frozenset()):
+        return None
+
+    def fd(delta: bool, rest: Sequence[Constraint], kept: frozenset[Constraint]) -> list[Constraint]:
+        if delta and feasible(kept):
+            return []
+        if len(rest) == 1:
+            return list(rest)
+        half = len(rest) // 2
+        c1, c2 = rest[:half], rest[half:]
+        d1 = fd(bool(c1), c2, kept - set(c1))
+        d2 = fd(bool(d1), c1, kept - set(d1))
+        return d1 + d2
+
+    return fd(False, list(constraints), everything)
+
+
+def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, min_budget: float | None) -> Text:
+    kind, pid = constraint
+    if kind == "budget":
+        if min_budget is not None:
+            return Text(zh=f"将月预算从{budget:g}元提高到至少{min_budget:g}元",
+                        en=f"raise the monthly budget from {budget:g} to at least {min_budget:g} yuan")
+        return Text(zh=f"放宽月预算({budget:g}元)", en=f"relax the monthly budget ({budget:g} yuan)")
+    if kind == "excluded":
+        return Text(zh=f"允许推荐{kb.name(pid, 'zh')}", en=f"allow {kb.name(pid, 'en')} ({pid})")
+    return Text(zh=f"替换客户已有的{kb.name(pid, 'zh')}", en=f"replace the owned {kb.name(pid, 'en')} ({pid})")
+
+
+def label(constraint: Constraint) -> str:
+    kind, pid = constraint
+    return "budget_monthly" if kind == "budget" else f"{kind}_products:{pid}"
+
+
+def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeBase, budget: float | None,
+             min_budget: Callable[[frozenset[Constraint]], float | None], no_needs: bool) -> Diagnosis:
+    """Explain an empty result in words an account manager can act on."""
+    if no_needs:
+        return Diagnosis(conflict=[], relaxations=[], text=Text(
+            zh="客户没有陈述需求,规则也未推断出需求;请至少填写一个需求模块或需求项。",
+            en="No needs were stated or inferred; give at least one need module or need item."))
+    conflict = quickxplain(constraints, feasible)
+    relax = fastdiag(constraints, feasible)
+    if relax is None:
+        return Diagnosis(conflict=[], relaxations=[], text=Text(
+            zh="即使不考虑客户的约束,也没有可销售的产品覆盖这些需求(规则排除、下线或不符合条件)。",
+            en="Even without the customer's constraints no sellable product covers these needs "
+               "(excluded by rules, retired or ineligible); see the left-out products."))
+    kept = frozenset(constraints) - set(relax)
+    relaxations = [Relaxation(constraint=label(c), text=describe(
+        c, kb, budget, min_budget(kept) if c[0] == "budget" else None)) for c in relax]
+    names_en = ", ".join(label(c) for c in conflict)
+    return Diagnosis(conflict=[label(c) for c in conflict], relaxations=relaxations, text=Text(
+        zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集:{names_en}。",
+        en=f"No bundle meets every hard constraint. Smallest conflicting set: {names_en}."))

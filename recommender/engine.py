@@ -1,0 +1,364 @@
+"""Rule engine adapter: the only module that imports durable-rules.
+
+Rules are data (``when`` / ``then`` in YAML). This module compiles each ``when``
+into durable-rules JSON conditions and attaches one small Python action per rule
+that records the firing and applies its declared effects. Derived needs and
+proposed products are asserted back as facts, so rules chain.
+
+durable-rules 2.0.28 has sharp edges (see DESIGN.md); each is handled here and
+pinned by a regression test in ``tests/test_engine_pitfalls.py``:
+
+* A session whose facts fire no action segfaults on ``delete_state``, and a fact
+  no rule condition matches makes ``assert_facts`` raise before running actions.
+  So every evaluation asserts a customer fact that a catch-all rule
+  (``_session``) always fires on, and need/product facts are asserted only when
+  some condition can match them (a never-completing ``_alpha`` rule matches the
+  rest as a second guard).
+* A ruleset holds at most 1,024 live sessions: each evaluation uses a fresh sid
+  and deletes it in a ``finally``.
+* Exceptions raised in actions are swallowed by durable-rules: actions catch
+  them themselves and :meth:`RuleEngine.evaluate` re-raises them as
+  :class:`EngineError`.
+* Nothing is thread-safe: one lock per engine serialises evaluations, and the
+  Host's two background timer threads are never started (they dispatch actions
+  concurrently with the caller and are only needed for timers, which we do not
+  use).
+* Rulesets are never freed and ``durable.lang`` names are global: each engine
+  owns a private Host and never touches ``durable.lang``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from durable import engine as _durable
+
+from .errors import EngineError
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Op, Rule, Text, When
+
+_CACHE_SIZE = 1024
+
+
+class _QuietHost(_durable.Host):  # type: ignore[misc]
+    """A durable-rules Host without its background dispatch threads."""
+
+    def _run(self) -> None:
+        # The stock Host starts two timer threads that run pending actions behind
+        # the caller's back; we evaluate synchronously and need neither.
+        pass
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input fact a firing matched: ``customer.industry = logistics``."""
+
+    kind: str  # "customer" | "need" | "product"
+    field: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule: str
+    inputs: tuple[Input, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A single-valued piece of advice and the rule that set it."""
+
+    value: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the rules concluded for one customer; plain, immutable data."""
+
+    needs: dict[str, float]
+    need_sources: dict[str, tuple[str, ...]]
+    proposals: dict[str, float]
+    proposal_sources: dict[str, tuple[str, ...]]
+    exclusions: dict[str, tuple[tuple[str, Text], ...]]
+    offers: dict[str, Choice]
+    channel: Choice | None
+    service_level: Choice | None
+    strategy: Choice | None
+    notes: tuple[tuple[str, Text], ...]
+    firings: tuple[Firing, ...]
+    facts: tuple[dict[str, Any], ...] = field(repr=False, default=())
+
+
+@dataclass
+class _Compiled:
+    rule_index: int
+    conditions: list[tuple[str, str, tuple[str, ...]]]  # (name, kind, tested fields)
+
+
+class RuleEngine:
+    """One knowledge base's rules, compiled into a private durable-rules Host."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self._kb = kb
+        self._rules = kb.rules
+        self._lock = threading.Lock()
+        self._sids = count(1)
+        self._session: _Session | None = None
+        self._cache: OrderedDict[Any, Evaluation] = OrderedDict()
+        self.definition, self._compiled = compile_rules(kb.rules)
+        self.referenced_needs, self.referenced_products = referenced_ids(kb.rules, kb.need_module)
+        self.ruleset_name = f"kb_{kb.fingerprint}"
+        self._host = _QuietHost()
+        self._host.register_rulesets({self.ruleset_name: self._with_actions(self.definition)})
+
+    def _with_actions(self, definition: dict[str, Any]) -> dict[str, Any]:
+        rules: dict[str, Any] = {}
+        for name, body in definition.items():
+            compiled = self._compiled.get(name)
+            rules[name] = dict(body, run=self._action(compiled) if compiled else _noop)
+        return rules
+
+    def _action(self, compiled: _Compiled) -> Callable[[Any], None]:
+        def action(c: Any) -> None:
+            session = self._session
+            if session is None:  # pragma: no cover - only reachable if durable-rules dispatched late
+                return
+            try:
+                matched = [(kind, fields, c._m[name]) for name, kind, fields in compiled.conditions]
+                session.fire(compiled.rule_index, matched, c.assert_fact)
+            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it
+                session.errors.append(exc)
+        return action
+
+    def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float]) -> Evaluation:
+        """Run the rules on one customer fact and its stated needs (weight 1.0 each)."""
+        key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            sid = str(next(self._sids))
+            session = _Session(self, sid, dict(needs))
+            facts = [dict(customer, sid=sid, kind="customer")]
+            facts += [session.need_fact(n) for n in sorted(needs) if n in self.referenced_needs]
+            self._session = session
+            try:
+                self._host.assert_facts(self.ruleset_name, facts)
+            except Exception as exc:
+                raise EngineError(f"durable-rules refused the facts: {exc}") from exc
+            finally:
+                self._session = None
+                self._host.delete_state(self.ruleset_name, sid)
+            if session.errors:
+                raise EngineError(f"a rule action failed: {session.errors[0]!r}") from session.errors[0]
+            result = session.result(facts)
+            self._cache[key] = result
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return result
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def bare_floor(self) -> Callable[[list[dict[str, Any]]], None]:
+        """The cost floor for benchmarks: the same rules with do-nothing actions.
+
+        Returns a function that asserts the given facts into a fresh session of a
+        separate Host and deletes it, which is the least any evaluation pays.
+        """
+        host = _QuietHost()
+        name = self.ruleset_name + "_floor"
+        host.register_rulesets({name: {n: dict(b, run=_noop) for n, b in self.definition.items()}})
+        sids = count(1)
+
+        def run(facts: list[dict[str, Any]]) -> None:
+            sid = f"f{next(sids)}"
+            try:
+                host.assert_facts(name, [dict(f, sid=sid) for f in facts])
+            finally:
+                host.delete_state(name, sid)
+        return run
+
+
+def _noop(c: Any) -> None:
+    pass
+
+
+class _Session:
+    """Collects one evaluation's effects; order-independent so results are deterministic."""
+
+    def __init__(self, engine: RuleEngine, sid: str, needs: dict[str, float]):
+        self.engine = engine
+        self.sid = sid
+        self.errors: list[BaseException] = []
+        self.needs = needs
+        self.need_sources: dict[str, set[str]] = {n: {"stated"} for n in needs}
+        self.proposals: dict[str, float] = {}
+        self.proposal_sources: dict[str, set[str]] = {}
+        self.exclusions: dict[str, list[tuple[int, str, Text]]] = {}
+        self.single: dict[str, list[tuple[int, int, str, str]]] = {}
+        self.notes: list[tuple[int, str, Text]] = []
+        self.firings: dict[int, list[tuple[Input, ...]]] = {}
+        self.derived: list[dict[str, Any]] = []
+
+    def need_fact(self, need: str) -> dict[str, Any]:
+        module = self.engine._kb.need_module[need]
+        return {"sid": self.sid, "kind": "need", "id": need, "module": module}
+
+    def fire(self, index: int, matched: list[tuple[str, tuple[str, ...], Any]],
+             assert_fact: Callable[[dict[str, Any]], None]) -> None:
+        inputs = tuple(Input(kind, f, fact[f] if f in fact else None)
+                       for kind, fields, fact in matched for f in fields)
+        first = index not in self.firings
+        self.firings.setdefault(index, []).append(inputs)
+        if first:  # a rule's effects apply once, however many fact combinations match it
+            for new_fact in self.apply(index, self.engine._rules[index]):
+                self.derived.append(new_fact)
+                assert_fact(new_fact)
+
+    def apply(self, index: int, rule: Rule) -> list[dict[str, Any]]:
+        new_facts = []
+        for effect in rule.then:
+            if effect.infer_need:
+                need, weight = effect.infer_need.need, effect.infer_need.weight
+                is_new = need not in self.needs
+                self.needs[need] = max(weight, self.needs.get(need, 0.0))
+                self.need_sources.setdefault(need, set()).add(rule.id)
+                if is_new and need in self.engine.referenced_needs:
+                    new_facts.append(self.need_fact(need))
+            elif effect.propose:
+                product, weight = effect.propose.product, effect.propose.weight
+                is_new = product not in self.proposals
+                self.proposals[product] = max(weight, self.proposals.get(product, 0.0))
+                self.proposal_sources.setdefault(product, set()).add(rule.id)
+                if is_new and product in self.engine.referenced_products:
+                    new_facts.append({"sid": self.sid, "kind": "product", "id": product})
+            elif effect.exclude:
+                self.exclusions.setdefault(effect.exclude.product, []).append(
+                    (index, rule.id, effect.exclude.reason))
+            elif effect.offer:
+                self.single.setdefault("offer:" + effect.offer.offer, []).append(
+                    (rule.priority, -index, effect.offer.tier, rule.id))
+            elif effect.note:
+                self.notes.append((index, rule.id, effect.note))
+            else:
+                kind = effect.kind
+                self.single.setdefault(kind, []).append((rule.priority, -index, getattr(effect, kind), rule.id))
+        return new_facts
+
+    def result(self, facts: list[dict[str, Any]]) -> Evaluation:
+        def choice(key: str) -> Choice | None:
+            options = self.single.get(key)
+            if not options:
+                return None
+            _, _, value, rule = max(options)
+            return Choice(value, rule)
+
+        rules = self.engine._rules
+        return Evaluation(
+            needs=dict(sorted(self.needs.items())),
+            need_sources={k: tuple(sorted(v)) for k, v in sorted(self.need_sources.items())},
+            proposals=dict(sorted(self.proposals.items())),
+            proposal_sources={k: tuple(sorted(v)) for k, v in sorted(self.proposal_sources.items())},
+            exclusions={k: tuple((r, t) for _, r, t in sorted(v, key=lambda e: e[0]))
+                        for k, v in sorted(self.exclusions.items())},
+            offers={k.split(":", 1)[1]: c for k in sorted(self.single) if k.startswith("offer:")
+                    if (c := choice(k)) is not None},
+            channel=choice("channel"),
+            service_level=choice("service_level"),
+            strategy=choice("strategy"),
+            notes=tuple((r, t) for _, r, t in sorted(self.notes, key=lambda n: n[0])),
+            firings=tuple(Firing(rules[i].id, inp) for i in sorted(self.firings)
+                          for inp in sorted(set(self.firings[i]), key=repr)),
+            facts=tuple(facts) + tuple(self.derived),
+        )
+
+
+# --- compiling `when` into durable-rules JSON --------------------------------
+
+def compile_rules(rules: tuple[Rule, ...]) -> tuple[dict[str, Any], dict[str, _Compiled]]:
+    """durable-rules ruleset definition (without actions) and per-rule metadata."""
+    definition: dict[str, Any] = {
+        "_session": {"all": [{"m": {"kind": "customer"}}]},
+        # Never completes (no fact has this kind) yet matches every need and
+        # product fact, so none is ever "unhandled".
+        "_alpha": {"all": [{"a": {"$or": [{"kind": "need"}, {"kind": "product"}]}},
+                           {"b": {"kind": "_never"}}]},
+    }
+    compiled: dict[str, _Compiled] = {}
+    for index, rule in enumerate(rules):
+        for b, branch in enumerate(_branches(rule.when)):
+            name = f"r{index}_{b}"
+            conditions, meta = _conditions(branch)
+            definition[name] = {"all": conditions}
+            compiled[name] = _Compiled(index, meta)
+    return definition, compiled
+
+
+def _branches(when: When) -> list[When]:
+    if when.any:
+        return [leaf for branch in when.any for leaf in _branches(branch)]
+    return [when]
+
+
+def _conditions(when: When) -> tuple[list[dict[str, Any]], list[tuple[str, str, tuple[str, ...]]]]:
+    conditions: list[dict[str, Any]] = []
+    meta: list[tuple[str, str, tuple[str, ...]]] = []
+    if when.customer:
+        tests = [{"kind": "customer"}] + [_constraint(f, c) for f, c in sorted(when.customer.items())]
+        conditions.append({"c": {"$and": tests}})
+        meta.append(("c", "customer", tuple(sorted(when.customer))))
+    if when.need:
+        needs = when.need if isinstance(when.need, list) else [when.need]
+        tests = [{"module": n} if "." not in n else {"id": n} for n in needs]
+        conditions.append({"n": {"$and": [{"kind": "need"}, _any(tests)]}})
+        meta.append(("n", "need", ("id",)))
+    if when.product:
+        products = when.product if isinstance(when.product, list) else [when.product]
+        conditions.append({"p": {"$and": [{"kind": "product"}, _any([{"id": p} for p in products])]}})
+        meta.append(("p", "product", ("id",)))
+    return conditions, meta
+
+
+def _any(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    return tests[0] if len(tests) == 1 else {"$or": tests}
+
+
+def _constraint(name: str, constraint: Op | bool | int | float | str) -> dict[str, Any]:
+    op, value = constraint.operator if isinstance(constraint, Op) else ("eq", constraint)
+    if op == "eq":
+        return {name: value}
+    if op == "ne":
+        return {"$neq": {name: value}}
+    if op == "in":
+        return _any([{name: v} for v in value])  # type: ignore[union-attr]
+    if op == "not_in":
+        return {"$and": [{"$neq": {name: v}} for v in value]}  # type: ignore[union-attr]
+    if op == "exists":
+        return {"$ex" if value else "$nex": {name: 1}}
+    return {f"${op}": {name: value}}
+
+
+def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Needs and products some condition can match; only these become facts.
+
+    A need condition on a module matches every need of that module, so all of
+    the module's needs count as referenced.
+    """
+    needs: set[str] = set()
+    products: set[str] = set()
+    for rule in rules:
+        for branch in _branches(rule.when):
+            for n in (branch.need if isinstance(branch.need, list) else [branch.need] if branch.need else []):
+                needs.update(k for k, m in need_module.items() if k == n or ("." not in n and m == n))
+            products.update(branch.product if isinstance(branch.product, list)
+                            else [branch.product] if branch.product else [])
+    return frozenset(needs), frozenset(products)

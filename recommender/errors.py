@@ -1,0 +1,167 @@
+"""Typed errors. Every user-facing problem is an :class:`Issue` with a place.
+
+Errors collect *all* problems found in one pass, so a product team fixes a file
+once instead of once per problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from difflib import get_close_matches
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+Severity = Literal["error", "warning"]
+
+
+class Issue(BaseModel):
+    """One problem, located as precisely as the input allows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    hint: str | None = None
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        """``file:line:column`` (as much of it as is known)."""
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        at = f" at {self.path}" if self.path else ""
+        hint = f"\n    hint: {self.hint}" if self.hint else ""
+        return f"{where}: {self.severity} [{self.code}]{at}: {self.message}{hint}"
+
+
+class RecommenderError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class _IssuesError(RecommenderError):
+    title = "problems"
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        errors = [i for i in self.issues if i.severity == "error"]
+        lines = [f"{len(errors)} {self.title} found:"]
+        lines += [f"  {issue}".replace("\n", "\n  ") for issue in self.issues]
+        return "\n".join(lines)
+
+
+class KnowledgeError(_IssuesError):
+    """The knowledge files are invalid; nothing was loaded."""
+
+    title = "knowledge error(s)"
+
+
+class ProfileError(_IssuesError):
+    """A customer profile is invalid."""
+
+    title = "profile error(s)"
+
+
+class EngineError(RecommenderError):
+    """The rule engine failed while evaluating a customer (a bug, not bad input)."""
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest known ids, or None when nothing is close."""
+    options = sorted(choices)
+    close = get_close_matches(str(value), options, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    if len(options) <= 12:
+        return "known values: " + ", ".join(options)
+    return None
+
+
+PathKey = tuple[str | int, ...]
+Positions = dict[PathKey, tuple[int, int]]
+
+
+def format_path(path: PathKey) -> str:
+    """``('products', 12, 'requires', 0)`` -> ``products[12].requires[0]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def place(path: PathKey, positions: Positions, *, key: bool = False) -> tuple[int | None, int | None]:
+    """Line and column of ``path`` (or its key), else of its nearest known parent."""
+    if key and path:
+        pos = positions.get(path[:-1] + ("<key>", path[-1]))
+        if pos:
+            return pos
+    for end in range(len(path), -1, -1):
+        pos = positions.get(path[:end])
+        if pos:
+            return pos
+    return None, None
+
+
+def issues_from_validation(exc: ValidationError, file: str | None, positions: Positions,
+                           prefix: PathKey = ()) -> list[Issue]:
+    """Turn pydantic's errors into located issues with plain-language codes."""
+    issues = []
+    for err in exc.errors():
+        loc = prefix + tuple(p for p in err["loc"] if not _is_internal_loc(p))
+        line, column = place(loc, positions, key=err["type"] == "extra_forbidden")
+        code, hint = _CODES.get(err["type"], ("invalid-value", None))
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "literal_error":
+            hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+        issues.append(Issue(code=code, message=message, hint=hint, file=file, line=line,
+                            column=column, path=format_path(loc)))
+    return issues
+
+
+def _is_internal_loc(part: str | int) -> bool:
+    # pydantic names union branches and validators in `loc`; people never see those.
+    return isinstance(part, str) and (part.startswith(("function-", "union[", "tagged-union"))
+                                      or part in {"str", "int", "float", "bool", "Op", "list[str]"}
+                                      or part.startswith("list["))
+
+
+_CODES: dict[str, tuple[str, str | None]] = {
+    "missing": ("missing-field", "add this field"),
+    "extra_forbidden": ("unknown-key", "remove the key or check its spelling against the documentation"),
+    "literal_error": ("invalid-value", None),
+    "string_type": ("wrong-type", "write text (quote it if it looks like a number or yes/no)"),
+    "int_type": ("wrong-type", "write a whole number without quotes"),
+    "int_parsing": ("wrong-type", "write a whole number without quotes"),
+    "int_from_float": ("wrong-type", "write a whole number"),
+    "float_type": ("wrong-type", "write a number without quotes"),
+    "float_parsing": ("wrong-type", "write a number without quotes"),
+    "bool_type": ("wrong-type", "write true or false"),
+    "bool_parsing": ("wrong-type", "write true or false"),
+    "list_type": ("wrong-type", "write a list (items starting with '- ', or [a, b])"),
+    "dict_type": ("wrong-type", "write a mapping (key: value lines)"),
+    "model_type": ("wrong-type", "write a mapping (key: value lines)"),
+    "model_attributes_type": ("wrong-type", "write a mapping (key: value lines)"),
+    "greater_than_equal": ("out-of-range", None),
+    "greater_than": ("out-of-range", None),
+    "less_than_equal": ("out-of-range", None),
+    "too_short": ("too-short", None),
+    "too_long": ("too-long", None),
+    "string_too_short": ("empty-text", "write some text"),
+    "value_error": ("invalid-value", None),
+}

@@ -1,0 +1,237 @@
+"""Rationale: why each product is in a bundle, what was left out, rendered in zh or en."""
+
+from __future__ import annotations
+
+from .bundling import Constraints, Exclusion, Found, covers
+from .engine import Evaluation, Firing
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Text
+from .result import (
+    Bundle,
+    BundleProduct,
+    FiredRule,
+    Lang,
+    LeftOut,
+    PriceLine,
+    PriceSummary,
+    Reason,
+    Recommendation,
+    ScoreBreakdown,
+)
+
+
+def format_input(firing_input: tuple[str, str, object]) -> str:
+    kind, field, value = firing_input
+    return f"customer.{field} = {value}" if kind == "customer" else f"{kind} = {value}"
+
+
+def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRule]:
+    by_rule: dict[str, list[list[str]]] = {}
+    for firing in firings:
+        by_rule.setdefault(firing.rule, []).append(
+            [format_input((i.kind, i.field, i.value)) for i in firing.inputs])
+    out = []
+    for rule_id, inputs in by_rule.items():
+        rule = kb.rules[kb.rule_index[rule_id]]
+        out.append(FiredRule(rule=rule_id, description=rule.description, source=rule.source,
+                             location=kb.locations.get(f"rule:{rule_id}"), inputs=inputs))
+    return out
+
+
+def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozenset[str]) -> list[Reason]:
+    reasons = []
+    product = kb.products[pid]
+    for need in ev.needs:
+        if covers(product, need):
+            name = kb.names[need]
+            reasons.append(Reason(kind="need", need=need, text=Text(
+                zh=f"满足需求:{name.name_zh}", en=f"covers the need: {name.name_en}")))
+    firing_inputs = {f.rule: f.inputs for f in reversed(ev.firings)}
+    for rule_id in ev.proposal_sources.get(pid, ()):
+        rule = kb.rules[kb.rule_index[rule_id]]
+        inputs = [format_input((i.kind, i.field, i.value)) for i in firing_inputs.get(rule_id, ())]
+        reasons.append(Reason(kind="rule", rule=rule_id, inputs=inputs, text=rule.description))
+    for other in sorted(bundle):
+        if kb.graph.requires.has_edge(other, pid):
+            why = kb.graph.reason(other, pid)
+            reasons.append(Reason(kind="dependency", product=other, text=Text(
+                zh=f"{kb.name(other, 'zh')}依赖它:{why.zh}", en=f"needed by {kb.name(other, 'en')}: {why.en}")))
+    return reasons
+
+
+def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, seeds: tuple[str, ...],
+                 left_out: dict[str, Exclusion], cons: Constraints) -> Bundle:
+    graph = kb.graph
+    phases = graph.phases(found.products)
+    phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
+    order = [pid for layer in phases for pid in layer]
+    products = []
+    lines = []
+    for pid in order:
+        p = kb.products[pid]
+        products.append(BundleProduct(
+            id=pid, name_zh=p.name_zh, name_en=p.name_en, category=p.category, portfolio=p.portfolio,
+            recurring=p.price("recurring"), one_time=p.price("one_time"),
+            illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
+            reasons=product_reasons(kb, ev, pid, found.products)))
+        lines += [PriceLine(product=pid, priceType=x.priceType, amount=x.amount, illustrative=x.illustrative)
+                  for x in p.prices]
+    owned = cons.owned & set(kb.products)
+    covered = [n for n in ev.needs if any(covers(kb.products[p], n) for p in found.products | owned)]
+    weights = kb.framework.ranking.model_dump()
+    price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
+                         one_time=round(sum(p.one_time for p in products), 2),
+                         budget_monthly=cons.budget, lines=lines)
+    return Bundle(
+        rank=rank, score=found.score,
+        breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,
+                                 total=found.score),
+        products=products, price=price, covered_needs=covered,
+        uncovered_needs=[n for n in ev.needs if n not in covered], phases=phases,
+        left_out=_left_out(kb, found, seeds, left_out, cons, price.recurring_monthly))
+
+
+def _left_out(kb: KnowledgeBase, found: Found, seeds: tuple[str, ...], left_out: dict[str, Exclusion],
+              cons: Constraints, recurring: float) -> list[LeftOut]:
+    out = []
+    for pid in sorted(set(seeds) | set(left_out)):
+        if pid in found.products:
+            continue
+        p = kb.products[pid]
+        reason = left_out.get(pid) or _seed_left_out(kb, pid, found, cons, recurring)
+        out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en, reason=reason.reason,  # type: ignore[arg-type]
+                           rule=reason.rule, text=reason.text))
+    return out
+
+
+def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints, recurring: float) -> Exclusion:
+    graph = kb.graph
+    added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
+    clash = graph.excluded_pairs(found.products | added)
+    if clash:
+        a, b = clash[0]
+        other = b if a in added else a
+        why = graph.exclusion_reason(a, b)
+        assert why is not None
+        return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥:{why.zh}",
+                                          en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
+    extra = sum(kb.products[x].price("recurring") for x in added)
+    if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
+        return Exclusion("over_budget", Text(
+            zh=f"加入后月费{recurring + extra:g}元,超出预算{cons.budget:g}元",
+            en=f"adding it makes {recurring + extra:g} yuan/month, over the {cons.budget:g} budget"))
+    return Exclusion("not_chosen", Text(zh="需求已由本方案其他产品覆盖,或加入后总分更低",
+                                        en="its needs are already covered here, or adding it lowers the score"))
+
+
+# --- rendering ----------------------------------------------------------------
+
+_L = {
+    "bundle": {"zh": "方案", "en": "Bundle"},
+    "score": {"zh": "得分", "en": "score"},
+    "products": {"zh": "产品", "en": "Products"},
+    "phases": {"zh": "部署顺序", "en": "Deployment phases"},
+    "phase": {"zh": "第{n}阶段", "en": "phase {n}"},
+    "price": {"zh": "价格", "en": "Price"},
+    "per_month": {"zh": "元/月", "en": "yuan/month"},
+    "once": {"zh": "元(一次性)", "en": "yuan one-time"},
+    "illustrative": {"zh": "(*为示意价格,种子资料未给出)", "en": "(* illustrative price; the seeds give none)"},
+    "uncovered": {"zh": "未覆盖的需求", "en": "Needs not covered"},
+    "left_out": {"zh": "未纳入的产品", "en": "Considered and left out"},
+    "on": {"zh": "依据", "en": "on"},
+    "rule": {"zh": "规则", "en": "rule"},
+    "customer": {"zh": "客户", "en": "Customer"},
+    "assessment": {"zh": "评估", "en": "Assessment"},
+    "value_type": {"zh": "价值类型", "en": "value type"},
+    "class": {"zh": "客户等级", "en": "class"},
+    "needs": {"zh": "需求", "en": "Needs"},
+    "stated": {"zh": "客户陈述", "en": "stated"},
+    "advice": {"zh": "销售建议", "en": "Advice"},
+    "channel": {"zh": "渠道", "en": "channel"},
+    "service_level": {"zh": "服务等级", "en": "service level"},
+    "strategy": {"zh": "生命周期策略", "en": "lifecycle strategy"},
+    "offer": {"zh": "套餐", "en": "offer"},
+    "none": {"zh": "没有满足约束的方案", "en": "No bundle meets the constraints"},
+    "relax": {"zh": "可行的放宽方式", "en": "Relaxations that would give a bundle"},
+    "rules": {"zh": "触发的规则", "en": "Rules fired"},
+    "budget": {"zh": "预算", "en": "budget"},
+}
+
+
+def _t(key: str, lang: Lang, **kw: object) -> str:
+    return _L[key][lang].format(**kw)
+
+
+def _name(obj: object, lang: Lang) -> str:
+    return str(getattr(obj, "name_zh" if lang == "zh" else "name_en"))
+
+
+def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
+    b = bundle.breakdown
+    parts = ", ".join(f"{k} {getattr(b, k):.2f}" for k in ("coverage", "fit", "cost", "lifecycle", "portfolio"))
+    out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})",
+           f"  {_t('products', lang)}:"]
+    names = {p.id: _name(p, lang) for p in bundle.products}
+    for p in bundle.products:
+        star = "*" if p.illustrative_price else ""
+        price = f"{p.recurring:g} {_t('per_month', lang)}{star}"
+        if p.one_time:
+            price += f" + {p.one_time:g} {_t('once', lang)}{star}"
+        out.append(f"  • {_name(p, lang)} [{p.id}] — {price}")
+        for r in p.reasons:
+            line = f"      - {r.text.get(lang)}"
+            if r.kind == "rule":
+                line = f"      - {_t('rule', lang)} {r.rule}: {r.text.get(lang)}"
+                if r.inputs:
+                    line += f" ({_t('on', lang)} {'; '.join(r.inputs)})"
+            out.append(line)
+    phases = "; ".join(_t("phase", lang, n=i + 1) + ": " + ", ".join(names[p] for p in layer)
+                       for i, layer in enumerate(bundle.phases))
+    out.append(f"  {_t('phases', lang)}: {phases}")
+    price = bundle.price
+    line = f"  {_t('price', lang)}: {price.recurring_monthly:g} {_t('per_month', lang)}"
+    if price.one_time:
+        line += f", {price.one_time:g} {_t('once', lang)}"
+    if price.budget_monthly is not None:
+        line += f" ({_t('budget', lang)} {price.budget_monthly:g})"
+    if any(p.illustrative_price for p in bundle.products):
+        line += " " + _t("illustrative", lang)
+    out.append(line)
+    if bundle.uncovered_needs:
+        out.append(f"  {_t('uncovered', lang)}: {', '.join(bundle.uncovered_needs)}")
+    if bundle.left_out:
+        out.append(f"  {_t('left_out', lang)}:")
+        out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
+    return "\n".join(out)
+
+
+def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
+    a = rec.assessment
+    out = [f"{_t('customer', lang)}: {rec.customer_name}" + (f" ({rec.customer_id})" if rec.customer_id else ""),
+           f"{_t('assessment', lang)}: {_t('value_type', lang)} {a.value_type}"
+           + (f", {_t('class', lang)} {a.customer_class}" if a.customer_class else "")
+           + (f", score {a.score:.2f}" if a.score is not None else ""),
+           f"{_t('needs', lang)}: " + "; ".join(
+               f"{_name(n, lang)} [{n.id}] {n.weight:g} ("
+               + ", ".join(_t("stated", lang) if s == "stated" else s for s in n.sources) + ")"
+               for n in rec.needs)]
+    adv = rec.advice
+    advice = [f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})"
+              for k, c in (("channel", adv.channel), ("service_level", adv.service_level),
+                           ("strategy", adv.strategy)) if c is not None]
+    advice += [f"{_t('offer', lang)}: {_name(o, lang)} ({_t('rule', lang)} {o.rule})" for o in adv.offers]
+    advice += [f"{n.text.get(lang)} ({_t('rule', lang)} {n.rule})" for n in adv.notes]
+    if advice:
+        out.append(f"{_t('advice', lang)}:")
+        out += [f"  - {line}" for line in advice]
+    out.append("")
+    for bundle in rec.bundles:
+        out += [render_bundle(bundle, lang), ""]
+    if rec.diagnosis is not None:
+        out.append(f"{_t('none', lang)}: {rec.diagnosis.text.get(lang)}")
+        if rec.diagnosis.relaxations:
+            out.append(f"  {_t('relax', lang)}:")
+            out += [f"  - {r.text.get(lang)}" for r in rec.diagnosis.relaxations]
+        out.append("")
+    out.append(f"{_t('rules', lang)}: " + ", ".join(r.rule for r in rec.fired_rules))
+    return "\n".join(out).rstrip() + "\n"

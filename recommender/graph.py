@@ -1,0 +1,78 @@
+"""The product dependency graph (networkx).
+
+Edges point from a product to what it needs: ``A -requires-> B`` means B must be
+in place before A works. ``excludes`` is symmetric and kept as unordered pairs;
+``complements`` and ``replaces`` are soft relations used by ranking and rationale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from itertools import combinations
+
+import networkx as nx
+
+from .knowledge.schema import Product, Text
+
+REQUIRES = "requires"
+
+
+class ProductGraph:
+    """Relations between the products of one catalog, with closures precomputed."""
+
+    def __init__(self, products: Mapping[str, Product]):
+        self.requires = nx.DiGraph()
+        self.requires.add_nodes_from(products)
+        self.excludes: dict[frozenset[str], Text] = {}
+        self.complements: dict[str, frozenset[str]] = {}
+        self.replaces: dict[str, frozenset[str]] = {}
+        for pid, product in products.items():
+            for rel in product.requires:
+                if rel.product in products:
+                    self.requires.add_edge(pid, rel.product, reason=rel.reason)
+            for rel in product.excludes:
+                if rel.product in products and rel.product != pid:
+                    self.excludes.setdefault(frozenset((pid, rel.product)), rel.reason)
+            self.complements[pid] = frozenset(r.product for r in product.complements)
+            self.replaces[pid] = frozenset(r.product for r in product.replaces)
+        # Symmetric: declaring B complements A also makes A complement B.
+        for pid, others in list(self.complements.items()):
+            for other in others:
+                if other in self.complements:
+                    self.complements[other] = self.complements[other] | {pid}
+        self._closure: dict[str, frozenset[str]] = {}
+        if not self.cycles():
+            self._closure = {p: frozenset(nx.descendants(self.requires, p)) for p in products}
+
+    def cycles(self) -> list[list[str]]:
+        """Every elementary ``requires`` cycle, each starting at its smallest id."""
+        found = []
+        for cycle in nx.simple_cycles(self.requires):
+            start = cycle.index(min(cycle))
+            found.append(cycle[start:] + cycle[:start])
+        return sorted(found)
+
+    def required_by(self, product: str) -> frozenset[str]:
+        """Everything ``product`` needs, directly or through a chain."""
+        return self._closure.get(product, frozenset())
+
+    def reason(self, product: str, required: str) -> Text:
+        return self.requires.edges[product, required]["reason"]  # type: ignore[no-any-return]
+
+    def excluded_pairs(self, products: Iterable[str]) -> list[tuple[str, str]]:
+        """Pairs among ``products`` that exclude each other, sorted."""
+        chosen = sorted(set(products))
+        return [(a, b) for a, b in combinations(chosen, 2) if frozenset((a, b)) in self.excludes]
+
+    def exclusion_reason(self, a: str, b: str) -> Text | None:
+        return self.excludes.get(frozenset((a, b)))
+
+    def phases(self, products: Iterable[str]) -> list[list[str]]:
+        """Deployment order: each phase needs only products of earlier phases."""
+        sub = self.requires.subgraph(products).reverse(copy=False)
+        return [sorted(layer) for layer in nx.topological_generations(sub)]
+
+    def puller(self, product: str, bundle: Iterable[str]) -> str | None:
+        """Which product of ``bundle`` directly requires ``product`` (smallest id)."""
+        pullers = sorted(p for p in self.requires.predecessors(product) if p in set(bundle))
+        return pullers[0] if pullers else None

@@ -1,0 +1,81 @@
+"""The validated, frozen knowledge base the engine runs on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import Issue
+from ..graph import ProductGraph
+from .schema import Assessment, Catalog, Framework, Module, Named, Offer, Product, Rule
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Framework, one product catalog, its rules and offers; read-only once built."""
+
+    root: Path
+    framework: Framework
+    assessment: Assessment
+    catalog: Catalog
+    products: dict[str, Product]
+    rules: tuple[Rule, ...]
+    offers: dict[str, Offer]
+    locations: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[Issue, ...] = ()
+
+    @cached_property
+    def graph(self) -> ProductGraph:
+        return ProductGraph(self.products)
+
+    @cached_property
+    def modules(self) -> dict[str, Module]:
+        return {m.id: m for m in self.framework.modules}
+
+    @cached_property
+    def need_module(self) -> dict[str, str]:
+        """Every need id (module or item) -> its module id."""
+        out = {m.id: m.id for m in self.framework.modules}
+        for module in self.framework.modules:
+            out.update({item.id: module.id for item in module.items})
+        return out
+
+    @cached_property
+    def names(self) -> dict[str, Named]:
+        """Any named entity by id, for rendering (products win over framework ids)."""
+        out: dict[str, Named] = {}
+        fw = self.framework
+        for group in (fw.layers, fw.industries, fw.segments, fw.value_types, fw.customer_classes,
+                      fw.key_person_ranks, fw.channels, fw.service_levels, fw.strategies):
+            out.update({e.id: e for e in group})
+        for module in fw.modules:
+            out[module.id] = module
+            out.update({item.id: item for item in module.items})
+        out.update({o.id: o for o in self.offers.values()})
+        for offer in self.offers.values():
+            out.update({t.id: t for t in offer.tiers})
+        out.update(self.products)
+        return out
+
+    @cached_property
+    def rule_index(self) -> dict[str, int]:
+        return {rule.id: i for i, rule in enumerate(self.rules)}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of the content: equal knowledge gives an equal fingerprint."""
+        payload = json.dumps(
+            [self.framework.model_dump(mode="json"), self.assessment.model_dump(mode="json"),
+             self.catalog.model_dump(mode="json"),
+             [p.model_dump(mode="json") for p in self.products.values()],
+             [r.model_dump(mode="json") for r in self.rules],
+             [o.model_dump(mode="json") for o in self.offers.values()]],
+            sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def name(self, entity_id: str, lang: str = "en") -> str:
+        entity = self.names.get(entity_id)
+        return entity.name(lang) if entity else entity_id

@@ -1,0 +1,237 @@
+"""Cross-reference checks run after every file has the right shape.
+
+Each check is a small generator of issues; :func:`check_references` runs them all
+so that one load reports every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import Issue, did_you_mean
+from ..graph import ProductGraph
+from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
+from .schema import (
+    LIFECYCLE_STAGES,
+    MODULE_IDS,
+    Assessment,
+    Catalog,
+    Framework,
+    Op,
+    OffersFile,
+    ProductsFile,
+    RulesFile,
+    When,
+)
+from .yamlpos import Document
+
+# Rule fields whose values are ids of a framework list.
+_ID_FIELDS = {"industry": "industries", "value_type": "value_types", "segment": "segments",
+              "customer_class": "customer_classes", "key_person_rank": "key_person_ranks"}
+
+
+def check_references(fw: Framework, assessment: Assessment, catalog: Catalog, products: ProductsFile,
+                     rules: RulesFile, offers: OffersFile, fw_doc: Document, as_doc: Document,
+                     prod_doc: Document, rules_doc: Document, offers_doc: Document | None,
+                     root: Path) -> list[Issue]:
+    refs = _Refs(fw, catalog, products, offers)
+    issues = list(_framework(fw, fw_doc, root))
+    issues += _assessment(assessment, refs, as_doc)
+    issues += _products(products, refs, prod_doc)
+    issues += _graph(products, prod_doc)
+    issues += _rules(rules, refs, rules_doc)
+    if offers_doc is not None:
+        issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), offers_doc, "offer")
+    return issues
+
+
+class _Refs:
+    """Known ids by kind, for reference checks and did-you-mean hints."""
+
+    def __init__(self, fw: Framework, catalog: Catalog, products: ProductsFile, offers: OffersFile):
+        self.ids: dict[str, set[str]] = {
+            "industries": {e.id for e in fw.industries},
+            "segments": {e.id for e in fw.segments},
+            "value_types": {e.id for e in fw.value_types},
+            "customer_classes": {e.id for e in fw.customer_classes},
+            "key_person_ranks": {e.id for e in fw.key_person_ranks},
+            "channels": {e.id for e in fw.channels},
+            "service_levels": {e.id for e in fw.service_levels},
+            "strategies": {e.id for e in fw.strategies},
+            "categories": {e.id for e in catalog.categories},
+            "products": {p.id for p in products.products},
+            "offers": {o.id for o in offers.offers},
+            "lifecycle_stages": set(LIFECYCLE_STAGES),
+        }
+        self.item_module = {i.id: m.id for m in fw.modules for i in m.items}
+        self.ids["needs"] = set(self.item_module) | {m.id for m in fw.modules}
+        self.tiers = {o.id: {t.id for t in o.tiers} for o in offers.offers}
+
+    def check(self, kind: str, value: str, doc: Document, path: tuple[str | int, ...],
+              what: str) -> Iterator[Issue]:
+        if value not in self.ids[kind]:
+            yield doc.issue(path, "unknown-reference", f"unknown {what} {value!r}",
+                            did_you_mean(value, self.ids[kind]))
+
+
+def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Document,
+                what: str) -> Iterator[Issue]:
+    seen: dict[str, tuple[str | int, ...]] = {}
+    for path, entity_id in entries:
+        if entity_id in seen:
+            first = doc.place(seen[entity_id])[0]
+            yield doc.issue(path + ("id",), "duplicate-id", f"{what} id {entity_id!r} is used twice",
+                            f"the first one is at line {first}; ids must be unique")
+        else:
+            seen[entity_id] = path
+
+
+def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
+    have = [m.id for m in fw.modules]
+    for missing in sorted(set(MODULE_IDS) - set(have), key=MODULE_IDS.index):
+        yield doc.issue(("modules",), "missing-module", f"module {missing!r} is missing",
+                        "the framework has exactly nine modules (seed 004, 3.2)")
+    layers = {layer.id for layer in fw.layers}
+    for i, module in enumerate(fw.modules):
+        if module.layer not in layers:
+            yield doc.issue(("modules", i, "layer"), "unknown-reference", f"unknown layer {module.layer!r}",
+                            did_you_mean(module.layer, layers))
+        for j, item in enumerate(module.items):
+            if not item.id.startswith(module.id + "."):
+                yield doc.issue(("modules", i, "items", j, "id"), "bad-need-id",
+                                f"need item {item.id!r} must start with its module id",
+                                f"write it as '{module.id}.{item.id.split('.')[-1]}'")
+    yield from _duplicates(((("modules", i), m.id) for i, m in enumerate(fw.modules)), doc, "module")
+    yield from _duplicates(((("modules", i, "items", j), it.id) for i, m in enumerate(fw.modules)
+                            for j, it in enumerate(m.items)), doc, "need item")
+    for key in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
+                "channels", "service_levels", "strategies"):
+        entries = getattr(fw, key)
+        yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, key[:-1])
+    if not (root / "catalogs" / fw.default_catalog).is_dir():
+        yield doc.issue(("default_catalog",), "unknown-catalog",
+                        f"default catalog {fw.default_catalog!r} has no directory under catalogs/")
+
+
+def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[Issue]:
+    numeric = set(MEASUREMENT_FIELDS)
+    for i, step in enumerate(assessment.steps):
+        for j, ind in enumerate(step.indicators):
+            path = ("steps", i, "indicators", j)
+            if ind.field not in numeric:
+                yield doc.issue(path + ("field",), "unknown-field", f"{ind.field!r} is not a numeric profile field",
+                                did_you_mean(ind.field, numeric))
+            if ind.cuts != sorted(ind.cuts):
+                yield doc.issue(path + ("cuts",), "unsorted-cuts", "cut points must be in ascending order")
+    for i, band in enumerate(assessment.classes):
+        yield from refs.check("customer_classes", band.customer_class, doc, ("classes", i, "customer_class"),
+                              "customer class")
+    for i, ind in enumerate(assessment.social_value_industries):
+        yield from refs.check("industries", ind, doc, ("social_value_industries", i), "industry")
+
+
+def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
+    yield from _duplicates(((("products", i), p.id) for i, p in enumerate(products.products)), doc, "product")
+    for i, p in enumerate(products.products):
+        at: tuple[str | int, ...] = ("products", i)
+        yield from refs.check("categories", p.category, doc, at + ("category",), "category")
+        for j, item in enumerate(p.need_items):
+            yield from refs.check("needs", item, doc, at + ("need_items", j), "need item")
+            module = refs.item_module.get(item)
+            if module is not None and module not in p.modules:
+                yield doc.issue(at + ("need_items", j), "item-outside-modules",
+                                f"need item {item!r} belongs to module {module!r}, which the product does not list",
+                                f"add {module!r} to modules")
+        for kind in ("requires", "excludes", "complements", "replaces"):
+            for j, rel in enumerate(getattr(p, kind)):
+                yield from refs.check("products", rel.product, doc, at + (kind, j, "product"), "product")
+                if rel.product == p.id:
+                    yield doc.issue(at + (kind, j, "product"), "self-relation", f"{p.id!r} {kind} itself")
+        elig = p.eligibility
+        for key, kind in (("industries", "industries"), ("value_types", "value_types"), ("segments", "segments")):
+            for j, value in enumerate(getattr(elig, key) or []):
+                yield from refs.check(kind, value, doc, at + ("eligibility", key, j), key[:-1])
+        if elig.min_employees and elig.max_employees and elig.min_employees > elig.max_employees:
+            yield doc.issue(at + ("eligibility",), "empty-range", "min_employees is above max_employees")
+
+
+def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
+    by_id = {p.id: p for p in products.products}
+    index = {p.id: i for i, p in enumerate(products.products)}
+    graph = ProductGraph(by_id)
+
+    def edge_place(a: str, b: str) -> str:
+        j = next(k for k, r in enumerate(by_id[a].requires) if r.product == b)
+        line, col = doc.place(("products", index[a], "requires", j))
+        return f"{a} requires {b} ({doc.file}:{line}:{col})"
+
+    for cycle in graph.cycles():
+        steps = [edge_place(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1])]
+        yield doc.issue(("products", index[cycle[0]], "requires"), "requires-cycle",
+                        "requires cycle: " + " -> ".join(cycle + cycle[:1]) + "; " + "; ".join(steps),
+                        "a product cannot need itself, even through others; remove one of these requires")
+    if graph.cycles():
+        return
+    for pid, product in by_id.items():
+        pairs = graph.excluded_pairs(graph.required_by(pid) | {pid})
+        for a, b in pairs:
+            yield doc.issue(("products", index[pid], "requires"), "requires-conflict",
+                            f"{pid!r} can never be sold: it needs both {a!r} and {b!r}, which exclude each other",
+                            "remove the exclusion or one of the requires")
+
+
+def _rules(rules: RulesFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
+    yield from _duplicates(((("rules", i), r.id) for i, r in enumerate(rules.rules)), doc, "rule")
+    for i, rule in enumerate(rules.rules):
+        yield from _when(rule.when, refs, doc, ("rules", i, "when"))
+        for j, effect in enumerate(rule.then):
+            at: tuple[str | int, ...] = ("rules", i, "then", j, effect.kind)
+            if effect.infer_need:
+                yield from refs.check("needs", effect.infer_need.need, doc, at + ("need",), "need")
+            for ref in (effect.propose, effect.exclude):
+                if ref is not None:
+                    yield from refs.check("products", ref.product, doc, at + ("product",), "product")
+            if effect.offer:
+                yield from refs.check("offers", effect.offer.offer, doc, at + ("offer",), "offer")
+                tiers = refs.tiers.get(effect.offer.offer)
+                if tiers is not None and effect.offer.tier not in tiers:
+                    yield doc.issue(at + ("tier",), "unknown-reference", f"unknown tier {effect.offer.tier!r}",
+                                    did_you_mean(effect.offer.tier, tiers))
+            for kind, key in (("channels", "channel"), ("service_levels", "service_level"),
+                              ("strategies", "strategy")):
+                value = getattr(effect, key)
+                if value is not None:
+                    yield from refs.check(kind, value, doc, at, key.replace("_", " "))
+
+
+def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
+    for k, branch in enumerate(when.any or []):
+        yield from _when(branch, refs, doc, at + ("any", k))
+    for name, constraint in (when.customer or {}).items():
+        path = at + ("customer", name)
+        if name not in RULE_FIELDS:
+            yield doc.issue(path, "unknown-field", f"customers have no field {name!r} a rule can test",
+                            did_you_mean(name, RULE_FIELDS))
+            continue
+        op, value = constraint.operator if isinstance(constraint, Op) else ("eq", constraint)
+        values = value if isinstance(value, list) else [value]
+        want = RULE_FIELDS[name]
+        for v in values:
+            if op == "exists":
+                continue
+            ok = isinstance(v, bool) if want is bool else (
+                isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, str))
+            if not ok:
+                yield doc.issue(path, "wrong-type", f"{name} is compared with {v!r}, but it holds "
+                                + {bool: "true/false", float: "a number", str: "text"}[want])
+            elif name in _ID_FIELDS:
+                yield from refs.check(_ID_FIELDS[name], str(v), doc, path, name.replace("_", " "))
+            elif name == "lifecycle_stage":
+                yield from refs.check("lifecycle_stages", str(v), doc, path, "lifecycle stage")
+    for key, kind in (("need", "needs"), ("product", "products")):
+        value = getattr(when, key)
+        values = value if isinstance(value, list) else [value] if value else []
+        for j, v in enumerate(values):
+            path = at + (key, j) if isinstance(value, list) else at + (key,)
+            yield from refs.check(kind, v, doc, path, key)

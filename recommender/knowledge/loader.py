@@ -1,0 +1,137 @@
+"""Load a knowledge directory into a :class:`KnowledgeBase`, or fail with every issue.
+
+Layout::
+
+    framework.yaml                 layers, the nine modules and their need items, industries, ...
+    assessment.yaml                cut points of the seed 004 measurement system
+    catalogs/<catalog>/catalog.yaml    catalog name and product categories
+    catalogs/<catalog>/products.yaml   product offerings with their relations
+    catalogs/<catalog>/rules.yaml      rules (when -> then), data only
+    catalogs/<catalog>/offers.yaml     packages and tiers (optional)
+
+Loading is all-or-nothing: on any error a :class:`KnowledgeError` lists every
+problem and nothing is returned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Issue, KnowledgeError, issues_from_validation
+from .base import KnowledgeBase
+from .checks import check_references
+from .schema import Assessment, Catalog, Framework, OffersFile, ProductsFile, RulesFile
+from .yamlpos import Document, load_file
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def available_catalogs(root: Path) -> list[str]:
+    """Catalog names found under ``root/catalogs``."""
+    base = Path(root) / "catalogs"
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
+def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBase:
+    """Load and validate ``root``; ``catalog`` defaults to the framework's ``default_catalog``."""
+    root = Path(root)
+    if not (root / "framework.yaml").is_file():
+        raise KnowledgeError([Issue(
+            code="missing-file", file=str(root / "framework.yaml"),
+            message="no framework.yaml: this is not a knowledge directory",
+            hint="point at the directory that holds framework.yaml and catalogs/")])
+    issues: list[Issue] = []
+    docs: dict[str, Document] = {}
+
+    def read(rel: str, model: type[M], required: bool = True) -> M | None:
+        path = root / rel
+        if not path.is_file():
+            if required:
+                issues.append(Issue(code="missing-file", file=str(path),
+                                    message=f"required file {rel} is missing",
+                                    hint="copy it from the default knowledge base and edit it"))
+            return None
+        doc = load_file(path, str(path))
+        docs[rel] = doc
+        issues.extend(doc.issues)
+        if doc.data is None and not doc.issues:
+            doc.data = {}
+        if any(i.severity == "error" for i in doc.issues):
+            return None
+        return validate_document(doc, model, issues)
+
+    framework = read("framework.yaml", Framework)
+    assessment = read("assessment.yaml", Assessment)
+    catalogs = available_catalogs(root)
+    chosen = catalog or (framework.default_catalog if framework else None)
+    if chosen is None and len(catalogs) == 1:
+        chosen = catalogs[0]
+    if chosen is not None and chosen not in catalogs:
+        from ..errors import did_you_mean
+        issues.append(Issue(code="unknown-catalog", file=str(root / "catalogs"),
+                            message=f"no catalog named {chosen!r}",
+                            hint=did_you_mean(chosen, catalogs)))
+        chosen = None
+    cat = prods = rules = offers = None
+    if chosen is not None:
+        base = f"catalogs/{chosen}/"
+        cat = read(base + "catalog.yaml", Catalog)
+        prods = read(base + "products.yaml", ProductsFile)
+        rules = read(base + "rules.yaml", RulesFile)
+        offers = read(base + "offers.yaml", OffersFile, required=False) or OffersFile(offers=[])
+
+    if framework and assessment and cat and prods and rules and offers and chosen:
+        base = f"catalogs/{chosen}/"
+        issues.extend(check_references(
+            framework, assessment, cat, prods, rules, offers,
+            docs["framework.yaml"], docs["assessment.yaml"], docs[base + "products.yaml"],
+            docs[base + "rules.yaml"], docs.get(base + "offers.yaml"), root))
+    if any(i.severity == "error" for i in issues) or not (
+            framework and assessment and cat and prods and rules and offers and chosen):
+        raise KnowledgeError(sorted(issues, key=_issue_order))
+
+    base = f"catalogs/{chosen}/"
+    return KnowledgeBase(
+        root=root, framework=framework, assessment=assessment, catalog=cat,
+        products={p.id: p for p in prods.products},
+        rules=tuple(rules.rules),
+        offers={o.id: o for o in offers.offers},
+        locations=_locations(docs, base),
+        warnings=tuple(sorted(issues, key=_issue_order)),
+    )
+
+
+def validate_document(doc: Document, model: type[M], issues: list[Issue]) -> M | None:
+    """Validate one parsed document; on failure add located issues and return None."""
+    data: Any = doc.data
+    if not isinstance(data, dict):
+        issues.append(doc.issue((), "wrong-type", "the file must be a mapping of keys to values",
+                                "start the file with the top-level keys, e.g. 'products:'"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        issues.extend(issues_from_validation(exc, doc.file, doc.positions))
+        return None
+
+
+def _locations(docs: dict[str, Document], base: str) -> dict[str, str]:
+    """``product:<id>`` / ``rule:<id>`` -> ``file:line`` for audit trails."""
+    out: dict[str, str] = {}
+    for kind, rel, key in (("product", "products.yaml", "products"), ("rule", "rules.yaml", "rules"),
+                           ("offer", "offers.yaml", "offers")):
+        doc = docs.get(base + rel)
+        if doc is None or not isinstance(doc.data, dict):
+            continue
+        for index, entry in enumerate(doc.data.get(key) or []):
+            if isinstance(entry, dict) and "id" in entry:
+                line, _ = doc.place((key, index))
+                out[f"{kind}:{entry['id']}"] = f"{doc.file}:{line}"
+    return out
+
+
+def _issue_order(issue: Issue) -> tuple[str, int, int, str, str]:
+    return (issue.file or "", issue.line or 0, issue.column or 0, issue.code, issue.message)

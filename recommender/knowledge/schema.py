@@ -1,0 +1,337 @@
+"""The shape of every knowledge file, as frozen pydantic models.
+
+These models are both the validator of the YAML that product teams write and the
+entities the engine works with. Validation is strict (``"30"`` is not a number,
+``yes`` is not a boolean) and unknown keys are refused, so a typo never passes
+silently. Field names follow TM Forum TMF620 where it has one
+(``lifecycleStatus``, ``priceType``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MODULE_IDS = ("transmission", "access", "infrastructure", "finance", "office", "hr",
+              "production", "customer", "partner")
+LIFECYCLE_STAGES = ("new", "growth", "mature", "decline", "churned")
+
+ModuleId = Literal["transmission", "access", "infrastructure", "finance", "office", "hr",
+                   "production", "customer", "partner"]
+LifecycleStage = Literal["new", "growth", "mature", "decline", "churned"]
+LifecycleStatus = Literal["In design", "In test", "Active", "Launched", "Retired", "Obsolete"]
+PortfolioStage = Literal["star", "cash_cow", "question_mark", "dog"]
+StrategyKind = Literal["trial", "cross_sell", "retain", "upgrade", "win_back"]
+
+SELLABLE_STATUSES = ("Active", "Launched")
+
+Id = str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A sentence in both languages."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Named(Strict):
+    id: Id = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    source: str | None = Field(default=None, description="Seed file and passage this entry comes from.")
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+# --- framework.yaml ---------------------------------------------------------
+
+class Layer(Named):
+    pass
+
+
+class NeedItem(Named):
+    pass
+
+
+class Module(Named):
+    id: ModuleId  # type: ignore[assignment]
+    layer: Id
+    scope: Literal["internal", "external"] | None = None
+    items: list[NeedItem] = Field(default_factory=list)
+
+
+class Industry(Named):
+    pass
+
+
+class KeyPersonRank(Named):
+    level: int = Field(ge=1, description="Higher is more senior.")
+
+
+class Strategy(Named):
+    kind: StrategyKind
+    description: Text | None = None
+
+
+class RankingWeights(Strict):
+    coverage: float = Field(default=0.45, ge=0)
+    fit: float = Field(default=0.2, ge=0)
+    cost: float = Field(default=0.15, ge=0)
+    lifecycle: float = Field(default=0.1, ge=0)
+    portfolio: float = Field(default=0.1, ge=0)
+
+
+class Framework(Strict):
+    """framework.yaml: the needs framework and the customer vocabulary."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    version: int = 1
+    default_catalog: Id
+    layers: list[Layer]
+    modules: list[Module]
+    industries: list[Industry]
+    segments: list[Named] = Field(default_factory=list)
+    value_types: list[Named] = Field(default_factory=list)
+    customer_classes: list[Named] = Field(default_factory=list)
+    key_person_ranks: list[KeyPersonRank] = Field(default_factory=list)
+    channels: list[Named] = Field(default_factory=list)
+    service_levels: list[Named] = Field(default_factory=list)
+    strategies: list[Strategy] = Field(default_factory=list)
+    capital_cities: list[str] = Field(default_factory=list)
+    ranking: RankingWeights = Field(default_factory=RankingWeights)
+
+
+# --- assessment.yaml --------------------------------------------------------
+
+class Indicator(Strict):
+    """Cut points splitting a reference population into five equal groups.
+
+    A value below ``cuts[0]`` scores 1, at or above ``cuts[3]`` scores 5.
+    """
+
+    field: str
+    cuts: list[float] = Field(min_length=4, max_length=4)
+
+
+class Step(Named):
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class ClassBand(Strict):
+    customer_class: Id
+    min_score: float = Field(ge=0, le=5)
+
+
+class Assessment(Strict):
+    """assessment.yaml: the three-step measurement system of seed 004."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    source: str | None = None
+    steps: list[Step] = Field(min_length=1)
+    classes: list[ClassBand] = Field(min_length=1)
+    social_value_industries: list[Id] = Field(default_factory=list)
+    dual_value_min_score: float = Field(default=4.0, ge=1, le=5)
+
+
+# --- catalogs/<name>/catalog.yaml -------------------------------------------
+
+class Catalog(Named):
+    schema_: str | None = Field(default=None, alias="$schema")
+    categories: list[Named] = Field(min_length=1)
+
+
+# --- catalogs/<name>/products.yaml ------------------------------------------
+
+class Price(Strict):
+    priceType: Literal["recurring", "one_time"]
+    amount: float = Field(ge=0)
+    unit: Literal["yuan/month", "yuan"] = "yuan/month"
+    illustrative: bool = Field(default=False, description="True when the seeds give no price.")
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _unit_matches(self) -> Price:
+        want = "yuan/month" if self.priceType == "recurring" else "yuan"
+        if self.unit != want:
+            raise ValueError(f"a {self.priceType} price is in {want!r}")
+        return self
+
+
+class Eligibility(Strict):
+    min_employees: int | None = Field(default=None, ge=1)
+    max_employees: int | None = Field(default=None, ge=1)
+    industries: list[Id] | None = None
+    value_types: list[Id] | None = None
+    segments: list[Id] | None = None
+
+
+class Relation(Strict):
+    product: Id
+    reason: Text
+    source: str | None = None
+
+
+class Product(Named):
+    """A product offering (TMF620 ProductOffering)."""
+
+    category: Id
+    modules: list[ModuleId] = Field(min_length=1)
+    need_items: list[Id] = Field(default_factory=list)
+    lifecycleStatus: LifecycleStatus = "Active"
+    portfolio: PortfolioStage = "cash_cow"
+    prices: list[Price] = Field(default_factory=list)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    requires: list[Relation] = Field(default_factory=list)
+    excludes: list[Relation] = Field(default_factory=list)
+    complements: list[Relation] = Field(default_factory=list)
+    replaces: list[Relation] = Field(default_factory=list)
+
+    @property
+    def sellable(self) -> bool:
+        return self.lifecycleStatus in SELLABLE_STATUSES
+
+    def price(self, price_type: str) -> float:
+        return sum(p.amount for p in self.prices if p.priceType == price_type)
+
+
+class ProductsFile(Strict):
+    schema_: str | None = Field(default=None, alias="$schema")
+    products: list[Product]
+
+
+# --- catalogs/<name>/offers.yaml --------------------------------------------
+
+class Tier(Named):
+    min_monthly: float = Field(ge=0)
+    max_monthly: float | None = Field(default=None, description="Exclusive upper bound.")
+    benefits: list[Text] = Field(default_factory=list)
+
+
+class Offer(Named):
+    tiers: list[Tier] = Field(min_length=1)
+
+
+class OffersFile(Strict):
+    schema_: str | None = Field(default=None, alias="$schema")
+    offers: list[Offer]
+
+
+# --- catalogs/<name>/rules.yaml ---------------------------------------------
+
+Scalar = Union[bool, int, float, str]
+
+
+class Op(Strict):
+    """One comparison. Exactly one operator is set."""
+
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Op:
+        set_ops = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(set_ops) != 1:
+            raise ValueError("write exactly one operator: eq, ne, in, not_in, gt, gte, lt, lte or exists")
+        return self
+
+    @property
+    def operator(self) -> tuple[str, object]:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None:
+                return name.rstrip("_"), value
+        raise AssertionError("validated to hold one operator")
+
+
+Constraint = Union[Op, Scalar]
+
+
+class When(Strict):
+    """All parts must hold. ``need``/``product`` lists mean any one of them."""
+
+    customer: dict[str, Constraint] | None = None
+    need: Id | list[Id] | None = None
+    product: Id | list[Id] | None = None
+    any: list[When] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> When:
+        if not (self.customer or self.need or self.product or self.any):
+            raise ValueError("a condition needs at least one of: customer, need, product, any")
+        if self.any and (self.customer or self.need or self.product):
+            raise ValueError("'any' stands alone: put the shared parts inside each branch")
+        return self
+
+
+class NeedEffect(Strict):
+    need: Id
+    weight: float = Field(default=1.0, gt=0, le=1)
+
+
+class ProposeEffect(Strict):
+    product: Id
+    weight: float = Field(default=1.0, gt=0, le=1)
+
+
+class ExcludeEffect(Strict):
+    product: Id
+    reason: Text
+
+
+class OfferEffect(Strict):
+    offer: Id
+    tier: Id
+
+
+class Effect(Strict):
+    """One declared effect. Exactly one key is set."""
+
+    infer_need: NeedEffect | None = None
+    propose: ProposeEffect | None = None
+    exclude: ExcludeEffect | None = None
+    offer: OfferEffect | None = None
+    channel: Id | None = None
+    service_level: Id | None = None
+    strategy: Id | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Effect:
+        if len(self.model_fields_set) != 1:
+            raise ValueError("each effect has exactly one of: " + ", ".join(type(self).model_fields))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.model_fields_set))
+
+
+class Rule(Strict):
+    id: Id = Field(min_length=1)
+    description: Text
+    source: str | None = None
+    priority: int = Field(default=0, description="Decides between rules setting the same single-valued advice.")
+    when: When
+    then: list[Effect] = Field(min_length=1)
+
+
+class RulesFile(Strict):
+    schema_: str | None = Field(default=None, alias="$schema")
+    rules: list[Rule]

@@ -1,0 +1,143 @@
+"""The customer profile an application passes in.
+
+Shape is checked by pydantic when the profile is built; ids (industry, needs,
+products, ...) are checked against the knowledge base when it is used, because
+the same profile may be sent to different knowledge bases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
+from .knowledge.schema import LifecycleStage
+
+if TYPE_CHECKING:
+    from .knowledge.base import KnowledgeBase
+
+
+class KeyPerson(BaseModel):
+    """A decision maker at the customer (seed 004, key-person needs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    title: str | None = None
+    rank: str = Field(description="A key-person rank id from the framework, e.g. 'bureau'.")
+
+
+class CustomerProfile(BaseModel):
+    """Everything the library knows about one group customer.
+
+    Only ``name``, ``industry`` and ``employees`` are required; the rest sharpens
+    the recommendation. Money is in yuan.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = None
+    name: str = Field(min_length=1)
+    industry: str = Field(description="An industry id from the knowledge base.")
+    employees: int = Field(ge=2, description="A group customer has two or more people (seed 004, 3.1).")
+    company_revenue: float | None = Field(default=None, ge=0, description="The customer's own yearly revenue.")
+    annual_spend: float | None = Field(default=None, ge=0, description="What the customer spends with the operator per year.")
+    value_type: str | None = Field(default=None, description="Assessed when absent.")
+    segment: str | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    needs: list[str] = Field(default_factory=list, description="Module ids ('office') or need-item ids ('office.meeting').")
+    existing_products: list[str] = Field(default_factory=list)
+    excluded_products: list[str] = Field(default_factory=list)
+    budget_monthly: float | None = Field(default=None, ge=0)
+    key_persons: list[KeyPerson] = Field(default_factory=list)
+    region: str | None = None
+    city: str | None = None
+    # Indicators of the seed 004 measurement system; each is optional.
+    employee_growth: float | None = None
+    revenue_growth: float | None = None
+    it_investment: float | None = Field(default=None, ge=0)
+    it_investment_growth: float | None = None
+    it_staff: int | None = Field(default=None, ge=0)
+    it_staff_growth: float | None = None
+    managed_customers: int | None = Field(default=None, ge=0)
+    partners: int | None = Field(default=None, ge=0, description="Agents and suppliers.")
+    solution_types: int | None = Field(default=None, ge=0)
+
+    # Where the profile was read from, so id errors found later can still be located.
+    _source: tuple[str, Positions] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def parse(cls, data: Any, *, file: str | None = None,
+              positions: Positions | None = None) -> CustomerProfile:
+        """Validate raw data, raising :class:`ProfileError` that lists every problem."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ProfileError(issues_from_validation(exc, file, positions or {})) from None
+
+
+# Numeric profile fields the assessment may score.
+MEASUREMENT_FIELDS = ("employees", "employee_growth", "company_revenue", "revenue_growth", "annual_spend",
+                      "it_investment", "it_investment_growth", "it_staff", "it_staff_growth",
+                      "managed_customers", "partners", "solution_types")
+
+# Fields a rule may test, with the type a constraint must have.
+RULE_FIELDS: dict[str, type] = {
+    "industry": str, "employees": float, "company_revenue": float, "annual_spend": float,
+    "monthly_spend": float, "value_type": str, "segment": str, "lifecycle_stage": str,
+    "budget_monthly": float, "region": str, "city": str, "capital_city": bool,
+    "customer_class": str, "key_person_rank": str, "key_person_level": float,
+    "scale_score": float, "it_investment_score": float, "it_complexity_score": float,
+    "score": float, "existing_count": float,
+}
+
+
+def load_profile(path: str | Path) -> CustomerProfile:
+    """Read a profile from a YAML (or JSON) file; errors point at file:line:column."""
+    from .knowledge.yamlpos import load_file
+
+    doc = load_file(Path(path), str(path))
+    errors = [i for i in doc.issues if i.severity == "error"]
+    if errors:
+        raise ProfileError(errors)
+    if not isinstance(doc.data, dict):
+        raise ProfileError([doc.issue((), "wrong-type", "a profile is a mapping of fields to values",
+                                      "start with 'name:', 'industry:' and 'employees:' lines")])
+    profile = CustomerProfile.parse(doc.data, file=doc.file, positions=doc.positions)
+    profile._source = (doc.file, doc.positions)
+    return profile
+
+
+def profile_issues(profile: CustomerProfile, kb: KnowledgeBase) -> list[Issue]:
+    """Ids in ``profile`` that ``kb`` does not know, each with a did-you-mean hint."""
+    file, positions = profile._source or (None, {})
+    fw = kb.framework
+    known: dict[str, set[str]] = {
+        "industry": {e.id for e in fw.industries},
+        "value_type": {e.id for e in fw.value_types},
+        "segment": {e.id for e in fw.segments},
+        "needs": set(kb.need_module),
+        "existing_products": set(kb.products),
+        "excluded_products": set(kb.products),
+        "key_persons": {e.id for e in fw.key_person_ranks},
+    }
+    labels = {"industry": "industry", "value_type": "value type", "segment": "segment", "needs": "need",
+              "existing_products": "product", "excluded_products": "product", "key_persons": "key-person rank"}
+    checks: list[tuple[PathKey, str | None, str]] = [
+        (("industry",), profile.industry, "industry"),
+        (("value_type",), profile.value_type, "value_type"),
+        (("segment",), profile.segment, "segment"),
+    ]
+    for key in ("needs", "existing_products", "excluded_products"):
+        checks += [((key, i), v, key) for i, v in enumerate(getattr(profile, key))]
+    checks += [(("key_persons", i, "rank"), p.rank, "key_persons") for i, p in enumerate(profile.key_persons)]
+    issues = []
+    for path, value, kind in checks:
+        if value is not None and value not in known[kind]:
+            line, column = place(path, positions)
+            issues.append(Issue(code="unknown-reference", message=f"unknown {labels[kind]} {value!r}",
+                                hint=did_you_mean(value, known[kind]), file=file, line=line, column=column,
+                                path=format_path(path)))
+    return issues

@@ -1,0 +1,199 @@
+"""What :meth:`Recommender.recommend` returns: frozen, JSON-stable models.
+
+Every entry carries its own bilingual names, so a result renders its rationale
+(:meth:`Recommendation.rationale_text`) without the knowledge base. Field order
+is the JSON order; lists are sorted, so equal inputs give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .knowledge.schema import Text
+
+Lang = Literal["zh", "en"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class StepScore(_Frozen):
+    id: str
+    name_zh: str
+    name_en: str
+    score: float | None
+    indicators: dict[str, int]
+
+
+class CustomerAssessment(_Frozen):
+    """Seed 004's measurement system applied to the profile."""
+
+    steps: list[StepScore]
+    score: float | None
+    customer_class: str | None
+    value_type: str
+    value_type_assessed: bool
+    capital_city: bool
+    key_person_rank: str | None
+
+
+class NeedResult(_Frozen):
+    id: str
+    module: str
+    name_zh: str
+    name_en: str
+    weight: float
+    sources: list[str]  # "stated" or rule ids
+
+
+class Reason(_Frozen):
+    """Why a product is in a bundle."""
+
+    kind: Literal["need", "rule", "dependency", "existing"]
+    need: str | None = None
+    rule: str | None = None
+    inputs: list[str] = []
+    product: str | None = None
+    text: Text
+
+
+class BundleProduct(_Frozen):
+    id: str
+    name_zh: str
+    name_en: str
+    category: str
+    portfolio: str
+    recurring: float
+    one_time: float
+    illustrative_price: bool
+    phase: int
+    reasons: list[Reason]
+
+
+class ScoreBreakdown(_Frozen):
+    """Each component is in [0, 1]; ``total`` is their weighted sum."""
+
+    coverage: float
+    fit: float
+    cost: float
+    lifecycle: float
+    portfolio: float
+    weights: dict[str, float]
+    total: float
+
+
+class PriceLine(_Frozen):
+    product: str
+    priceType: Literal["recurring", "one_time"]
+    amount: float
+    illustrative: bool
+
+
+class PriceSummary(_Frozen):
+    recurring_monthly: float
+    one_time: float
+    budget_monthly: float | None
+    lines: list[PriceLine]
+
+
+LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "ineligible", "conflict",
+                        "over_budget", "dependency_unavailable", "already_owned", "no_need", "not_chosen"]
+
+
+class LeftOut(_Frozen):
+    """A product that was considered and is not in the bundle, and why."""
+
+    product: str
+    name_zh: str
+    name_en: str
+    reason: LeftOutReason
+    rule: str | None = None
+    text: Text
+
+
+class Bundle(_Frozen):
+    rank: int
+    score: float
+    breakdown: ScoreBreakdown
+    products: list[BundleProduct]
+    price: PriceSummary
+    covered_needs: list[str]
+    uncovered_needs: list[str]
+    phases: list[list[str]]
+    left_out: list[LeftOut]
+
+    def rationale_text(self, lang: Lang = "en") -> str:
+        from .explain import render_bundle
+        return render_bundle(self, lang)
+
+
+class AdviceChoice(_Frozen):
+    id: str
+    name_zh: str
+    name_en: str
+    rule: str
+
+
+class OfferChoice(_Frozen):
+    offer: str
+    tier: str
+    name_zh: str
+    name_en: str
+    benefits: list[Text]
+    rule: str
+
+
+class Note(_Frozen):
+    rule: str
+    text: Text
+
+
+class Advice(_Frozen):
+    """Selling advice the rules set: channel, service level, strategy, offers, notes."""
+
+    channel: AdviceChoice | None
+    service_level: AdviceChoice | None
+    strategy: AdviceChoice | None
+    offers: list[OfferChoice]
+    notes: list[Note]
+
+
+class FiredRule(_Frozen):
+    rule: str
+    description: Text
+    source: str | None
+    location: str | None
+    inputs: list[list[str]]  # one list of matched inputs per firing
+
+
+class Relaxation(_Frozen):
+    constraint: str
+    text: Text
+
+
+class Diagnosis(_Frozen):
+    """Why no bundle met the hard constraints, and what would change that."""
+
+    conflict: list[str]
+    relaxations: list[Relaxation]
+    text: Text
+
+
+class Recommendation(_Frozen):
+    customer_id: str | None
+    customer_name: str
+    catalog: str
+    knowledge: str
+    assessment: CustomerAssessment
+    needs: list[NeedResult]
+    bundles: list[Bundle]
+    advice: Advice
+    fired_rules: list[FiredRule]
+    diagnosis: Diagnosis | None
+
+    def rationale_text(self, lang: Lang = "en") -> str:
+        from .explain import render_recommendation
+        return render_recommendation(self, lang)

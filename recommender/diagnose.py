@@ -83,13 +83,13 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
     """Explain an empty result in words an account manager can act on."""
     if no_needs:
         return Diagnosis(conflict=[], relaxations=[], text=Text(
-            zh="客户没有陈述需求,规则也未推断出需求;请至少填写一个需求模块或需求项。",
+            zh="客户没有陈述需求，规则也未推断出需求；请至少填写一个需求模块或需求项。",
             en="No needs were stated or inferred; give at least one need module or need item."))
     conflict = quickxplain(constraints, feasible)
     relax = fastdiag(constraints, feasible)
     if relax is None:
         return Diagnosis(conflict=[], relaxations=[], text=Text(
-            zh="即使不考虑客户的约束,也没有可销售的产品覆盖这些需求(规则排除、下线或不符合条件)。",
+            zh="即使不考虑客户的约束，也没有可销售的产品覆盖这些需求(规则排除、下线或不符合条件)。",
             en="Even without the customer's constraints no sellable product covers these needs "
                "(excluded by rules, retired or ineligible); see the left-out products."))
     kept = frozenset(constraints) - set(relax)
@@ -97,5 +97,5 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
         c, kb, budget, min_budget(kept) if c[0] == "budget" else None)) for c in relax]
     names_en = ", ".join(label(c) for c in conflict)
     return Diagnosis(conflict=[label(c) for c in conflict], relaxations=relaxations, text=Text(
-        zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集:{names_en}。",
+        zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集：{names_en}。",
         en=f"No bundle meets every hard constraint. Smallest conflicting set: {names_en}."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import get_close_matches
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -119,19 +119,53 @@ def place(path: PathKey, positions: Positions, *, key: bool = False) -> tuple[in
 
 
 def issues_from_validation(exc: ValidationError, file: str | None, positions: Positions,
-                           prefix: PathKey = ()) -> list[Issue]:
+                           model: type[BaseModel] | None = None) -> list[Issue]:
     """Turn pydantic's errors into located issues with plain-language codes."""
     issues = []
     for err in exc.errors():
-        loc = prefix + tuple(p for p in err["loc"] if not _is_internal_loc(p))
+        loc = tuple(p for p in err["loc"] if not _is_internal_loc(p))
         line, column = place(loc, positions, key=err["type"] == "extra_forbidden")
         code, hint = _CODES.get(err["type"], ("invalid-value", None))
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "literal_error":
             hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+        if err["type"] == "extra_forbidden" and loc:
+            message = f"unknown key {loc[-1]!r}"
+            allowed = _keys_at(model, loc[:-1]) if model else None
+            if allowed:
+                hint = did_you_mean(loc[-1], allowed) or hint
         issues.append(Issue(code=code, message=message, hint=hint, file=file, line=line,
                             column=column, path=format_path(loc)))
     return issues
+
+
+def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str] | None:
+    """The keys allowed at ``loc`` inside ``model`` (by alias), or None if unknown."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in _by_alias(current):
+            return None
+        current = _model_in(_by_alias(current)[part])
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(_by_alias(current))
+    return None
+
+
+def _by_alias(model: type[BaseModel]) -> dict[str, Any]:
+    return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``list[M]``, ``M | None`` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _is_internal_loc(part: str | int) -> bool:

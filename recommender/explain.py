@@ -45,7 +45,7 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
         if covers(product, need):
             name = kb.names[need]
             reasons.append(Reason(kind="need", need=need, text=Text(
-                zh=f"满足需求:{name.name_zh}", en=f"covers the need: {name.name_en}")))
+                zh=f"满足需求：{name.name_zh}", en=f"covers the need: {name.name_en}")))
     firing_inputs = {f.rule: f.inputs for f in reversed(ev.firings)}
     for rule_id in ev.proposal_sources.get(pid, ()):
         rule = kb.rules[kb.rule_index[rule_id]]
@@ -55,7 +55,7 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
         if kb.graph.requires.has_edge(other, pid):
             why = kb.graph.reason(other, pid)
             reasons.append(Reason(kind="dependency", product=other, text=Text(
-                zh=f"{kb.name(other, 'zh')}依赖它:{why.zh}", en=f"needed by {kb.name(other, 'en')}: {why.en}")))
+                zh=f"{kb.name(other, 'zh')}依赖它：{why.zh}", en=f"needed by {kb.name(other, 'en')}: {why.en}")))
     return reasons
 
 
@@ -113,14 +113,14 @@ def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints,
         other = b if a in added else a
         why = graph.exclusion_reason(a, b)
         assert why is not None
-        return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥:{why.zh}",
+        return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
     extra = sum(kb.products[x].price("recurring") for x in added)
     if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
         return Exclusion("over_budget", Text(
-            zh=f"加入后月费{recurring + extra:g}元,超出预算{cons.budget:g}元",
+            zh=f"加入后月费{recurring + extra:g}元，超出预算{cons.budget:g}元",
             en=f"adding it makes {recurring + extra:g} yuan/month, over the {cons.budget:g} budget"))
-    return Exclusion("not_chosen", Text(zh="需求已由本方案其他产品覆盖,或加入后总分更低",
+    return Exclusion("not_chosen", Text(zh="需求已由本方案其他产品覆盖，或加入后总分更低",
                                         en="its needs are already covered here, or adding it lowers the score"))
 
 
@@ -135,7 +135,7 @@ _L = {
     "price": {"zh": "价格", "en": "Price"},
     "per_month": {"zh": "元/月", "en": "yuan/month"},
     "once": {"zh": "元(一次性)", "en": "yuan one-time"},
-    "illustrative": {"zh": "(*为示意价格,种子资料未给出)", "en": "(* illustrative price; the seeds give none)"},
+    "illustrative": {"zh": "(*为示意价格，种子资料未给出)", "en": "(* illustrative price; the seeds give none)"},
     "uncovered": {"zh": "未覆盖的需求", "en": "Needs not covered"},
     "left_out": {"zh": "未纳入的产品", "en": "Considered and left out"},
     "on": {"zh": "依据", "en": "on"},

@@ -8,9 +8,10 @@ the same profile may be sent to different knowledge bases.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
 from .knowledge.schema import LifecycleStage
@@ -65,9 +66,6 @@ class CustomerProfile(BaseModel):
     partners: int | None = Field(default=None, ge=0, description="Agents and suppliers.")
     solution_types: int | None = Field(default=None, ge=0)
 
-    # Where the profile was read from, so id errors found later can still be located.
-    _source: tuple[str, Positions] | None = PrivateAttr(default=None)
-
     @classmethod
     def parse(cls, data: Any, *, file: str | None = None,
               positions: Positions | None = None) -> CustomerProfile:
@@ -75,7 +73,7 @@ class CustomerProfile(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ProfileError(issues_from_validation(exc, file, positions or {})) from None
+            raise ProfileError(issues_from_validation(exc, file, positions or {}, cls)) from None
 
 
 # Numeric profile fields the assessment may score.
@@ -94,8 +92,8 @@ RULE_FIELDS: dict[str, type] = {
 }
 
 
-def load_profile(path: str | Path) -> CustomerProfile:
-    """Read a profile from a YAML (or JSON) file; errors point at file:line:column."""
+def read_profile_file(path: str | Path) -> tuple[Any, str, Positions]:
+    """Raw data of a YAML (or JSON) profile file with positions; syntax errors raise."""
     from .knowledge.yamlpos import load_file
 
     doc = load_file(Path(path), str(path))
@@ -105,39 +103,47 @@ def load_profile(path: str | Path) -> CustomerProfile:
     if not isinstance(doc.data, dict):
         raise ProfileError([doc.issue((), "wrong-type", "a profile is a mapping of fields to values",
                                       "start with 'name:', 'industry:' and 'employees:' lines")])
-    profile = CustomerProfile.parse(doc.data, file=doc.file, positions=doc.positions)
-    profile._source = (doc.file, doc.positions)
-    return profile
+    return doc.data, doc.file, doc.positions
 
 
-def profile_issues(profile: CustomerProfile, kb: KnowledgeBase) -> list[Issue]:
-    """Ids in ``profile`` that ``kb`` does not know, each with a did-you-mean hint."""
-    file, positions = profile._source or (None, {})
+def load_profile(path: str | Path) -> CustomerProfile:
+    """Read a profile file, checking its shape (ids are checked by the recommender)."""
+    data, file, positions = read_profile_file(path)
+    return CustomerProfile.parse(data, file=file, positions=positions)
+
+
+def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | None = None,
+                     positions: Positions | None = None) -> list[Issue]:
+    """Ids in raw profile ``data`` that ``kb`` does not know, each with a did-you-mean hint.
+
+    Works on raw data so that shape errors and unknown ids are reported together.
+    """
+    positions = positions or {}
     fw = kb.framework
-    known: dict[str, set[str]] = {
-        "industry": {e.id for e in fw.industries},
-        "value_type": {e.id for e in fw.value_types},
-        "segment": {e.id for e in fw.segments},
-        "needs": set(kb.need_module),
-        "existing_products": set(kb.products),
-        "excluded_products": set(kb.products),
-        "key_persons": {e.id for e in fw.key_person_ranks},
+    known: dict[str, tuple[str, set[str]]] = {
+        "industry": ("industry", {e.id for e in fw.industries}),
+        "value_type": ("value type", {e.id for e in fw.value_types}),
+        "segment": ("segment", {e.id for e in fw.segments}),
+        "needs": ("need", set(kb.need_module)),
+        "existing_products": ("product", set(kb.products)),
+        "excluded_products": ("product", set(kb.products)),
+        "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
     }
-    labels = {"industry": "industry", "value_type": "value type", "segment": "segment", "needs": "need",
-              "existing_products": "product", "excluded_products": "product", "key_persons": "key-person rank"}
-    checks: list[tuple[PathKey, str | None, str]] = [
-        (("industry",), profile.industry, "industry"),
-        (("value_type",), profile.value_type, "value_type"),
-        (("segment",), profile.segment, "segment"),
-    ]
+    checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k) for k in ("industry", "value_type", "segment")]
     for key in ("needs", "existing_products", "excluded_products"):
-        checks += [((key, i), v, key) for i, v in enumerate(getattr(profile, key))]
-    checks += [(("key_persons", i, "rank"), p.rank, "key_persons") for i, p in enumerate(profile.key_persons)]
+        values = data.get(key)
+        if isinstance(values, list):
+            checks += [((key, i), v, key) for i, v in enumerate(values)]
+    persons = data.get("key_persons")
+    if isinstance(persons, list):
+        checks += [(("key_persons", i, "rank"), p.get("rank"), "key_persons")
+                   for i, p in enumerate(persons) if isinstance(p, Mapping)]
     issues = []
     for path, value, kind in checks:
-        if value is not None and value not in known[kind]:
+        label, ids = known[kind]
+        if isinstance(value, str) and value not in ids:
             line, column = place(path, positions)
-            issues.append(Issue(code="unknown-reference", message=f"unknown {labels[kind]} {value!r}",
-                                hint=did_you_mean(value, known[kind]), file=file, line=line, column=column,
+            issues.append(Issue(code="unknown-reference", message=f"unknown {label} {value!r}",
+                                hint=did_you_mean(value, ids), file=file, line=line, column=column,
                                 path=format_path(path)))
     return issues

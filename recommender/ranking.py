@@ -4,7 +4,7 @@
               customer already owns) covers; needs are weighted by priority
               (stated needs 1.0, inferred needs by their rule's weight).
 * fit       - mean rule fit of the bundle's products (a product no rule proposed
-              has the neutral fit 0.5).
+              has the base fit 0.3).
 * cost      - 1 - monthly cost / budget; without a budget 1 / (1 + cost / 1000).
               Monthly cost counts one-time charges spread over 36 months.
 * lifecycle - how well the bundle follows the lifecycle strategy the rules chose
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 STAGE_SCORE = {"star": 1.0, "cash_cow": 0.75, "question_mark": 0.4, "dog": 0.0}
-NEUTRAL_FIT = 0.5
+NEUTRAL_FIT = 0.3
 AMORTISATION_MONTHS = 36
 COMPONENTS = ("coverage", "fit", "cost", "lifecycle", "portfolio")
 
@@ -109,16 +109,22 @@ def total(parts: dict[str, float], weights: dict[str, float]) -> float:
     return round(sum(parts[c] * weights[c] for c in COMPONENTS) / weight_sum, 6)
 
 
-def upper_bound(members: Sequence[Item], remaining: Sequence[Item], ctx: Context) -> float:
-    """No superset of ``members`` drawn from ``remaining`` scores above this."""
-    covers = ctx.owned_covers
+def upper_bound(members: Sequence[Item], pool_covers: int, pool_fit: float, pool_stage: float,
+                ctx: Context) -> float:
+    """No superset of ``members`` drawn from a pool scores above this.
+
+    The pool is summarised by the needs it covers and its best fit and stage, so
+    the bound costs the same however many products remain.
+    """
+    covers = ctx.owned_covers | pool_covers
     monthly = 0.0
+    fit = pool_fit
+    stage = pool_stage
     for item in members:
         covers |= item.covers
         monthly += item.monthly
-    for item in remaining:
-        covers |= item.covers
-    pool = list(members) + list(remaining)
+        fit = max(fit, item.fit)
+        stage = max(stage, item.stage)
     total_weight = sum(ctx.need_weights) or 1.0
     if ctx.budget:
         cost = max(0.0, 1.0 - monthly / ctx.budget)
@@ -126,6 +132,5 @@ def upper_bound(members: Sequence[Item], remaining: Sequence[Item], ctx: Context
         cost = 1.0 / (1.0 + monthly / 1000.0)
     lifecycle = 1.0 / len(members) if ctx.strategy == "trial" and members else 1.0
     best = {"coverage": _weight_of(covers, ctx.need_weights) / total_weight,
-            "fit": max(i.fit for i in pool), "cost": cost, "lifecycle": lifecycle,
-            "portfolio": max(i.stage for i in pool)}
+            "fit": fit, "cost": cost, "lifecycle": lifecycle, "portfolio": stage}
     return total(best, ctx.weights) + 1e-9

@@ -16,7 +16,8 @@ from .errors import ProfileError
 from .explain import bundle_model, fired_rules
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
-from .profile import CustomerProfile, profile_issues
+from .errors import Positions
+from .profile import CustomerProfile, read_profile_file, reference_issues
 from .result import Advice, AdviceChoice, CustomerAssessment, NeedResult, Note, OfferChoice, Recommendation
 
 
@@ -61,16 +62,34 @@ class Recommender:
             self._state = (kb, RuleEngine(kb))
             return kb
 
+    def parse_profile(self, data: Mapping[str, Any] | CustomerProfile, *, file: str | None = None,
+                      positions: Positions | None = None) -> CustomerProfile:
+        """Check a profile's shape and ids against this knowledge; one :class:`ProfileError` lists all."""
+        kb = self._state[0]
+        raw = data.model_dump() if isinstance(data, CustomerProfile) else data
+        issues = reference_issues(raw, kb, file, positions)
+        if isinstance(data, CustomerProfile):
+            profile = data
+        else:
+            try:
+                profile = CustomerProfile.parse(data, file=file, positions=positions)
+            except ProfileError as exc:
+                raise ProfileError(sorted(exc.issues + tuple(issues), key=lambda i: (i.line or 0, i.path))) from None
+        if issues:
+            raise ProfileError(issues)
+        return profile
+
+    def load_profile(self, path: str | Path) -> CustomerProfile:
+        """Read a profile file; errors name file:line:column."""
+        data, file, positions = read_profile_file(path)
+        return self.parse_profile(data, file=file, positions=positions)
+
     def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3) -> Recommendation:
         """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`)."""
-        if not isinstance(profile, CustomerProfile):
-            profile = CustomerProfile.parse(profile)
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
         kb, engine = self._state
-        issues = profile_issues(profile, kb)
-        if issues:
-            raise ProfileError(issues)
+        profile = self.parse_profile(profile)
         assessment = assess(profile, kb)
         ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs})
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),

@@ -114,7 +114,7 @@ def validate_document(doc: Document, model: type[M], issues: list[Issue]) -> M |
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        issues.extend(issues_from_validation(exc, doc.file, doc.positions))
+        issues.extend(issues_from_validation(exc, doc.file, doc.positions, model))
         return None
 
 

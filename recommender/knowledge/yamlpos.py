@@ -79,6 +79,11 @@ def load_file(path: Path, display: str) -> Document:
     """Read and parse one file; an unreadable file is an issue, not an exception."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        doc = Document(file=display, data=None)
+        doc.issues.append(Issue(code="missing-file", message="no such file", file=display,
+                                hint="check the path and the file name"))
+        return doc
     except (OSError, UnicodeDecodeError) as exc:
         doc = Document(file=display, data=None)
         doc.issues.append(Issue(code="unreadable-file", message=str(exc), file=display,

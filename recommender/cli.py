@@ -1,0 +1,86 @@
+"""The ``recommender`` command.
+
+Exit codes: 0 success, 1 a problem with the user's input (printed as located
+issues, never a traceback), 2 a usage error (click's convention).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import RecommenderError
+from .recommender import Recommender, default_knowledge_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(func: F) -> F:
+    """Print library errors plainly and exit 1 instead of showing a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RecommenderError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _recommender(knowledge: Path | None, catalog: str | None) -> Recommender:
+    return Recommender.from_path(knowledge or default_knowledge_dir(), catalog)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="recommender")
+def main() -> None:
+    """Explained product-bundle recommendations for telecom group customers."""
+
+
+_knowledge_option = click.option(
+    "--knowledge", type=click.Path(file_okay=False, path_type=Path),
+    help="Knowledge directory (default: the one shipped with the package).")
+_catalog_option = click.option("--catalog", help="Catalog inside the knowledge directory.")
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1), help="How many bundles.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+              help="Language of the rationale text.")
+@_knowledge_option
+@_catalog_option
+@_user_errors
+def recommend(profile: Path, top_k: int, fmt: str, lang: str, knowledge: Path | None,
+              catalog: str | None) -> None:
+    """Recommend bundles for the customer described in PROFILE (YAML or JSON)."""
+    rec = _recommender(knowledge, catalog)
+    result = rec.recommend(rec.load_profile(profile), top_k=top_k)
+    if fmt == "json":
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        click.echo(result.rationale_text(lang=lang), nl=False)  # type: ignore[arg-type]
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_catalog_option
+@_user_errors
+def validate(directory: Path | None, catalog: str | None) -> None:
+    """Check a knowledge DIRECTORY; list every problem with its place."""
+    kb = _recommender(directory, catalog).knowledge
+    for issue in kb.warnings:
+        click.echo(str(issue))
+    click.echo(f"{kb.root}: catalog {kb.catalog.id}: {len(kb.products)} products, {len(kb.rules)} rules, "
+               f"{len(kb.offers)} offers; 0 errors, {len(kb.warnings)} warnings")

@@ -171,7 +171,7 @@ def _model_in(annotation: Any) -> Any:
 def _is_internal_loc(part: str | int) -> bool:
     # pydantic names union branches and validators in `loc`; people never see those.
     return isinstance(part, str) and (part.startswith(("function-", "union[", "tagged-union"))
-                                      or part in {"str", "int", "float", "bool", "Op", "list[str]"}
+                                      or part in {"str", "int", "float", "bool", "operator", "value"}
                                       or part.startswith("list["))
 
 

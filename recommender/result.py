@@ -115,6 +115,8 @@ class LeftOut(_Frozen):
 
 
 class Bundle(_Frozen):
+    """One recommended bundle: products, price, score breakdown and rationale."""
+
     rank: int
     score: float
     breakdown: ScoreBreakdown
@@ -183,6 +185,8 @@ class Diagnosis(_Frozen):
 
 
 class Recommendation(_Frozen):
+    """The answer to one :meth:`Recommender.recommend` call."""
+
     customer_id: str | None
     customer_name: str
     catalog: str

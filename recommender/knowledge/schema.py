@@ -9,9 +9,9 @@ silently. Field names follow TM Forum TMF620 where it has one
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
 
 MODULE_IDS = ("transmission", "access", "infrastructure", "finance", "office", "hr",
               "production", "customer", "partner")
@@ -228,7 +228,15 @@ class OffersFile(Strict):
 
 # --- catalogs/<name>/rules.yaml ---------------------------------------------
 
-Scalar = Union[bool, int, float, str]
+def _scalar(value: Any) -> bool | int | float | str:
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError("write a single value: text, a number or true/false")
+
+
+# One error for a non-scalar instead of one per union member.
+Scalar = Annotated[Any, PlainValidator(_scalar),
+                   WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 
 class Op(Strict):
@@ -260,7 +268,12 @@ class Op(Strict):
         raise AssertionError("validated to hold one operator")
 
 
-Constraint = Union[Op, Scalar]
+# A mapping is an operator, anything else a value to equal; choosing the branch
+# up front gives one clear error instead of one per union member.
+Constraint = Annotated[
+    Union[Annotated[Op, Tag("operator")], Annotated[Scalar, Tag("value")]],
+    Discriminator(lambda v: "operator" if isinstance(v, (dict, Op)) else "value"),
+]
 
 
 class When(Strict):

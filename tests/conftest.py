@@ -1,0 +1,34 @@
+"""Shared fixtures: the real default knowledge, and copies of it to break or change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recommender import Recommender
+from recommender.recommender import default_knowledge_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def rec() -> Recommender:
+    return Recommender.default()
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A private copy of the default knowledge directory that a test may edit."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must occur exactly once) in a knowledge file."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -1,0 +1,14 @@
+import recommender
+
+
+def test_all_is_pinned() -> None:
+    assert recommender.__all__ == [
+        "Bundle", "CustomerProfile", "EngineError", "Issue", "KeyPerson", "KnowledgeBase",
+        "KnowledgeError", "ProfileError", "Recommendation", "Recommender", "RecommenderError",
+        "load_knowledge", "load_profile",
+    ]
+
+
+def test_every_public_name_is_documented() -> None:
+    for name in recommender.__all__:
+        assert getattr(recommender, name).__doc__, name

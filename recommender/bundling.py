@@ -283,6 +283,27 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             for mask, (score, parts) in ranked[:top_k]], exact
 
 
+def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products: Iterable[str],
+                 strategy: str | None) -> tuple[float, dict[str, float]]:
+    """Score any set of products under the utility (the reference the search must agree with)."""
+    needs = list(ev.needs)
+    chosen = sorted(set(products) - cons.owned)
+    owned = sorted(cons.owned & set(kb.products))
+    index = {pid: i for i, pid in enumerate(chosen + owned)}
+    modules = {m.id: i for i, m in enumerate(kb.framework.modules)}
+    owned_covers = 0
+    for pid in owned:
+        owned_covers |= _covers_mask(kb.products[pid], needs)
+    ctx = Context(
+        need_weights=tuple(ev.needs[n] for n in needs),
+        need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in needs}),
+        owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
+        budget=cons.budget, strategy=strategy, weights=kb.framework.ranking.model_dump())
+    members = [_item(kb, pid, ev, needs, index, modules, cons.owned) for pid in chosen]
+    parts = components(members, (1 << len(chosen)) - 1, ctx)
+    return total(parts, ctx.weights), parts
+
+
 def _promise(product: Product, ev: Evaluation) -> float:
     return sum(w for n, w in ev.needs.items() if covers(product, n)) * ev.proposals.get(product.id, NEUTRAL_FIT)
 

@@ -32,3 +32,16 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# Examples whose customer belongs to a catalog other than the default one.
+EXAMPLE_CATALOGS = {"small_shop": "sme"}
+_recommenders: dict[str | None, Recommender] = {}
+
+
+def example_recommender(path: Path) -> Recommender:
+    """The recommender (default knowledge, right catalog) for an example profile file."""
+    catalog = EXAMPLE_CATALOGS.get(path.stem)
+    if catalog not in _recommenders:
+        _recommenders[catalog] = Recommender.default(catalog)
+    return _recommenders[catalog]

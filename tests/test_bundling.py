@@ -1,0 +1,164 @@
+"""Bundle invariants on the shipped knowledge, and optimality against brute force."""
+
+from __future__ import annotations
+
+import dataclasses
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recommender import CustomerProfile, Recommender
+from recommender.bundling import Constraints, classify, covers, score_bundle, search
+from recommender.engine import Evaluation
+from recommender.knowledge.base import KnowledgeBase
+from recommender.knowledge.schema import Price, Product, Relation, Text
+
+from .conftest import EXAMPLES, example_recommender
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundle_respects_the_hard_constraints(path: Path) -> None:
+    rec = example_recommender(path)
+    profile = rec.load_profile(path)
+    result = rec.recommend(profile, top_k=5)
+    kb = rec.knowledge
+    assert result.bundles
+    seen = set()
+    for bundle in result.bundles:
+        ids = {p.id for p in bundle.products}
+        assert frozenset(ids) not in seen  # distinct
+        seen.add(frozenset(ids))
+        for pid in ids:  # closed under requires (owned products satisfy requirements)
+            assert kb.graph.required_by(pid) <= ids | set(profile.existing_products)
+            assert kb.products[pid].sellable
+        assert not kb.graph.excluded_pairs(ids | set(profile.existing_products))
+        assert not ids & set(profile.existing_products)  # never sold twice
+        assert not ids & set(profile.excluded_products)
+        if profile.budget_monthly is not None:
+            assert bundle.price.recurring_monthly <= profile.budget_monthly
+        assert bundle.covered_needs
+    scores = [b.score for b in result.bundles]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_owned_products_are_built_on_not_sold_again(rec: Recommender) -> None:
+    base = {"name": "x", "industry": "manufacturing", "employees": 300, "needs": ["production.monitoring"],
+            "budget_monthly": 20000}
+    without = rec.recommend(base, top_k=5)
+    assert any("dedicated_line" in {p.id for p in b.products} for b in without.bundles)
+    owned = rec.recommend(dict(base, existing_products=["dedicated_line"]), top_k=5)
+    surveillance = [b for b in owned.bundles if "video_surveillance" in {p.id for p in b.products}]
+    assert surveillance  # video surveillance requires the dedicated line the customer already has
+    assert all("dedicated_line" not in {p.id for p in b.products} for b in owned.bundles)
+
+
+def test_excluded_and_over_budget_products_are_left_out_with_reasons(rec: Recommender) -> None:
+    result = rec.recommend({"name": "x", "industry": "finance", "employees": 500,
+                            "needs": ["office.meeting", "transmission"], "excluded_products": ["qixintong"],
+                            "budget_monthly": 2500}, top_k=1)
+    left = {x.product: x.reason for x in result.bundles[0].left_out}
+    assert left["qixintong"] == "customer_excluded"
+    assert left["video_conference"] == "over_budget"  # 1500 + its dedicated line 2000 > 2500
+
+
+def test_retired_product_is_never_offered(rec: Recommender) -> None:
+    result = rec.recommend({"name": "x", "industry": "retail", "employees": 40, "needs": ["office.daily"]}, top_k=5)
+    assert all("mobile_msn" not in {p.id for p in b.products} for b in result.bundles)
+    left = {x.product: x for x in result.bundles[0].left_out}
+    assert left["mobile_msn"].reason == "rule_exclusion" and left["mobile_msn"].rule == "no_dogs"
+
+
+def test_ineligible_product_is_left_out(rec: Recommender) -> None:
+    result = rec.recommend({"name": "x", "industry": "retail", "employees": 20, "needs": ["hr"]}, top_k=1)
+    left = {x.product: x for x in result.bundles[0].left_out}
+    assert left["hr_system"].reason == "ineligible"
+    assert "50" in left["hr_system"].text.en
+
+
+# --- optimality: the search against brute force on random small catalogs ------------
+
+ITEMS = ["office.meeting", "office.daily", "hr.training", "hr.recruiting"]
+
+
+def _product(i: int, items: list[str], recurring: int, one_time: int, stage: str,
+             requires: list[int], excludes: list[int]) -> Product:
+    def rel(j: int) -> Relation:
+        return Relation(product=f"p{j}", reason=Text(zh="测试", en="test"))
+
+    modules = sorted({x.split(".")[0] for x in items}) or ["office"]
+    prices = [Price(priceType="recurring", amount=float(recurring))]
+    if one_time:
+        prices.append(Price(priceType="one_time", amount=float(one_time), unit="yuan"))
+    return Product(id=f"p{i}", name_zh=f"产品{i}", name_en=f"Product {i}", category="office_management",
+                   modules=modules, need_items=items, portfolio=stage, prices=prices,  # type: ignore[arg-type]
+                   requires=[rel(j) for j in requires], excludes=[rel(j) for j in excludes])
+
+
+@st.composite
+def small_problems(draw: st.DrawFn) -> tuple[KnowledgeBase, Evaluation, Constraints, str | None, int]:
+    n = draw(st.integers(1, 7))
+    products = {}
+    for i in range(n):
+        products[f"p{i}"] = _product(
+            i, draw(st.lists(st.sampled_from(ITEMS), unique=True, max_size=3)),
+            draw(st.integers(0, 1000)), draw(st.sampled_from([0, 0, 3000])),
+            draw(st.sampled_from(["star", "cash_cow", "question_mark", "dog"])),
+            sorted(draw(st.sets(st.integers(0, i - 1), max_size=2))) if i else [],
+            sorted(draw(st.sets(st.integers(0, n - 1).filter(lambda j, i=i: j != i), max_size=1))))
+    needs = draw(st.dictionaries(st.sampled_from(ITEMS + ["office"]), st.sampled_from([0.4, 0.7, 1.0]),
+                                 min_size=1, max_size=4))
+    proposals = draw(st.dictionaries(st.sampled_from(sorted(products)), st.sampled_from([0.5, 0.9]), max_size=3))
+    ev = Evaluation(needs=dict(sorted(needs.items())), need_sources={}, proposals=proposals, proposal_sources={},
+                    exclusions={}, offers={}, channel=None, service_level=None, strategy=None, notes=(), firings=())
+    owned = frozenset(draw(st.sets(st.sampled_from(sorted(products)), max_size=1)))
+    cons = Constraints(budget=draw(st.sampled_from([None, 300.0, 1500.0])), excluded=frozenset(), owned=owned)
+    strategy = draw(st.sampled_from([None, "trial", "cross_sell", "retain", "upgrade", "win_back"]))
+    return products, ev, cons, strategy, draw(st.integers(1, 3))  # type: ignore[return-value]
+
+
+def brute_force(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str],
+                strategy: str | None) -> list[tuple[float, frozenset[str]]]:
+    """Every valid bundle with its score, by enumerating all seed subsets."""
+    owned = cons.owned
+
+    def covered(products: set[str]) -> set[str]:
+        return {n for n in ev.needs if any(covers(kb.products[p], n) for p in products | owned)}
+
+    bundles = {}
+    for r in range(1, len(seeds) + 1):
+        for chosen in combinations(seeds, r):
+            bundle = set(chosen).union(*(kb.graph.required_by(s) for s in chosen)) - owned
+            if kb.graph.excluded_pairs(bundle | owned):
+                continue
+            if cons.budget is not None and sum(kb.products[p].price("recurring") for p in bundle) > cons.budget:
+                continue
+            redundant = False
+            for s in chosen:
+                rest = {o for o in chosen if o != s}
+                rest_closure = rest.union(*(kb.graph.required_by(o) for o in rest))
+                own = {n for n in ev.needs if covers(kb.products[s], n)}
+                if own <= covered(rest_closure):
+                    redundant = True
+            if not redundant:
+                bundles[frozenset(bundle)] = score_bundle(kb, ev, cons, bundle, strategy)[0]
+    return sorted(((s, b) for b, s in bundles.items()), key=lambda x: -x[0])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=small_problems())
+def test_search_finds_the_brute_force_optimum(rec: Recommender, problem: tuple) -> None:  # type: ignore[type-arg]
+    products, ev, cons, strategy, top_k = problem
+    kb = dataclasses.replace(rec.knowledge, products=products, rules=())
+    if kb.graph.cycles():
+        return
+    profile = CustomerProfile(name="x", industry="retail", employees=10)
+    seeds, _ = classify(kb, profile, rec.recommend(profile).assessment, ev, cons)
+    found, exact = search(kb, ev, cons, seeds, top_k, strategy)
+    expected = brute_force(kb, ev, cons, seeds, strategy)
+    assert exact
+    assert [f.score for f in found] == [s for s, _ in expected[:top_k]]
+    for f in found:
+        assert score_bundle(kb, ev, cons, f.products, strategy)[0] == f.score

@@ -129,6 +129,8 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "literal_error":
             hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+        if hint is None and model is not None:
+            hint = _description_at(model, loc)
         if err["type"] == "extra_forbidden" and loc:
             message = f"unknown key {loc[-1]!r}"
             allowed = _keys_at(model, loc[:-1]) if model else None
@@ -150,6 +152,23 @@ def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str] | None:
         current = _model_in(_by_alias(current)[part])
     if isinstance(current, type) and issubclass(current, BaseModel):
         return sorted(_by_alias(current))
+    return None
+
+
+def _description_at(model: type[BaseModel], loc: PathKey) -> str | None:
+    """The documented meaning of the field at ``loc``, as a hint for range errors."""
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None
+    current: Any = model
+    for part in names[:-1]:
+        fields = _by_alias(current) if isinstance(current, type) and issubclass(current, BaseModel) else {}
+        current = _model_in(fields.get(part))
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return None
+    for name, field in current.model_fields.items():
+        if (field.alias or name) == names[-1]:
+            return field.description
     return None
 
 

@@ -1,0 +1,68 @@
+"""Rationale structure and text, and byte-identical JSON for equal inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from recommender import CustomerProfile, Recommender
+
+from .conftest import EXAMPLES
+
+LOGISTICS = EXAMPLES / "logistics.yaml"
+
+
+def test_every_product_has_a_reason_and_dependencies_name_their_puller(rec: Recommender) -> None:
+    result = rec.recommend(rec.load_profile(LOGISTICS), top_k=3)
+    for bundle in result.bundles:
+        ids = {p.id for p in bundle.products}
+        for product in bundle.products:
+            assert product.reasons, product.id
+            for reason in product.reasons:
+                if reason.kind == "dependency":
+                    assert reason.product in ids
+                    assert rec.knowledge.graph.requires.has_edge(reason.product, product.id)
+                if reason.kind == "rule":
+                    assert reason.rule in {r.rule for r in result.fired_rules}
+                    assert reason.inputs
+
+
+def test_rule_reason_names_the_input_it_fired_on(rec: Recommender) -> None:
+    result = rec.recommend(rec.load_profile(LOGISTICS), top_k=3)
+    fleet = next(p for b in result.bundles for p in b.products if p.id == "che_wu_tong")
+    rule = next(r for r in fleet.reasons if r.kind == "rule")
+    assert rule.rule == "logistics_fleet" and rule.inputs == ["customer.industry = logistics"]
+    fired = next(r for r in result.fired_rules if r.rule == "logistics_fleet")
+    assert fired.source and fired.location and fired.location.endswith(".yaml:" + fired.location.split(":")[-1])
+
+
+def test_phases_deploy_dependencies_first(rec: Recommender) -> None:
+    result = rec.recommend(rec.load_profile(LOGISTICS), top_k=3)
+    for bundle in result.bundles:
+        phase = {p.id: p.phase for p in bundle.products}
+        for pid in phase:
+            for dep in rec.knowledge.graph.required_by(pid) & phase.keys():
+                assert phase[dep] < phase[pid]
+
+
+def test_text_renders_in_both_languages(rec: Recommender) -> None:
+    result = rec.recommend(rec.load_profile(LOGISTICS), top_k=1)
+    en, zh = result.rationale_text("en"), result.rationale_text("zh")
+    assert "Bundle 1" in en and "Deployment phases" in en and "车务通" not in en
+    assert "方案 1" in zh and "部署顺序" in zh and "车务通" in zh
+    assert result.bundles[0].rationale_text("zh") in zh
+
+
+def test_same_input_gives_byte_identical_json(tmp_path: Path) -> None:
+    profile = Recommender.default().load_profile(LOGISTICS)
+    first = Recommender.default().recommend(profile).model_dump_json(indent=2)
+    second = Recommender.default().recommend(CustomerProfile.model_validate(profile.model_dump()))
+    assert second.model_dump_json(indent=2) == first
+    assert json.loads(first)["bundles"][0]["rank"] == 1
+
+
+def test_price_breakdown_adds_up(rec: Recommender) -> None:
+    for bundle in rec.recommend(rec.load_profile(EXAMPLES / "bank.yaml"), top_k=3).bundles:
+        lines = bundle.price.lines
+        assert bundle.price.recurring_monthly == sum(x.amount for x in lines if x.priceType == "recurring")
+        assert bundle.price.one_time == sum(x.amount for x in lines if x.priceType == "one_time")

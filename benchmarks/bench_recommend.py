@@ -67,7 +67,8 @@ def main() -> None:
         warm_times = timings(lambda: rec.recommend(profile), args.repeat)
         kb = rec.knowledge
         assessment = assess(profile, kb)
-        evaluation = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs})
+        evaluation = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
+                                     tuple(p.rank for p in profile.key_persons))
         facts = [dict(f) for f in evaluation.facts]
         floor = engine.bare_floor()
         floor_times = timings(lambda: floor(facts), args.repeat)

@@ -177,16 +177,9 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(universe + owned)}
-    modules = {m.id: i for i, m in enumerate(kb.framework.modules)}
-    items = [_item(kb, pid, ev, needs, index, modules, cons.owned) for pid in universe]
-    owned_covers = 0
-    for pid in owned:
-        owned_covers |= _covers_mask(kb.products[pid], needs)
-    ctx = Context(
-        need_weights=tuple(ev.needs[n] for n in needs),
-        need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in needs}),
-        owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
-        budget=cons.budget, strategy=strategy, weights=kb.framework.ranking.model_dump())
+    items = [_item(kb, pid, ev, index, cons.owned) for pid in universe]
+    ctx = _context(kb, ev, cons, strategy, index, owned)
+    owned_covers = ctx.owned_covers
     n_universe = len(universe)
     closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
     own_cover = [items[index[s]].covers for s in seeds]
@@ -283,23 +276,28 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             for mask, (score, parts) in ranked[:top_k]], exact
 
 
-def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products: Iterable[str],
-                 strategy: str | None) -> tuple[float, dict[str, float]]:
-    """Score any set of products under the utility (the reference the search must agree with)."""
+def _context(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, strategy: str | None,
+             index: dict[str, int], owned: list[str]) -> Context:
     needs = list(ev.needs)
-    chosen = sorted(set(products) - cons.owned)
-    owned = sorted(cons.owned & set(kb.products))
-    index = {pid: i for i, pid in enumerate(chosen + owned)}
-    modules = {m.id: i for i, m in enumerate(kb.framework.modules)}
+    modules = kb.module_index
     owned_covers = 0
     for pid in owned:
         owned_covers |= _covers_mask(kb.products[pid], needs)
-    ctx = Context(
+    return Context(
         need_weights=tuple(ev.needs[n] for n in needs),
         need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in needs}),
         owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
-        budget=cons.budget, strategy=strategy, weights=kb.framework.ranking.model_dump())
-    members = [_item(kb, pid, ev, needs, index, modules, cons.owned) for pid in chosen]
+        budget=cons.budget, strategy=strategy, weights=kb.ranking_weights)
+
+
+def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products: Iterable[str],
+                 strategy: str | None) -> tuple[float, dict[str, float]]:
+    """Score any set of products under the utility (the reference the search must agree with)."""
+    chosen = sorted(set(products) - cons.owned)
+    owned = sorted(cons.owned & set(kb.products))
+    index = {pid: i for i, pid in enumerate(chosen + owned)}
+    ctx = _context(kb, ev, cons, strategy, index, owned)
+    members = [_item(kb, pid, ev, index, cons.owned) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return total(parts, ctx.weights), parts
 
@@ -312,14 +310,14 @@ def _covers_mask(product: Product, needs: list[str]) -> int:
     return sum(1 << i for i, n in enumerate(needs) if covers(product, n))
 
 
-def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, needs: list[str], index: dict[str, int],
-          modules: dict[str, int], owned: Iterable[str]) -> Item:
+def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, index: dict[str, int], owned: frozenset[str]) -> Item:
     p = kb.products[pid]
-    owned_set = set(owned)
+    modules = kb.module_index
+    needs = list(ev.needs)
     return Item(
         id=pid, recurring=p.price("recurring"), one_time=p.price("one_time"),
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
         covers=_covers_mask(p, needs), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
-        upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned_set) or p.portfolio == "star",
+        upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == "star",
         proven=p.portfolio in ("star", "cash_cow"))

@@ -95,6 +95,13 @@ class Evaluation:
     facts: tuple[dict[str, Any], ...] = field(repr=False, default=())
 
 
+@dataclass(frozen=True)
+class Referenced:
+    needs: frozenset[str]
+    products: frozenset[str]
+    key_person_ranks: frozenset[str]
+
+
 @dataclass
 class _Compiled:
     rule_index: int
@@ -112,7 +119,7 @@ class RuleEngine:
         self._session: _Session | None = None
         self._cache: OrderedDict[Any, Evaluation] = OrderedDict()
         self.definition, self._compiled = compile_rules(kb.rules)
-        self.referenced_needs, self.referenced_products = referenced_ids(kb.rules, kb.need_module)
+        self.referenced = referenced_ids(kb.rules, kb.need_module)
         self.ruleset_name = f"kb_{kb.fingerprint}"
         self._host = _QuietHost()
         self._host.register_rulesets({self.ruleset_name: self._with_actions(self.definition)})
@@ -136,9 +143,11 @@ class RuleEngine:
                 session.errors.append(exc)
         return action
 
-    def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float]) -> Evaluation:
-        """Run the rules on one customer fact and its stated needs (weight 1.0 each)."""
-        key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())))
+    def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float],
+                 key_person_ranks: tuple[str, ...] = ()) -> Evaluation:
+        """Run the rules on one customer fact, its stated needs (weight 1.0 each) and key persons."""
+        ranks = tuple(r for r in key_person_ranks if r in self.referenced.key_person_ranks)
+        key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())), ranks)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -147,7 +156,8 @@ class RuleEngine:
             sid = str(next(self._sids))
             session = _Session(self, sid, dict(needs))
             facts = [dict(customer, sid=sid, kind="customer")]
-            facts += [session.need_fact(n) for n in sorted(needs) if n in self.referenced_needs]
+            facts += [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
+            facts += [{"sid": sid, "kind": "key_person", "id": f"kp{i}", "rank": r} for i, r in enumerate(ranks)]
             self._session = session
             try:
                 self._host.assert_facts(self.ruleset_name, facts)
@@ -232,14 +242,14 @@ class _Session:
                 is_new = need not in self.needs
                 self.needs[need] = max(weight, self.needs.get(need, 0.0))
                 self.need_sources.setdefault(need, set()).add(rule.id)
-                if is_new and need in self.engine.referenced_needs:
+                if is_new and need in self.engine.referenced.needs:
                     new_facts.append(self.need_fact(need))
             elif effect.propose:
                 product, weight = effect.propose.product, effect.propose.weight
                 is_new = product not in self.proposals
                 self.proposals[product] = max(weight, self.proposals.get(product, 0.0))
                 self.proposal_sources.setdefault(product, set()).add(rule.id)
-                if is_new and product in self.engine.referenced_products:
+                if is_new and product in self.engine.referenced.products:
                     new_facts.append({"sid": self.sid, "kind": "product", "id": product})
             elif effect.exclude:
                 self.exclusions.setdefault(effect.exclude.product, []).append(
@@ -288,9 +298,9 @@ def compile_rules(rules: tuple[Rule, ...]) -> tuple[dict[str, Any], dict[str, _C
     """durable-rules ruleset definition (without actions) and per-rule metadata."""
     definition: dict[str, Any] = {
         "_session": {"all": [{"m": {"kind": "customer"}}]},
-        # Never completes (no fact has this kind) yet matches every need and
-        # product fact, so none is ever "unhandled".
-        "_alpha": {"all": [{"a": {"$or": [{"kind": "need"}, {"kind": "product"}]}},
+        # Never completes (no fact has this kind) yet matches every need,
+        # product and key-person fact, so none is ever "unhandled".
+        "_alpha": {"all": [{"a": {"$or": [{"kind": "need"}, {"kind": "product"}, {"kind": "key_person"}]}},
                            {"b": {"kind": "_never"}}]},
     }
     compiled: dict[str, _Compiled] = {}
@@ -317,15 +327,21 @@ def _conditions(when: When) -> tuple[list[dict[str, Any]], list[tuple[str, str, 
         conditions.append({"c": {"$and": tests}})
         meta.append(("c", "customer", tuple(sorted(when.customer))))
     if when.need:
-        needs = when.need if isinstance(when.need, list) else [when.need]
-        tests = [{"module": n} if "." not in n else {"id": n} for n in needs]
+        tests = [{"module": n} if "." not in n else {"id": n} for n in _ids(when.need)]
         conditions.append({"n": {"$and": [{"kind": "need"}, _any(tests)]}})
         meta.append(("n", "need", ("id",)))
     if when.product:
-        products = when.product if isinstance(when.product, list) else [when.product]
-        conditions.append({"p": {"$and": [{"kind": "product"}, _any([{"id": p} for p in products])]}})
+        conditions.append({"p": {"$and": [{"kind": "product"}, _any([{"id": p} for p in _ids(when.product)])]}})
         meta.append(("p", "product", ("id",)))
+    if when.key_person:
+        ranks = _ids(when.key_person)
+        conditions.append({"k": {"$and": [{"kind": "key_person"}, _any([{"rank": r} for r in ranks])]}})
+        meta.append(("k", "key_person", ("rank",)))
     return conditions, meta
+
+
+def _ids(value: str | list[str] | None) -> list[str]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _any(tests: list[dict[str, Any]]) -> dict[str, Any]:
@@ -333,32 +349,38 @@ def _any(tests: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _constraint(name: str, constraint: Op | bool | int | float | str) -> dict[str, Any]:
-    op, value = constraint.operator if isinstance(constraint, Op) else ("eq", constraint)
+    ops = constraint.operators if isinstance(constraint, Op) else [("eq", constraint)]
+    tests = [_comparison(name, op, value) for op, value in ops]
+    return tests[0] if len(tests) == 1 else {"$and": tests}
+
+
+def _comparison(name: str, op: str, value: Any) -> dict[str, Any]:
     if op == "eq":
         return {name: value}
     if op == "ne":
         return {"$neq": {name: value}}
     if op == "in":
-        return _any([{name: v} for v in value])  # type: ignore[union-attr]
+        return _any([{name: v} for v in value])
     if op == "not_in":
-        return {"$and": [{"$neq": {name: v}} for v in value]}  # type: ignore[union-attr]
+        return {"$and": [{"$neq": {name: v}} for v in value]}
     if op == "exists":
         return {"$ex" if value else "$nex": {name: 1}}
     return {f"${op}": {name: value}}
 
 
-def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Needs and products some condition can match; only these become facts.
+def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> Referenced:
+    """Needs, products and key-person ranks some condition can match; only these become facts.
 
     A need condition on a module matches every need of that module, so all of
     the module's needs count as referenced.
     """
     needs: set[str] = set()
     products: set[str] = set()
+    ranks: set[str] = set()
     for rule in rules:
         for branch in _branches(rule.when):
-            for n in (branch.need if isinstance(branch.need, list) else [branch.need] if branch.need else []):
+            for n in _ids(branch.need):
                 needs.update(k for k, m in need_module.items() if k == n or ("." not in n and m == n))
-            products.update(branch.product if isinstance(branch.product, list)
-                            else [branch.product] if branch.product else [])
-    return frozenset(needs), frozenset(products)
+            products.update(_ids(branch.product))
+            ranks.update(_ids(branch.key_person))
+    return Referenced(frozenset(needs), frozenset(products), frozenset(ranks))

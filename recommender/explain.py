@@ -22,7 +22,7 @@ from .result import (
 
 def format_input(firing_input: tuple[str, str, object]) -> str:
     kind, field, value = firing_input
-    return f"customer.{field} = {value}" if kind == "customer" else f"{kind} = {value}"
+    return f"customer.{field} = {value}" if kind == "customer" else f"{kind.replace('_', '-')} = {value}"
 
 
 def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRule]:
@@ -78,40 +78,41 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                   for x in p.prices]
     owned = cons.owned & set(kb.products)
     covered = [n for n in ev.needs if any(covers(kb.products[p], n) for p in found.products | owned)]
-    weights = kb.framework.ranking.model_dump()
+    weights = kb.ranking_weights
     price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
                          one_time=round(sum(p.one_time for p in products), 2),
                          budget_monthly=cons.budget, lines=lines)
+    uncovered = [n for n in ev.needs if n not in covered]
     return Bundle(
         rank=rank, score=found.score,
         breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,
                                  total=found.score),
         products=products, price=price, covered_needs=covered,
-        uncovered_needs=[n for n in ev.needs if n not in covered], phases=phases,
-        left_out=_left_out(kb, found, seeds, left_out, cons, price.recurring_monthly))
+        uncovered_needs=uncovered, phases=phases,
+        left_out=_left_out(kb, found, seeds, left_out, cons, price.recurring_monthly, uncovered))
 
 
 def _left_out(kb: KnowledgeBase, found: Found, seeds: tuple[str, ...], left_out: dict[str, Exclusion],
-              cons: Constraints, recurring: float) -> list[LeftOut]:
+              cons: Constraints, recurring: float, uncovered: list[str]) -> list[LeftOut]:
     out = []
     for pid in sorted(set(seeds) | set(left_out)):
         if pid in found.products:
             continue
         p = kb.products[pid]
-        reason = left_out.get(pid) or _seed_left_out(kb, pid, found, cons, recurring)
+        reason = left_out.get(pid) or _seed_left_out(kb, pid, found, cons, recurring, uncovered)
         out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en, reason=reason.reason,  # type: ignore[arg-type]
                            rule=reason.rule, text=reason.text))
     return out
 
 
-def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints, recurring: float) -> Exclusion:
+def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints, recurring: float,
+                   uncovered: list[str]) -> Exclusion:
     graph = kb.graph
     added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
-    clash = graph.excluded_pairs(found.products | added)
+    clash = sorted((a, b) for a in added for b in graph.excludes_of[a] & (found.products | added))
     if clash:
-        a, b = clash[0]
-        other = b if a in added else a
-        why = graph.exclusion_reason(a, b)
+        a, other = clash[0]
+        why = graph.exclusion_reason(a, other)
         assert why is not None
         return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
@@ -120,8 +121,15 @@ def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints,
         return Exclusion("over_budget", Text(
             zh=f"加入后月费{recurring + extra:g}元，超出预算{cons.budget:g}元",
             en=f"adding it makes {recurring + extra:g} yuan/month, over the {cons.budget:g} budget"))
-    return Exclusion("not_chosen", Text(zh="需求已由本方案其他产品覆盖，或加入后总分更低",
-                                        en="its needs are already covered here, or adding it lowers the score"))
+    product = kb.products[pid]
+    would_add = [n for n in uncovered if covers(product, n)]
+    if would_add:
+        zh = "、".join(kb.name(n, "zh") for n in would_add)
+        en = ", ".join(kb.name(n, "en") for n in would_add)
+        return Exclusion("not_chosen", Text(zh=f"可覆盖{zh}，但加入后方案总分更低（费用或匹配度）",
+                                            en=f"would cover {en}, but the bundle scores higher without it (cost or fit)"))
+    return Exclusion("not_chosen", Text(zh="它覆盖的需求已由本方案其他产品覆盖",
+                                        en="the needs it covers are already covered by this bundle"))
 
 
 # --- rendering ----------------------------------------------------------------
@@ -219,11 +227,13 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
     advice = [f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})"
               for k, c in (("channel", adv.channel), ("service_level", adv.service_level),
                            ("strategy", adv.strategy)) if c is not None]
-    advice += [f"{_t('offer', lang)}: {_name(o, lang)} ({_t('rule', lang)} {o.rule})" for o in adv.offers]
+    for o in adv.offers:
+        advice.append(f"{_t('offer', lang)}: {_name(o, lang)} ({_t('rule', lang)} {o.rule})")
+        advice += [f"    · {b.get(lang)}" for b in o.benefits]
     advice += [f"{n.text.get(lang)} ({_t('rule', lang)} {n.rule})" for n in adv.notes]
     if advice:
         out.append(f"{_t('advice', lang)}:")
-        out += [f"  - {line}" for line in advice]
+        out += [f"  {line}" if line.startswith("    ·") else f"  - {line}" for line in advice]
     out.append("")
     for bundle in rec.bundles:
         out += [render_bundle(bundle, lang), ""]

@@ -40,6 +40,12 @@ class ProductGraph:
             for other in others:
                 if other in self.complements:
                     self.complements[other] = self.complements[other] | {pid}
+        self.direct: dict[str, tuple[str, ...]] = {p: tuple(sorted(self.requires.successors(p))) for p in products}
+        self.excludes_of: dict[str, frozenset[str]] = {p: frozenset() for p in products}
+        for pair in self.excludes:
+            a, b = sorted(pair)
+            self.excludes_of[a] |= {b}
+            self.excludes_of[b] |= {a}
         self._closure: dict[str, frozenset[str]] = {}
         if not self.cycles():
             self._closure = {p: frozenset(nx.descendants(self.requires, p)) for p in products}
@@ -68,11 +74,22 @@ class ProductGraph:
         return self.excludes.get(frozenset((a, b)))
 
     def phases(self, products: Iterable[str]) -> list[list[str]]:
-        """Deployment order: each phase needs only products of earlier phases."""
-        sub = self.requires.subgraph(products).reverse(copy=False)
-        return [sorted(layer) for layer in nx.topological_generations(sub)]
+        """Deployment order: each phase needs only products of earlier phases.
 
-    def puller(self, product: str, bundle: Iterable[str]) -> str | None:
-        """Which product of ``bundle`` directly requires ``product`` (smallest id)."""
-        pullers = sorted(p for p in self.requires.predecessors(product) if p in set(bundle))
-        return pullers[0] if pullers else None
+        A product's phase is one more than the latest phase among what it requires
+        inside ``products`` (the topological generations of the requires DAG).
+        """
+        chosen = set(products)
+        phase: dict[str, int] = {}
+
+        def of(p: str) -> int:
+            if p not in phase:
+                phase[p] = 1 + max((of(d) for d in self.direct[p] if d in chosen), default=-1)
+            return phase[p]
+
+        layers: list[list[str]] = []
+        for p in sorted(chosen):
+            n = of(p)
+            layers.extend([] for _ in range(n + 1 - len(layers)))
+            layers[n].append(p)
+        return [sorted(layer) for layer in layers]

@@ -91,7 +91,8 @@ class Recommender:
         kb, engine = self._state
         profile = self.parse_profile(profile)
         assessment = assess(profile, kb)
-        ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs})
+        ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
+                             tuple(p.rank for p in profile.key_persons))
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                            owned=frozenset(profile.existing_products))
         strategy = _strategy_kind(kb, ev)

@@ -116,7 +116,7 @@ def test_rule_condition_on_unknown_field(kb_copy: Path) -> None:
 @pytest.mark.parametrize(("value", "path"), [
     ("{gte: many}", "rules[1].when.customer.employees.gte"),
     ("[1000]", "rules[1].when.customer.employees"),
-    ("{gte: 1, lt: 5}", "rules[1].when.customer.employees"),
+    ("{gte: 1, lte: 5, below: 3}", "rules[1].when.customer.employees.below"),
 ])
 def test_rule_condition_of_wrong_shape_gives_one_error(kb_copy: Path, value: str, path: str) -> None:
     edit(kb_copy / RULES, "employees: {gte: 1000}}", f"employees: {value}}}")

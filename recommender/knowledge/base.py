@@ -61,6 +61,15 @@ class KnowledgeBase:
         return out
 
     @cached_property
+    def ranking_weights(self) -> dict[str, float]:
+        return self.framework.ranking.model_dump()
+
+    @cached_property
+    def module_index(self) -> dict[str, int]:
+        """Module id -> bit position, for bitmask arithmetic in the search."""
+        return {m.id: i for i, m in enumerate(self.framework.modules)}
+
+    @cached_property
     def rule_index(self) -> dict[str, int]:
         return {rule.id: i for i, rule in enumerate(self.rules)}
 

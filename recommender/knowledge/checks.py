@@ -205,6 +205,19 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
                     yield from refs.check(kind, value, doc, at, key.replace("_", " "))
 
 
+def _value(name: str, v: object, want: type, refs: _Refs, doc: Document,
+           path: tuple[str | int, ...]) -> Iterator[Issue]:
+    ok = isinstance(v, bool) if want is bool else (
+        isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, str))
+    if not ok:
+        yield doc.issue(path, "wrong-type", f"{name} is compared with {v!r}, but it holds "
+                        + {bool: "true/false", float: "a number", str: "text"}[want])
+    elif name in _ID_FIELDS:
+        yield from refs.check(_ID_FIELDS[name], str(v), doc, path, name.replace("_", " "))
+    elif name == "lifecycle_stage":
+        yield from refs.check("lifecycle_stages", str(v), doc, path, "lifecycle stage")
+
+
 def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
     for k, branch in enumerate(when.any or []):
         yield from _when(branch, refs, doc, at + ("any", k))
@@ -214,24 +227,16 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
             yield doc.issue(path, "unknown-field", f"customers have no field {name!r} a rule can test",
                             did_you_mean(name, RULE_FIELDS))
             continue
-        op, value = constraint.operator if isinstance(constraint, Op) else ("eq", constraint)
-        values = value if isinstance(value, list) else [value]
+        ops = constraint.operators if isinstance(constraint, Op) else [("eq", constraint)]
         want = RULE_FIELDS[name]
-        for v in values:
+        for op, value in ops:
             if op == "exists":
                 continue
-            ok = isinstance(v, bool) if want is bool else (
-                isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, str))
-            if not ok:
-                yield doc.issue(path, "wrong-type", f"{name} is compared with {v!r}, but it holds "
-                                + {bool: "true/false", float: "a number", str: "text"}[want])
-            elif name in _ID_FIELDS:
-                yield from refs.check(_ID_FIELDS[name], str(v), doc, path, name.replace("_", " "))
-            elif name == "lifecycle_stage":
-                yield from refs.check("lifecycle_stages", str(v), doc, path, "lifecycle stage")
-    for key, kind in (("need", "needs"), ("product", "products")):
+            for v in value if isinstance(value, list) else [value]:
+                yield from _value(name, v, want, refs, doc, path + ((op,) if isinstance(constraint, Op) else ()))
+    for key, kind in (("need", "needs"), ("product", "products"), ("key_person", "key_person_ranks")):
         value = getattr(when, key)
         values = value if isinstance(value, list) else [value] if value else []
         for j, v in enumerate(values):
             path = at + (key, j) if isinstance(value, list) else at + (key,)
-            yield from refs.check(kind, v, doc, path, key)
+            yield from refs.check(kind, v, doc, path, key.replace("_", "-") + (" rank" if key == "key_person" else ""))

@@ -240,7 +240,7 @@ Scalar = Annotated[Any, PlainValidator(_scalar),
 
 
 class Op(Strict):
-    """One comparison. Exactly one operator is set."""
+    """Comparisons that must all hold: ``{gte: 39, lt: 89}`` is a range."""
 
     eq: Scalar | None = None
     ne: Scalar | None = None
@@ -253,19 +253,16 @@ class Op(Strict):
     exists: bool | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Op:
-        set_ops = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(set_ops) != 1:
-            raise ValueError("write exactly one operator: eq, ne, in, not_in, gt, gte, lt, lte or exists")
+    def _not_empty(self) -> Op:
+        if not self.operators:
+            raise ValueError("write at least one operator: eq, ne, in, not_in, gt, gte, lt, lte or exists")
         return self
 
     @property
-    def operator(self) -> tuple[str, object]:
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if value is not None:
-                return name.rstrip("_"), value
-        raise AssertionError("validated to hold one operator")
+    def operators(self) -> list[tuple[str, object]]:
+        """``(operator, value)`` pairs in a fixed order (``in_`` reads ``in``)."""
+        return [(name.rstrip("_"), getattr(self, name)) for name in type(self).model_fields
+                if getattr(self, name) is not None]
 
 
 # A mapping is an operator, anything else a value to equal; choosing the branch
@@ -277,18 +274,19 @@ Constraint = Annotated[
 
 
 class When(Strict):
-    """All parts must hold. ``need``/``product`` lists mean any one of them."""
+    """All parts must hold. ``need``/``product``/``key_person`` lists mean any one of them."""
 
     customer: dict[str, Constraint] | None = None
     need: Id | list[Id] | None = None
     product: Id | list[Id] | None = None
+    key_person: Id | list[Id] | None = Field(default=None, description="A key person of one of these ranks.")
     any: list[When] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
-        if not (self.customer or self.need or self.product or self.any):
-            raise ValueError("a condition needs at least one of: customer, need, product, any")
-        if self.any and (self.customer or self.need or self.product):
+        if not (self.customer or self.need or self.product or self.key_person or self.any):
+            raise ValueError("a condition needs at least one of: customer, need, product, key_person, any")
+        if self.any and (self.customer or self.need or self.product or self.key_person):
             raise ValueError("'any' stands alone: put the shared parts inside each branch")
         return self
 

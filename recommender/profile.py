@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,6 +19,9 @@ from .knowledge.schema import LifecycleStage
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
+
+
+_SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
 
 
 class KeyPerson(BaseModel):
@@ -66,14 +70,26 @@ class CustomerProfile(BaseModel):
     partners: int | None = Field(default=None, ge=0, description="Agents and suppliers.")
     solution_types: int | None = Field(default=None, ge=0)
 
+    def __init__(self, **data: Any) -> None:
+        # pydantic calls a custom __init__ from model_validate too, so both ways of
+        # building a profile raise ProfileError, located when parse() knows the file.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            file, positions = _SOURCE.get()
+            raise ProfileError(issues_from_validation(exc, file, positions, type(self))) from None
+
     @classmethod
     def parse(cls, data: Any, *, file: str | None = None,
               positions: Positions | None = None) -> CustomerProfile:
         """Validate raw data, raising :class:`ProfileError` that lists every problem."""
+        token = _SOURCE.set((file, positions or {}))
         try:
             return cls.model_validate(data)
-        except ValidationError as exc:
+        except ValidationError as exc:  # not a mapping at all: __init__ never ran
             raise ProfileError(issues_from_validation(exc, file, positions or {}, cls)) from None
+        finally:
+            _SOURCE.reset(token)
 
 
 # Numeric profile fields the assessment may score.

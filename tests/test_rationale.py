@@ -66,3 +66,15 @@ def test_price_breakdown_adds_up(rec: Recommender) -> None:
         lines = bundle.price.lines
         assert bundle.price.recurring_monthly == sum(x.amount for x in lines if x.priceType == "recurring")
         assert bundle.price.one_time == sum(x.amount for x in lines if x.priceType == "one_time")
+
+
+def test_profile_built_in_python_reports_every_problem() -> None:
+    import pytest
+
+    from recommender import ProfileError
+
+    with pytest.raises(ProfileError) as err:
+        CustomerProfile(name="", industry="finance", employees=1, budget_montly=5)  # type: ignore[call-arg]
+    assert sorted(i.path for i in err.value.issues) == ["budget_montly", "employees", "name"]
+    hint = next(i.hint for i in err.value.issues if i.path == "budget_montly")
+    assert hint == "did you mean 'budget_monthly'?"

@@ -43,6 +43,27 @@ def summary(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
+def measure(path: Path, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """Cold, warm and floor timings for one example profile."""
+    rec = Recommender.default(CATALOGS.get(path.stem))
+    profile = rec.load_profile(path)
+    engine = rec._state[1]
+
+    def cold() -> object:
+        engine.clear_cache()
+        return rec.recommend(profile)
+
+    cold_times = timings(cold, repeat)
+    warm_times = timings(lambda: rec.recommend(profile), repeat)
+    kb = rec.knowledge
+    assessment = assess(profile, kb)
+    evaluation = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
+                                 tuple(p.rank for p in profile.key_persons))
+    facts = [dict(f) for f in evaluation.facts]
+    floor = engine.bare_floor()
+    return cold_times, warm_times, timings(lambda: floor(facts), repeat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=300)
@@ -55,23 +76,7 @@ def main() -> None:
           f"{'cold/floor':>10s}")
     colds, floors = [], []
     for path in sorted(EXAMPLES.glob("*.yaml")):
-        rec = Recommender.default(CATALOGS.get(path.stem))
-        profile = rec.load_profile(path)
-        engine = rec._state[1]
-
-        def cold() -> object:
-            engine.clear_cache()
-            return rec.recommend(profile)
-
-        cold_times = timings(cold, args.repeat)
-        warm_times = timings(lambda: rec.recommend(profile), args.repeat)
-        kb = rec.knowledge
-        assessment = assess(profile, kb)
-        evaluation = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
-                                     tuple(p.rank for p in profile.key_persons))
-        facts = [dict(f) for f in evaluation.facts]
-        floor = engine.bare_floor()
-        floor_times = timings(lambda: floor(facts), args.repeat)
+        cold_times, warm_times, floor_times = measure(path, args.repeat)
         (cm, cp), (wm, _), (fm, _) = summary(cold_times), summary(warm_times), summary(floor_times)
         colds += cold_times
         floors += floor_times

@@ -22,8 +22,8 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
 from .profile import CustomerProfile
-from .ranking import STAGE_SCORE, NEUTRAL_FIT, Context, Item, components, total, upper_bound
-from .result import CustomerAssessment
+from .ranking import NEUTRAL_FIT, STAGE_SCORE, Context, Item, components, total, upper_bound
+from .result import CustomerAssessment, LeftOutReason
 
 MAX_SEEDS = 18
 MAX_NODES = 50_000
@@ -40,7 +40,7 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Exclusion:
-    reason: str
+    reason: LeftOutReason
     text: Text
     rule: str | None = None
 
@@ -142,17 +142,17 @@ def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Custome
         rule, text = ev.exclusions[pid][0]
         return Exclusion("rule_exclusion", text, rule)
     if not product.sellable:
-        return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus},不可销售",
+        return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus}，不可销售",
                                          en=f"lifecycle status is {product.lifecycleStatus}; not for sale"))
     reason = ineligibility(product, profile, assessment)
     if reason is not None:
         return Exclusion("ineligible", reason)
     clash = next((o for o in sorted(cons.owned) if kb.graph.exclusion_reason(pid, o)), None)
     if clash is not None:
-        text = kb.graph.exclusion_reason(pid, clash)
-        assert text is not None
-        return Exclusion("conflict", Text(zh=f"与已有的{kb.name(clash, 'zh')}互斥：{text.zh}",
-                                          en=f"excludes the owned {kb.name(clash, 'en')}: {text.en}"))
+        why = kb.graph.exclusion_reason(pid, clash)
+        assert why is not None
+        return Exclusion("conflict", Text(zh=f"与已有的{kb.name(clash, 'zh')}互斥：{why.zh}",
+                                          en=f"excludes the owned {kb.name(clash, 'en')}: {why.en}"))
     return None
 
 
@@ -166,7 +166,6 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     bounds the search depth by the number of needs. Branch and bound with
     :func:`ranking.upper_bound` then skips subtrees that cannot enter the top k.
     """
-    needs = list(ev.needs)
     exact = True
     if len(seeds) > MAX_SEEDS:
         exact = False

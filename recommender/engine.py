@@ -225,7 +225,7 @@ class _Session:
 
     def fire(self, index: int, matched: list[tuple[str, tuple[str, ...], Any]],
              assert_fact: Callable[[dict[str, Any]], None]) -> None:
-        inputs = tuple(Input(kind, f, fact[f] if f in fact else None)
+        inputs = tuple(Input(kind, f, fact.get(f))
                        for kind, fields, fact in matched for f in fields)
         first = index not in self.firings
         self.firings.setdefault(index, []).append(inputs)

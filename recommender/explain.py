@@ -100,8 +100,8 @@ def _left_out(kb: KnowledgeBase, found: Found, seeds: tuple[str, ...], left_out:
             continue
         p = kb.products[pid]
         reason = left_out.get(pid) or _seed_left_out(kb, pid, found, cons, recurring, uncovered)
-        out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en, reason=reason.reason,  # type: ignore[arg-type]
-                           rule=reason.rule, text=reason.text))
+        out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en,
+                           reason=reason.reason, rule=reason.rule, text=reason.text))
     return out
 
 
@@ -126,8 +126,9 @@ def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints,
     if would_add:
         zh = "、".join(kb.name(n, "zh") for n in would_add)
         en = ", ".join(kb.name(n, "en") for n in would_add)
-        return Exclusion("not_chosen", Text(zh=f"可覆盖{zh}，但加入后方案总分更低（费用或匹配度）",
-                                            en=f"would cover {en}, but the bundle scores higher without it (cost or fit)"))
+        return Exclusion("not_chosen", Text(
+            zh=f"可覆盖{zh}，但加入后方案总分更低（费用或匹配度）",
+            en=f"would cover {en}, but the bundle scores higher without it (cost or fit)"))
     return Exclusion("not_chosen", Text(zh="它覆盖的需求已由本方案其他产品覆盖",
                                         en="the needs it covers are already covered by this bundle"))
 
@@ -196,12 +197,12 @@ def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
     phases = "; ".join(_t("phase", lang, n=i + 1) + ": " + ", ".join(names[p] for p in layer)
                        for i, layer in enumerate(bundle.phases))
     out.append(f"  {_t('phases', lang)}: {phases}")
-    price = bundle.price
-    line = f"  {_t('price', lang)}: {price.recurring_monthly:g} {_t('per_month', lang)}"
-    if price.one_time:
-        line += f", {price.one_time:g} {_t('once', lang)}"
-    if price.budget_monthly is not None:
-        line += f" ({_t('budget', lang)} {price.budget_monthly:g})"
+    total = bundle.price
+    line = f"  {_t('price', lang)}: {total.recurring_monthly:g} {_t('per_month', lang)}"
+    if total.one_time:
+        line += f", {total.one_time:g} {_t('once', lang)}"
+    if total.budget_monthly is not None:
+        line += f" ({_t('budget', lang)} {total.budget_monthly:g})"
     if any(p.illustrative_price for p in bundle.products):
         line += " " + _t("illustrative", lang)
     out.append(line)

@@ -7,9 +7,9 @@ the same profile may be sent to different knowledge bases.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -48,11 +48,13 @@ class CustomerProfile(BaseModel):
     industry: str = Field(description="An industry id from the knowledge base.")
     employees: int = Field(ge=2, description="A group customer has two or more people (seed 004, 3.1).")
     company_revenue: float | None = Field(default=None, ge=0, description="The customer's own yearly revenue.")
-    annual_spend: float | None = Field(default=None, ge=0, description="What the customer spends with the operator per year.")
+    annual_spend: float | None = Field(default=None, ge=0,
+                                       description="What the customer spends with the operator per year.")
     value_type: str | None = Field(default=None, description="Assessed when absent.")
     segment: str | None = None
     lifecycle_stage: LifecycleStage | None = None
-    needs: list[str] = Field(default_factory=list, description="Module ids ('office') or need-item ids ('office.meeting').")
+    needs: list[str] = Field(default_factory=list,
+                             description="Module ids ('office') or need-item ids ('office.meeting').")
     existing_products: list[str] = Field(default_factory=list)
     excluded_products: list[str] = Field(default_factory=list)
     budget_monthly: float | None = Field(default=None, ge=0)

@@ -65,6 +65,12 @@ def _weight_of(mask: int, weights: Sequence[float]) -> float:
     return sum(w for bit, w in enumerate(weights) if mask >> bit & 1)
 
 
+def cost_score(monthly: float, budget: float | None) -> float:
+    if budget:
+        return max(0.0, 1.0 - monthly / budget)
+    return 1.0 / (1.0 + monthly / 1000.0)
+
+
 def components(members: Sequence[Item], own_mask: int, ctx: Context) -> dict[str, float]:
     """The five components for a bundle; ``own_mask`` is its members' product bits."""
     n = len(members)
@@ -79,10 +85,7 @@ def components(members: Sequence[Item], own_mask: int, ctx: Context) -> dict[str
         stage += item.stage
     total_weight = sum(ctx.need_weights) or 1.0
     coverage = _weight_of(covers, ctx.need_weights) / total_weight
-    if ctx.budget:
-        cost = max(0.0, 1.0 - monthly / ctx.budget)
-    else:
-        cost = 1.0 / (1.0 + monthly / 1000.0)
+    cost = cost_score(monthly, ctx.budget)
     strategy = ctx.strategy
     if strategy == "trial":
         lifecycle = 1.0 / n
@@ -126,10 +129,7 @@ def upper_bound(members: Sequence[Item], pool_covers: int, pool_fit: float, pool
         fit = max(fit, item.fit)
         stage = max(stage, item.stage)
     total_weight = sum(ctx.need_weights) or 1.0
-    if ctx.budget:
-        cost = max(0.0, 1.0 - monthly / ctx.budget)
-    else:
-        cost = 1.0 / (1.0 + monthly / 1000.0)
+    cost = cost_score(monthly, ctx.budget)
     lifecycle = 1.0 / len(members) if ctx.strategy == "trial" and members else 1.0
     best = {"coverage": _weight_of(covers, ctx.need_weights) / total_weight,
             "fit": fit, "cost": cost, "lifecycle": lifecycle, "portfolio": stage}

@@ -12,11 +12,10 @@ from .assess import assess, customer_fact
 from .bundling import Constraints, classify, search
 from .diagnose import Constraint, diagnose
 from .engine import Evaluation, RuleEngine
-from .errors import ProfileError
+from .errors import Positions, ProfileError
 from .explain import bundle_model, fired_rules
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
-from .errors import Positions
 from .profile import CustomerProfile, read_profile_file, reference_issues
 from .result import Advice, AdviceChoice, CustomerAssessment, NeedResult, Note, OfferChoice, Recommendation
 

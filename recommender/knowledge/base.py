@@ -38,7 +38,7 @@ class KnowledgeBase:
     @cached_property
     def need_module(self) -> dict[str, str]:
         """Every need id (module or item) -> its module id."""
-        out = {m.id: m.id for m in self.framework.modules}
+        out: dict[str, str] = {m.id: m.id for m in self.framework.modules}
         for module in self.framework.modules:
             out.update({item.id: module.id for item in module.items})
         return out

@@ -18,8 +18,8 @@ from .schema import (
     Assessment,
     Catalog,
     Framework,
-    Op,
     OffersFile,
+    Op,
     ProductsFile,
     RulesFile,
     When,
@@ -127,8 +127,8 @@ def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[
     for i, band in enumerate(assessment.classes):
         yield from refs.check("customer_classes", band.customer_class, doc, ("classes", i, "customer_class"),
                               "customer class")
-    for i, ind in enumerate(assessment.social_value_industries):
-        yield from refs.check("industries", ind, doc, ("social_value_industries", i), "industry")
+    for i, industry in enumerate(assessment.social_value_industries):
+        yield from refs.check("industries", industry, doc, ("social_value_industries", i), "industry")
 
 
 def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
@@ -167,13 +167,13 @@ def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
         return f"{a} requires {b} ({doc.file}:{line}:{col})"
 
     for cycle in graph.cycles():
-        steps = [edge_place(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1])]
+        steps = [edge_place(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)]
         yield doc.issue(("products", index[cycle[0]], "requires"), "requires-cycle",
                         "requires cycle: " + " -> ".join(cycle + cycle[:1]) + "; " + "; ".join(steps),
                         "a product cannot need itself, even through others; remove one of these requires")
     if graph.cycles():
         return
-    for pid, product in by_id.items():
+    for pid in by_id:
         pairs = graph.excluded_pairs(graph.required_by(pid) | {pid})
         for a, b in pairs:
             yield doc.issue(("products", index[pid], "requires"), "requires-conflict",

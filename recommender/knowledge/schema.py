@@ -9,7 +9,7 @@ silently. Field names follow TM Forum TMF620 where it has one
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
 
@@ -64,7 +64,7 @@ class NeedItem(Named):
 
 
 class Module(Named):
-    id: ModuleId  # type: ignore[assignment]
+    id: ModuleId
     layer: Id
     scope: Literal["internal", "external"] | None = None
     items: list[NeedItem] = Field(default_factory=list)
@@ -268,7 +268,7 @@ class Op(Strict):
 # A mapping is an operator, anything else a value to equal; choosing the branch
 # up front gives one clear error instead of one per union member.
 Constraint = Annotated[
-    Union[Annotated[Op, Tag("operator")], Annotated[Scalar, Tag("value")]],
+    Annotated[Op, Tag("operator")] | Annotated[Scalar, Tag("value")],
     Discriminator(lambda v: "operator" if isinstance(v, (dict, Op)) else "value"),
 ]
 

@@ -20,7 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarint import OctalInt, ScalarInt
 from ruamel.yaml.scalarstring import ScalarString
 
-from ..errors import Issue, PathKey, format_path, place
+from ..errors import Issue, PathKey, Severity, format_path, place
 
 _YAML11_BOOL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
@@ -40,10 +40,10 @@ class Document:
         return place(path, self.positions)
 
     def issue(self, path: PathKey, code: str, message: str, hint: str | None = None,
-              severity: str = "error") -> Issue:
+              severity: Severity = "error") -> Issue:
         line, column = self.place(path)
         return Issue(code=code, message=message, hint=hint, file=self.file, line=line,
-                     column=column, path=format_path(path), severity=severity)  # type: ignore[arg-type]
+                     column=column, path=format_path(path), severity=severity)
 
 
 def _new_yaml() -> YAML:

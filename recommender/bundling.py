@@ -22,7 +22,18 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
 from .profile import CustomerProfile
-from .ranking import NEUTRAL_FIT, STAGE_SCORE, Context, Item, components, total, upper_bound
+from .ranking import (
+    COMPONENTS,
+    NEUTRAL_FIT,
+    STAGE_SCORE,
+    Aggregate,
+    Context,
+    Item,
+    Parts,
+    components,
+    total,
+    upper_bound,
+)
 from .result import CustomerAssessment, LeftOutReason
 
 MAX_SEEDS = 18
@@ -224,20 +235,20 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
         suffix_cover[j] = suffix_cover[j + 1] | closure_cover[j]
         suffix_fit[j] = max([suffix_fit[j + 1]] + [x.fit for x in closure_items[j]])
         suffix_stage[j] = max([suffix_stage[j + 1]] + [x.stage for x in closure_items[j]])
-    found: dict[int, tuple[float, dict[str, float]]] = {}
+    found: dict[int, tuple[float, Parts]] = {}
     top_scores: list[float] = []  # min-heap of the k best scores so far: the pruning threshold
     nodes = 0
 
-    def consider(mask: int, members: list[Item]) -> None:
-        parts = components(members, mask, ctx)
-        score = total(parts, ctx.weights)
+    def consider(mask: int, members: list[Item], agg: Aggregate) -> None:
+        parts = components(members, mask, ctx, agg)
+        score = total(parts, ctx)
         found[mask] = (score, parts)
         if len(top_scores) < top_k:
             heapq.heappush(top_scores, score)
         elif score > top_scores[0]:
             heapq.heapreplace(top_scores, score)
 
-    def dfs(start: int, chosen: list[int], mask: int, members: list[Item], covered: int, conflict: int,
+    def dfs(start: int, chosen: list[int], mask: int, members: list[Item], agg: Aggregate, conflict: int,
             recurring: float) -> None:
         nonlocal nodes, exact
         for i in range(start, len(seeds)):
@@ -245,14 +256,15 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             if nodes > MAX_NODES:
                 exact = False
                 return
-            if not own_cover[i] & ~covered:
+            if not own_cover[i] & ~(agg.covers | owned_covers):
                 continue  # would be redundant in every superset
             new = closure[i] & ~mask
             if new & conflict:
                 continue
-            added = [items[b] for b in bits(new)]
+            new_bits = bits(new)
+            added = [items[b] for b in new_bits]
             add_conflict = 0
-            for bit in bits(new):
+            for bit in new_bits:
                 add_conflict |= conflicts[bit]
             merged = mask | new
             price = recurring + sum(x.recurring for x in added)
@@ -260,18 +272,20 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
                 continue
             now = chosen + [i]
             now_members = members + added
+            now_agg = agg.add(added)
             if merged not in found and irredundant(now):
-                consider(merged, now_members)
+                consider(merged, now_members, now_agg)
             if i + 1 == len(seeds) or (len(top_scores) == top_k and upper_bound(
-                    now_members, suffix_cover[i + 1], suffix_fit[i + 1], suffix_stage[i + 1], ctx)
-                    < top_scores[0]):
+                    now_agg, suffix_cover[i + 1], suffix_fit[i + 1], suffix_stage[i + 1], ctx) < top_scores[0]):
                 continue
-            dfs(i + 1, now, merged, now_members, covered | closure_cover[i], conflict | add_conflict, price)
+            dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price)
 
-    dfs(0, [], 0, [], owned_covers, 0, 0.0)
+    dfs(0, [], 0, [], Aggregate(), 0, 0.0)
     # Ties: fewer products first, then ids in order, so results never depend on search order.
-    ranked = sorted(found.items(), key=lambda f: (-f[1][0], bin(f[0]).count("1"), [universe[b] for b in bits(f[0])]))
-    return [Found(frozenset(universe[b] for b in bits(mask)), parts, score)
+    threshold = top_scores[0] if top_scores else 0.0
+    ranked = sorted(((mask, sp) for mask, sp in found.items() if sp[0] >= threshold),
+                    key=lambda f: (-f[1][0], f[0].bit_count(), [universe[b] for b in bits(f[0])]))
+    return [Found(frozenset(universe[b] for b in bits(mask)), dict(zip(COMPONENTS, parts, strict=True)), score)
             for mask, (score, parts) in ranked[:top_k]], exact
 
 
@@ -298,7 +312,7 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     ctx = _context(kb, ev, cons, strategy, index, owned)
     members = [_item(kb, pid, ev, index, cons.owned) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
-    return total(parts, ctx.weights), parts
+    return total(parts, ctx), dict(zip(COMPONENTS, parts, strict=True))
 
 
 def _promise(product: Product, ev: Evaluation) -> float:

@@ -22,7 +22,8 @@ All functions are pure; the search in ``bundling`` calls them on index tuples.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 STAGE_SCORE = {"star": 1.0, "cash_cow": 0.75, "question_mark": 0.4, "dog": 0.0}
 NEUTRAL_FIT = 0.3
@@ -59,10 +60,22 @@ class Context:
     budget: float | None
     strategy: str | None
     weights: dict[str, float]
+    _coverage: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
 
+    def coverage(self, covers: int) -> float:
+        """Share of the need weight covered by ``covers`` (plus owned products); memoised."""
+        covers |= self.owned_covers
+        value = self._coverage.get(covers)
+        if value is None:
+            got = sum(w for bit, w in enumerate(self.need_weights) if covers >> bit & 1)
+            value = self._coverage[covers] = got / (sum(self.need_weights) or 1.0)
+        return value
 
-def _weight_of(mask: int, weights: Sequence[float]) -> float:
-    return sum(w for bit, w in enumerate(weights) if mask >> bit & 1)
+    @cached_property
+    def weight_vector(self) -> tuple[float, ...]:
+        """Component weights in ``COMPONENTS`` order, normalised to sum to one."""
+        weight_sum = sum(self.weights[c] for c in COMPONENTS) or 1.0
+        return tuple(self.weights[c] / weight_sum for c in COMPONENTS)
 
 
 def cost_score(monthly: float, budget: float | None) -> float:
@@ -71,66 +84,82 @@ def cost_score(monthly: float, budget: float | None) -> float:
     return 1.0 / (1.0 + monthly / 1000.0)
 
 
-def components(members: Sequence[Item], own_mask: int, ctx: Context) -> dict[str, float]:
-    """The five components for a bundle; ``own_mask`` is its members' product bits."""
-    n = len(members)
-    covers = ctx.owned_covers
-    modules = 0
-    monthly = fit = stage = lifecycle_hits = 0.0
-    for item in members:
-        covers |= item.covers
-        modules |= item.modules
-        monthly += item.monthly
-        fit += item.fit
-        stage += item.stage
-    total_weight = sum(ctx.need_weights) or 1.0
-    coverage = _weight_of(covers, ctx.need_weights) / total_weight
-    cost = cost_score(monthly, ctx.budget)
+@dataclass(frozen=True)
+class Aggregate:
+    """Sums over a bundle's members; extended one product at a time by the search."""
+
+    n: int = 0
+    covers: int = 0
+    modules: int = 0
+    monthly: float = 0.0
+    fit: float = 0.0
+    stage: float = 0.0
+    upgrades: int = 0
+    proven: int = 0
+    best_fit: float = 0.0
+    best_stage: float = 0.0
+
+    def add(self, items: Sequence[Item]) -> Aggregate:
+        n, covers, modules, monthly = self.n, self.covers, self.modules, self.monthly
+        fit, stage, upgrades, proven = self.fit, self.stage, self.upgrades, self.proven
+        best_fit, best_stage = self.best_fit, self.best_stage
+        for item in items:
+            n += 1
+            covers |= item.covers
+            modules |= item.modules
+            monthly += item.monthly
+            fit += item.fit
+            stage += item.stage
+            upgrades += item.upgrades
+            proven += item.proven
+            best_fit = max(best_fit, item.fit)
+            best_stage = max(best_stage, item.stage)
+        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven, best_fit, best_stage)
+
+
+Parts = tuple[float, float, float, float, float]  # in COMPONENTS order
+
+
+def components(members: Sequence[Item], own_mask: int, ctx: Context, agg: Aggregate | None = None) -> Parts:
+    """The five components for a bundle; ``own_mask`` is its members' product bits.
+
+    ``agg`` may be passed when the caller already holds ``Aggregate().add(members)``.
+    """
+    a = agg if agg is not None else Aggregate().add(members)
+    n = a.n
     strategy = ctx.strategy
     if strategy == "trial":
         lifecycle = 1.0 / n
     elif strategy == "cross_sell":
         wanted = bin(ctx.need_modules).count("1") or 1
-        lifecycle = bin(modules & ctx.need_modules).count("1") / wanted
+        lifecycle = bin(a.modules & ctx.need_modules).count("1") / wanted
     elif strategy == "retain":
         context_mask = own_mask | ctx.owned
-        lifecycle_hits = sum(1 for item in members if item.complements & context_mask)
-        lifecycle = lifecycle_hits / n
+        lifecycle = sum(1 for item in members if item.complements & context_mask) / n
     elif strategy == "upgrade":
-        lifecycle = sum(1 for item in members if item.upgrades) / n
+        lifecycle = a.upgrades / n
     elif strategy == "win_back":
-        lifecycle = sum(1 for item in members if item.proven) / n
+        lifecycle = a.proven / n
     else:
         lifecycle = 0.5
-    return {"coverage": coverage, "fit": fit / n, "cost": cost, "lifecycle": lifecycle,
-            "portfolio": stage / n}
+    return (ctx.coverage(a.covers), a.fit / n, cost_score(a.monthly, ctx.budget), lifecycle, a.stage / n)
 
 
-def total(parts: dict[str, float], weights: dict[str, float]) -> float:
+def total(parts: Parts, ctx: Context) -> float:
     """Weighted mean of the components, rounded so float noise never reorders bundles."""
-    weight_sum = sum(weights.values()) or 1.0
-    return round(sum(parts[c] * weights[c] for c in COMPONENTS) / weight_sum, 6)
+    w = ctx.weight_vector
+    return round(parts[0] * w[0] + parts[1] * w[1] + parts[2] * w[2] + parts[3] * w[3] + parts[4] * w[4], 6)
 
 
-def upper_bound(members: Sequence[Item], pool_covers: int, pool_fit: float, pool_stage: float,
-                ctx: Context) -> float:
-    """No superset of ``members`` drawn from a pool scores above this.
+def upper_bound(agg: Aggregate, pool_covers: int, pool_fit: float, pool_stage: float, ctx: Context) -> float:
+    """No superset of the bundle summed up in ``agg`` drawn from a pool scores above this.
 
     The pool is summarised by the needs it covers and its best fit and stage, so
-    the bound costs the same however many products remain.
+    the bound costs the same however many products remain: coverage can reach at
+    most what bundle and pool cover together, means at most the best member,
+    cost only gets worse, lifecycle at most 1 (``1/n`` for trial).
     """
-    covers = ctx.owned_covers | pool_covers
-    monthly = 0.0
-    fit = pool_fit
-    stage = pool_stage
-    for item in members:
-        covers |= item.covers
-        monthly += item.monthly
-        fit = max(fit, item.fit)
-        stage = max(stage, item.stage)
-    total_weight = sum(ctx.need_weights) or 1.0
-    cost = cost_score(monthly, ctx.budget)
-    lifecycle = 1.0 / len(members) if ctx.strategy == "trial" and members else 1.0
-    best = {"coverage": _weight_of(covers, ctx.need_weights) / total_weight,
-            "fit": fit, "cost": cost, "lifecycle": lifecycle, "portfolio": stage}
-    return total(best, ctx.weights) + 1e-9
+    lifecycle = 1.0 / agg.n if ctx.strategy == "trial" and agg.n else 1.0
+    best: Parts = (ctx.coverage(agg.covers | pool_covers), max(pool_fit, agg.best_fit),
+                   cost_score(agg.monthly, ctx.budget), lifecycle, max(pool_stage, agg.best_stage))
+    return total(best, ctx) + 1e-6

@@ -162,3 +162,11 @@ def test_search_finds_the_brute_force_optimum(rec: Recommender, problem: tuple) 
     assert [f.score for f in found] == [s for s, _ in expected[:top_k]]
     for f in found:
         assert score_bundle(kb, ev, cons, f.products, strategy)[0] == f.score
+
+
+def test_retired_product_left_out_as_retired_when_no_rule_excludes_it(rec: Recommender) -> None:
+    # a module-level need matches no item-level rule, so only the lifecycle status keeps Mobile MSN out
+    result = rec.recommend({"name": "x", "industry": "retail", "employees": 40, "needs": ["office"]}, top_k=1)
+    left = {x.product: x for x in result.bundles[0].left_out}
+    assert left["mobile_msn"].reason == "retired"
+    assert "Retired" in left["mobile_msn"].text.en

@@ -88,3 +88,14 @@ def test_cached_and_uncached_evaluations_agree(kb_copy: Path) -> None:
     assert rec.recommend(profile(7)).model_dump_json() == first  # from the cache
     rec._state[1].clear_cache()
     assert rec.recommend(profile(7)).model_dump_json() == first  # evaluated again
+
+
+def test_every_rule_matching_one_fact_fires(rec: Recommender) -> None:
+    # durable-rules' post() would fire only the first matching rule; assert_facts must fire all.
+    result = rec.recommend({"name": "bank", "industry": "finance", "employees": 1500, "annual_spend": 50000,
+                            "lifecycle_stage": "mature", "value_type": "dual"})
+    fired = {r.rule for r in result.fired_rules}
+    assert {"finance_dedicated_lines", "finance_mobile_payment", "large_customer_integration", "channel_direct",
+            "key_account_service", "lifecycle_mature", "retention_plan"} <= fired
+    # chaining: dedicated_line was proposed by a rule, which fires fixed_mobile_bundle on the product fact
+    assert "fixed_mobile_bundle" in fired

@@ -202,6 +202,14 @@ def _noop(c: Any) -> None:
     pass
 
 
+def _merge(weights: dict[str, float], sources: dict[str, set[str]], key: str, weight: float, rule: str) -> bool:
+    """Record a weighted conclusion (the highest weight wins); True when ``key`` is new."""
+    is_new = key not in weights
+    weights[key] = max(weight, weights.get(key, 0.0))
+    sources.setdefault(key, set()).add(rule)
+    return is_new
+
+
 class _Session:
     """Collects one evaluation's effects; order-independent so results are deterministic."""
 
@@ -238,18 +246,14 @@ class _Session:
         new_facts = []
         for effect in rule.then:
             if effect.infer_need:
-                need, weight = effect.infer_need.need, effect.infer_need.weight
-                is_new = need not in self.needs
-                self.needs[need] = max(weight, self.needs.get(need, 0.0))
-                self.need_sources.setdefault(need, set()).add(rule.id)
-                if is_new and need in self.engine.referenced.needs:
+                need = effect.infer_need.need
+                if _merge(self.needs, self.need_sources, need, effect.infer_need.weight, rule.id) \
+                        and need in self.engine.referenced.needs:
                     new_facts.append(self.need_fact(need))
             elif effect.propose:
-                product, weight = effect.propose.product, effect.propose.weight
-                is_new = product not in self.proposals
-                self.proposals[product] = max(weight, self.proposals.get(product, 0.0))
-                self.proposal_sources.setdefault(product, set()).add(rule.id)
-                if is_new and product in self.engine.referenced.products:
+                product = effect.propose.product
+                if _merge(self.proposals, self.proposal_sources, product, effect.propose.weight, rule.id) \
+                        and product in self.engine.referenced.products:
                     new_facts.append({"sid": self.sid, "kind": "product", "id": product})
             elif effect.exclude:
                 self.exclusions.setdefault(effect.exclude.product, []).append(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
@@ -61,16 +61,6 @@ class Found:
     products: frozenset[str]
     parts: dict[str, float]
     score: float
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    bundles: list[Found]
-    seeds: tuple[str, ...]
-    left_out: dict[str, Exclusion]
-    needs: tuple[str, ...]
-    exact: bool
-    owned_used: frozenset[str] = field(default_factory=frozenset)
 
 
 def covers(product: Product, need: str) -> bool:

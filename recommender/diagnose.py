@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .bundling import Constraints, classify, search
+from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
-from .result import Diagnosis, Relaxation
+from .profile import CustomerProfile
+from .result import CustomerAssessment, Diagnosis, Relaxation
 
 Constraint = tuple[str, str]  # ("budget", "") | ("excluded", product) | ("owned", product)
 Oracle = Callable[[frozenset[Constraint]], bool]
@@ -99,3 +102,32 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
     return Diagnosis(conflict=[label(c) for c in conflict], relaxations=relaxations, text=Text(
         zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集：{names_en}。",
         en=f"No bundle meets every hard constraint. Smallest conflicting set: {names_en}."))
+
+
+def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment, ev: Evaluation,
+            cons: Constraints, strategy: str | None) -> Diagnosis:
+    """Diagnose an empty result by asking the real search about relaxed constraints."""
+    constraints: list[Constraint] = []
+    if cons.budget is not None:
+        constraints.append(("budget", ""))
+    constraints += [("excluded", p) for p in sorted(cons.excluded)]
+    constraints += [("owned", p) for p in sorted(cons.owned)]
+
+    def relaxed(kept: frozenset[Constraint]) -> Constraints:
+        return Constraints(budget=cons.budget if ("budget", "") in kept else None,
+                           excluded=frozenset(p for k, p in kept if k == "excluded"),
+                           owned=frozenset(p for k, p in kept if k == "owned"))
+
+    def feasible(kept: frozenset[Constraint]) -> bool:
+        c = relaxed(kept)
+        seeds, _ = classify(kb, profile, assessment, ev, c)
+        return bool(search(kb, ev, c, seeds, 1, strategy)[0])
+
+    def min_budget(kept: frozenset[Constraint]) -> float | None:
+        c = relaxed(kept - {("budget", "")})
+        seeds, _ = classify(kb, profile, assessment, ev, c)
+        prices = [sum(kb.products[p].price("recurring") for p in ({s} | kb.graph.required_by(s)) - c.owned)
+                  for s in seeds]
+        return min(prices) if prices else None
+
+    return diagnose(constraints, feasible, kb, cons.budget, min_budget, no_needs=not ev.needs)

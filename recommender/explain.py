@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from .bundling import Constraints, Exclusion, Found, covers
-from .engine import Evaluation, Firing
+from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
 from .result import (
+    Advice,
+    AdviceChoice,
     Bundle,
     BundleProduct,
     FiredRule,
     Lang,
     LeftOut,
+    NeedResult,
+    Note,
+    OfferChoice,
     PriceLine,
     PriceSummary,
     Reason,
@@ -131,6 +136,28 @@ def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints,
             en=f"would cover {en}, but the bundle scores higher without it (cost or fit)"))
     return Exclusion("not_chosen", Text(zh="它覆盖的需求已由本方案其他产品覆盖",
                                         en="the needs it covers are already covered by this bundle"))
+
+
+def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
+    return [NeedResult(id=n, module=kb.need_module[n], name_zh=kb.names[n].name_zh, name_en=kb.names[n].name_en,
+                       weight=w, sources=list(ev.need_sources.get(n, ()))) for n, w in ev.needs.items()]
+
+
+def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
+    def choice(c: Choice | None) -> AdviceChoice | None:
+        if c is None:
+            return None
+        entity = kb.names[c.value]
+        return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule)
+
+    offers = []
+    for offer_id, c in ev.offers.items():
+        offer = kb.offers[offer_id]
+        tier = next(t for t in offer.tiers if t.id == c.value)
+        offers.append(OfferChoice(offer=offer_id, tier=tier.id, name_zh=f"{offer.name_zh} {tier.name_zh}",
+                                  name_en=f"{offer.name_en} {tier.name_en}", benefits=tier.benefits, rule=c.rule))
+    return Advice(channel=choice(ev.channel), service_level=choice(ev.service_level), strategy=choice(ev.strategy),
+                  offers=offers, notes=[Note(rule=r, text=t) for r, t in ev.notes])
 
 
 # --- rendering ----------------------------------------------------------------

@@ -165,3 +165,20 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
                                 hint=did_you_mean(value, ids), file=file, line=line, column=column,
                                 path=format_path(path)))
     return issues
+
+
+def check_profile(data: Mapping[str, Any] | CustomerProfile, kb: KnowledgeBase, file: str | None = None,
+                  positions: Positions | None = None) -> CustomerProfile:
+    """Shape and ids of a profile against ``kb``; one :class:`ProfileError` lists every problem."""
+    raw = data.model_dump() if isinstance(data, CustomerProfile) else data
+    issues = reference_issues(raw, kb, file, positions)
+    if isinstance(data, CustomerProfile):
+        profile = data
+    else:
+        try:
+            profile = CustomerProfile.parse(data, file=file, positions=positions)
+        except ProfileError as exc:
+            raise ProfileError(sorted(exc.issues + tuple(issues), key=lambda i: (i.line or 0, i.path))) from None
+    if issues:
+        raise ProfileError(issues)
+    return profile

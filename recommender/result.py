@@ -194,6 +194,7 @@ class Recommendation(_Frozen):
     assessment: CustomerAssessment
     needs: list[NeedResult]
     bundles: list[Bundle]
+    optimal: bool  # the search was exhaustive, so bundle 1 is optimal under the utility
     advice: Advice
     fired_rules: list[FiredRule]
     diagnosis: Diagnosis | None

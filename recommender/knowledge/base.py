@@ -85,6 +85,10 @@ class KnowledgeBase:
             sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
+    def strategy_kind(self, strategy_id: str | None) -> str | None:
+        """The ranking behaviour (``trial``, ``cross_sell``, ...) of a lifecycle strategy id."""
+        return next((s.kind for s in self.framework.strategies if s.id == strategy_id), None)
+
     def name(self, entity_id: str, lang: str = "en") -> str:
         entity = self.names.get(entity_id)
         return entity.name(lang) if entity else entity_id

@@ -51,10 +51,10 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
             name = kb.names[need]
             reasons.append(Reason(kind="need", need=need, text=Text(
                 zh=f"满足需求：{name.name_zh}", en=f"covers the need: {name.name_en}")))
-    firing_inputs = {f.rule: f.inputs for f in reversed(ev.firings)}
     for rule_id in ev.proposal_sources.get(pid, ()):
         rule = kb.rules[kb.rule_index[rule_id]]
-        inputs = [format_input((i.kind, i.field, i.value)) for i in firing_inputs.get(rule_id, ())]
+        first = next(f for f in ev.firings if f.rule == rule_id)
+        inputs = [format_input((i.kind, i.field, i.value)) for i in first.inputs]
         reasons.append(Reason(kind="rule", rule=rule_id, inputs=inputs, text=rule.description))
     for other in sorted(bundle):
         if kb.graph.requires.has_edge(other, pid):

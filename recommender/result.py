@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .knowledge.schema import Text
 
@@ -55,7 +55,7 @@ class Reason(_Frozen):
     kind: Literal["need", "rule", "dependency", "existing"]
     need: str | None = None
     rule: str | None = None
-    inputs: list[str] = []
+    inputs: list[str] = Field(default_factory=list)
     product: str | None = None
     text: Text
 

@@ -145,6 +145,13 @@ def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Custome
     if not product.sellable:
         return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus}，不可销售",
                                          en=f"lifecycle status is {product.lifecycleStatus}; not for sale"))
+    policy = kb.catalog.portfolio_policy
+    if product.portfolio == "dog" and policy.dog == "exclude":
+        return Exclusion("portfolio", Text(zh="瘦狗产品，按产品组合策略淘汰",
+                                           en="a dog product, retired by the portfolio policy"))
+    if product.portfolio == "question_mark" and policy.question_mark == "with_reason" and pid not in ev.proposals:
+        return Exclusion("portfolio", Text(zh="问题产品，仅在有规则推荐理由时才推荐",
+                                           en="a question-mark product, offered only when a rule gives a reason"))
     reason = ineligibility(product, profile, assessment)
     if reason is not None:
         return Exclusion("ineligible", reason)

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
+from .coverage import coverage
 from .errors import RecommenderError
 from .recommender import Recommender, default_knowledge_dir
+from .scenarios import run_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,3 +86,31 @@ def validate(directory: Path | None, catalog: str | None) -> None:
         click.echo(str(issue))
     click.echo(f"{kb.root}: catalog {kb.catalog.id}: {len(kb.products)} products, {len(kb.rules)} rules, "
                f"{len(kb.offers)} offers; 0 errors, {len(kb.warnings)} warnings")
+
+
+@main.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_user_errors
+def test_scenarios(directory: Path | None) -> None:
+    """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
+    groups = run_all(directory or default_knowledge_dir())
+    outcomes = [o for _, runs in groups.values() for o in runs]
+    for outcome in outcomes:
+        click.echo(outcome.report())
+    failed = sum(not o.passed for o in outcomes)
+    click.echo(f"{len(outcomes) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+@main.command("coverage")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_user_errors
+def coverage_report(directory: Path | None) -> None:
+    """Report what the knowledge of DIRECTORY leaves unused; exit 1 if anything is."""
+    reports = [coverage(rec.knowledge, [o.fired for o in runs])
+               for rec, runs in run_all(directory or default_knowledge_dir()).values()]
+    for report in reports:
+        click.echo(report.text())
+    if not all(r.complete for r in reports):
+        sys.exit(1)

@@ -99,7 +99,7 @@ class PriceSummary(_Frozen):
     lines: list[PriceLine]
 
 
-LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "ineligible", "conflict",
+LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "portfolio", "ineligible", "conflict",
                         "over_budget", "dependency_unavailable", "already_owned", "no_need", "not_chosen"]
 
 

@@ -72,10 +72,21 @@ def test_retired_product_is_never_offered(rec: Recommender) -> None:
 
 
 def test_ineligible_product_is_left_out(rec: Recommender) -> None:
-    result = rec.recommend({"name": "x", "industry": "retail", "employees": 20, "needs": ["hr"]}, top_k=1)
+    result = rec.recommend({"name": "x", "industry": "retail", "employees": 20,
+                            "needs": ["infrastructure.hosting", "office.daily"]}, top_k=1)
     left = {x.product: x for x in result.bundles[0].left_out}
-    assert left["hr_system"].reason == "ineligible"
-    assert "50" in left["hr_system"].text.en
+    assert left["idc_hosting"].reason == "ineligible"
+    assert "50" in left["idc_hosting"].text.en
+
+
+def test_portfolio_policy_needs_a_reason_for_question_marks(rec: Recommender) -> None:
+    # seed 001 四.1: question-mark products only when a rule gives a reason
+    plain = rec.recommend({"name": "x", "industry": "hospitality", "employees": 40, "needs": ["office.admin"]},
+                          top_k=1)
+    left = {x.product: x for x in plain.bundles[0].left_out}
+    assert left["mobile_map"].reason == "portfolio"  # a question mark nobody proposed
+    assert all(p.portfolio != "question_mark" or any(r.kind == "rule" for r in p.reasons)
+               for b in plain.bundles for p in b.products)
 
 
 # --- optimality: the search against brute force on random small catalogs ------------

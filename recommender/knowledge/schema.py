@@ -145,9 +145,18 @@ class Assessment(Strict):
 
 # --- catalogs/<name>/catalog.yaml -------------------------------------------
 
+class PortfolioPolicy(Strict):
+    """How products of each portfolio stage may be recommended (seed 001 四.1)."""
+
+    dog: Literal["allow", "exclude"] = "allow"
+    question_mark: Literal["allow", "with_reason"] = "allow"
+
+
 class Catalog(Named):
     schema_: str | None = Field(default=None, alias="$schema")
     categories: list[Named] = Field(min_length=1)
+    portfolio_policy: PortfolioPolicy = Field(default_factory=PortfolioPolicy, description=(
+        "exclude dogs; offer question marks only when a rule proposes them (with_reason)"))
 
 
 # --- catalogs/<name>/products.yaml ------------------------------------------
@@ -346,3 +355,41 @@ class Rule(Strict):
 class RulesFile(Strict):
     schema_: str | None = Field(default=None, alias="$schema")
     rules: list[Rule]
+
+
+# --- scenarios/<name>.yaml --------------------------------------------------
+
+class BundleExpectation(Strict):
+    include: list[Id] = Field(default_factory=list, description="Products that must be in the bundle.")
+    exclude: list[Id] = Field(default_factory=list, description="Products that must not be in the bundle.")
+
+
+class Expectation(Strict):
+    """What a scenario expects; every field is optional and only what is given is checked."""
+
+    top_bundle: BundleExpectation | None = None
+    any_bundle: BundleExpectation | None = Field(default=None, description="Checked against all returned bundles.")
+    no_bundle: bool | None = Field(default=None, description="true: expect no bundle and a why-not diagnosis.")
+    needs: list[Id] = Field(default_factory=list, description="Needs that must be stated or inferred.")
+    rules_fired: list[Id] = Field(default_factory=list)
+    rules_not_fired: list[Id] = Field(default_factory=list)
+    channel: Id | None = None
+    service_level: Id | None = None
+    strategy: Id | None = None
+    offers: dict[Id, Id] = Field(default_factory=dict, description="offer id -> expected tier id")
+    notes: list[Id] = Field(default_factory=list, description="Rule ids whose notes must appear.")
+    value_type: Id | None = None
+    customer_class: Id | None = None
+
+
+class Scenario(Strict):
+    """A customer and what the recommendation for it must show: a test product teams write."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    id: Id = Field(min_length=1)
+    description: Text
+    source: str = Field(min_length=1, description="The seed passage this scenario encodes.")
+    catalog: Id | None = Field(default=None, description="Catalog to run on (default: the framework's).")
+    top_k: int = Field(default=3, ge=1)
+    profile: dict[str, object]
+    expect: Expectation

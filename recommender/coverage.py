@@ -1,0 +1,56 @@
+"""Knowledge coverage: does every part of the knowledge get used?
+
+Checks, per catalog: every module has products; every product is reachable from
+some need (it lists a need item, or a rule proposes it); every relation points
+at a product that exists; every rule fires in at least one scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .knowledge.base import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    catalog: str
+    modules_without_products: list[str]
+    unreachable_products: list[str]
+    dangling_relations: list[str]
+    rules_never_fired: list[str]
+    scenarios: int
+
+    @property
+    def complete(self) -> bool:
+        return not (self.modules_without_products or self.unreachable_products or self.dangling_relations
+                    or self.rules_never_fired)
+
+    def text(self) -> str:
+        lines = [f"catalog {self.catalog}: {self.scenarios} scenarios"]
+        for label, items in (("modules without products", self.modules_without_products),
+                             ("products no need reaches", self.unreachable_products),
+                             ("relations to missing products", self.dangling_relations),
+                             ("rules no scenario fires", self.rules_never_fired)):
+            lines.append(f"  {label}: {', '.join(items) if items else 'none'}")
+        lines.append("  complete" if self.complete else "  INCOMPLETE")
+        return "\n".join(lines)
+
+
+def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> CoverageReport:
+    """Coverage of ``kb`` given the rules each of its scenarios fired."""
+    runs = [set(f) for f in fired_per_scenario]
+    proposed = {e.propose.product for r in kb.rules for e in r.then if e.propose}
+    served = {m for p in kb.products.values() for m in p.modules}
+    fired = set().union(*runs) if runs else set()
+    return CoverageReport(
+        catalog=kb.catalog.id,
+        modules_without_products=[m.id for m in kb.framework.modules if m.id not in served],
+        unreachable_products=[pid for pid, p in kb.products.items() if not p.need_items and pid not in proposed],
+        dangling_relations=[f"{pid} {kind} {rel.product}" for pid, p in kb.products.items()
+                            for kind in ("requires", "excludes", "complements", "replaces")
+                            for rel in getattr(p, kind) if rel.product not in kb.products],
+        rules_never_fired=[r.id for r in kb.rules if r.id not in fired],
+        scenarios=len(runs),
+    )

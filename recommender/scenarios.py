@@ -1,0 +1,175 @@
+"""Scenario files: customers with expected outcomes, run against the real engine.
+
+A scenario lives in ``<knowledge>/scenarios/<name>.yaml``. Running one builds the
+recommendation and compares it with ``expect``; every mismatch is reported with
+the scenario, what was expected, what came out and the rules that fired, so a
+product team sees which rule to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Issue, KnowledgeError, did_you_mean
+from .knowledge.base import KnowledgeBase
+from .knowledge.loader import available_catalogs, validate_document
+from .knowledge.schema import BundleExpectation, Scenario
+from .knowledge.yamlpos import load_file
+from .profile import check_profile
+from .recommender import Recommender
+from .result import Recommendation
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Scenario
+    file: str
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    file: str
+    failures: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def report(self) -> str:
+        head = f"{'PASS' if self.passed else 'FAIL'} {self.scenario.id} ({self.file})"
+        if self.passed:
+            return head
+        lines = [head] + [f"    - {f}" for f in self.failures]
+        lines.append(f"    rules fired: {', '.join(self.fired) or '(none)'}")
+        return "\n".join(lines)
+
+
+def load_scenarios(root: str | Path) -> list[LoadedScenario]:
+    """Every scenario under ``root/scenarios``, validated; raises :class:`KnowledgeError` listing all issues."""
+    issues: list[Issue] = []
+    loaded = []
+    seen: dict[str, str] = {}
+    for path in sorted((Path(root) / "scenarios").glob("*.yaml")):
+        doc = load_file(path, str(path))
+        issues.extend(doc.issues)
+        if any(i.severity == "error" for i in doc.issues):
+            continue
+        scenario = validate_document(doc, Scenario, issues)
+        if scenario is None:
+            continue
+        if scenario.id in seen:
+            issues.append(doc.issue(("id",), "duplicate-id", f"scenario id {scenario.id!r} is used twice",
+                                    f"the other one is in {seen[scenario.id]}"))
+        seen[scenario.id] = str(path)
+        loaded.append(LoadedScenario(scenario, str(path)))
+    if any(i.severity == "error" for i in issues):
+        raise KnowledgeError(issues)
+    return loaded
+
+
+def run_scenario(rec: Recommender, loaded: LoadedScenario) -> Outcome:
+    """Recommend for the scenario's customer and compare with its expectations."""
+    scenario = loaded.scenario
+    outcome = Outcome(scenario, loaded.file)
+    try:
+        profile = check_profile(scenario.profile, rec.knowledge, loaded.file)
+        result = rec.recommend(profile, top_k=scenario.top_k)
+    except Exception as exc:  # noqa: BLE001 - a broken scenario is a failure to report, not a crash
+        outcome.failures.append(f"could not run: {exc}")
+        return outcome
+    outcome.fired = [r.rule for r in result.fired_rules]
+    outcome.failures = unknown_ids(scenario, rec.knowledge) + compare(scenario, result)
+    return outcome
+
+
+def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
+    """Expectations naming ids the knowledge does not have (a typo would otherwise pass silently)."""
+    e = scenario.expect
+    fw = kb.framework
+    checks: list[tuple[str, list[str], set[str]]] = [
+        ("product", [p for b in (e.top_bundle, e.any_bundle) if b for p in b.include + b.exclude],
+         set(kb.products)),
+        ("rule", e.rules_fired + e.rules_not_fired + e.notes, set(kb.rule_index)),
+        ("need", e.needs, set(kb.need_module)),
+        ("channel", [e.channel] if e.channel else [], {c.id for c in fw.channels}),
+        ("service level", [e.service_level] if e.service_level else [], {c.id for c in fw.service_levels}),
+        ("strategy", [e.strategy] if e.strategy else [], {c.id for c in fw.strategies}),
+        ("value type", [e.value_type] if e.value_type else [], {c.id for c in fw.value_types}),
+        ("customer class", [e.customer_class] if e.customer_class else [], {c.id for c in fw.customer_classes}),
+        ("offer", list(e.offers), set(kb.offers)),
+        ("tier", list(e.offers.values()), {t.id for o in kb.offers.values() for t in o.tiers}),
+    ]
+    out = []
+    for what, values, known in checks:
+        for value in values:
+            if value not in known:
+                hint = did_you_mean(value, known)
+                out.append(f"unknown {what} {value!r} in expect" + (f" ({hint})" if hint else ""))
+    return out
+
+
+def compare(scenario: Scenario, result: Recommendation) -> list[str]:
+    """Every way ``result`` differs from what ``scenario`` expects."""
+    e = scenario.expect
+    failures: list[str] = []
+    bundles = [[p.id for p in b.products] for b in result.bundles]
+    if e.no_bundle is not None and e.no_bundle != (not bundles):
+        failures.append(f"expected {'no bundle' if e.no_bundle else 'bundles'}, got {len(bundles)} bundle(s)")
+    if e.top_bundle is not None:
+        failures += _bundle(e.top_bundle, bundles[:1], "the top bundle")
+    if e.any_bundle is not None:
+        failures += _bundle(e.any_bundle, bundles, "any bundle")
+    needs = {n.id for n in result.needs}
+    failures += [f"expected need {n!r}; needs were {sorted(needs)}" for n in e.needs if n not in needs]
+    fired = {r.rule for r in result.fired_rules}
+    failures += [f"expected rule {r!r} to fire" for r in e.rules_fired if r not in fired]
+    failures += [f"expected rule {r!r} not to fire" for r in e.rules_not_fired if r in fired]
+    advice = result.advice
+    for key, want in (("channel", e.channel), ("service_level", e.service_level), ("strategy", e.strategy)):
+        got = getattr(advice, key)
+        got_id = got.id if got is not None else None
+        if want is not None and got_id != want:
+            failures.append(f"expected {key} {want!r}, got {got_id!r}")
+    offers = {o.offer: o.tier for o in advice.offers}
+    failures += [f"expected offer {o!r} tier {t!r}, got {offers.get(o)!r}" for o, t in e.offers.items()
+                 if offers.get(o) != t]
+    notes = {n.rule for n in advice.notes}
+    failures += [f"expected the note of rule {r!r}" for r in e.notes if r not in notes]
+    a = result.assessment
+    if e.value_type is not None and a.value_type != e.value_type:
+        failures.append(f"expected value type {e.value_type!r}, got {a.value_type!r}")
+    if e.customer_class is not None and a.customer_class != e.customer_class:
+        failures.append(f"expected customer class {e.customer_class!r}, got {a.customer_class!r}")
+    return failures
+
+
+def _bundle(expected: BundleExpectation, bundles: list[list[str]], where: str) -> list[str]:
+    if not bundles:
+        return [f"expected {where} to exist, but there is no bundle"]
+    failures = []
+    for pid in expected.include:
+        if not any(pid in b for b in bundles):
+            failures.append(f"expected product {pid!r} in {where}; got {bundles if len(bundles) > 1 else bundles[0]}")
+    for pid in expected.exclude:
+        if any(pid in b for b in bundles):
+            failures.append(f"expected product {pid!r} not in {where}")
+    return failures
+
+
+def run_all(root: str | Path) -> dict[str, tuple[Recommender, list[Outcome]]]:
+    """Run every scenario of ``root`` on its catalog; results grouped by catalog id."""
+    groups: dict[str, tuple[Recommender, list[Outcome]]] = {}
+    recommenders: dict[str | None, Recommender] = {}
+    for loaded in load_scenarios(root):
+        wanted = loaded.scenario.catalog
+        if wanted not in recommenders:
+            recommenders[wanted] = Recommender.from_path(root, wanted)
+        rec = recommenders[wanted]
+        groups.setdefault(rec.knowledge.catalog.id, (rec, []))[1].append(run_scenario(rec, loaded))
+    for catalog in available_catalogs(Path(root)):
+        if catalog not in groups:
+            groups[catalog] = (Recommender.from_path(root, catalog), [])
+    return dict(sorted(groups.items()))

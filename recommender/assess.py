@@ -13,6 +13,7 @@ from statistics import quantiles
 from typing import Any
 
 from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Assessment
 from .profile import CustomerProfile
 from .result import CustomerAssessment, StepScore
 
@@ -29,6 +30,23 @@ def quintile_cuts(values: Sequence[float]) -> list[float]:
     if len(values) < 5:
         raise ValueError("need at least five reference values to cut into quintiles")
     return [round(c, 6) for c in quantiles(values, n=5, method="inclusive")]
+
+
+def recompute_cuts(spec: Assessment, customers: Sequence[CustomerProfile]) -> Assessment:
+    """``spec`` with every indicator's cut points recomputed from a reference population.
+
+    Seed 004 scores each indicator by quintile "over the customer base"; pass that
+    base here. Indicators with fewer than five known values keep their cut points.
+    """
+    steps = []
+    for step in spec.steps:
+        indicators = []
+        for ind in step.indicators:
+            values = [float(v) for c in customers if (v := getattr(c, ind.field)) is not None]
+            cuts = quintile_cuts(values) if len(values) >= 5 else ind.cuts
+            indicators.append(ind.model_copy(update={"cuts": cuts}))
+        steps.append(step.model_copy(update={"indicators": indicators}))
+    return spec.model_copy(update={"steps": steps})
 
 
 def assess(profile: CustomerProfile, kb: KnowledgeBase) -> CustomerAssessment:

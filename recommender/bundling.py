@@ -64,8 +64,23 @@ class Found:
 
 
 def covers(product: Product, need: str) -> bool:
-    """An item need is covered by products listing it; a module need by any product of the module."""
-    return need in product.need_items or ("." not in need and need in product.modules)
+    """An item need is covered by products listing it; a module need by products listing any of its items."""
+    if "." in need:
+        return need in product.need_items
+    return any(item.startswith(need + ".") for item in product.need_items)
+
+
+Unit = tuple[str, str, float]  # (need, need item, weight)
+
+
+def need_units(kb: KnowledgeBase, ev: Evaluation) -> list[Unit]:
+    """What coverage is scored on: an item need is one unit; a module need spreads its
+    weight over the module's items, so a product covering more of the module covers more."""
+    units: list[Unit] = []
+    for need, weight in ev.needs.items():
+        items = [need] if "." in need else [i.id for i in kb.modules[need].items]
+        units += [(need, item, weight / len(items)) for item in items]
+    return units
 
 
 def ineligibility(product: Product, profile: CustomerProfile, assessment: CustomerAssessment) -> Text | None:
@@ -177,14 +192,15 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     exact = True
     if len(seeds) > MAX_SEEDS:
         exact = False
-        seeds = sorted(seeds, key=lambda s: (-_promise(kb.products[s], ev), s))[:MAX_SEEDS]
+        seeds = sorted(seeds, key=lambda s: (-_promise(kb, kb.products[s], ev), s))[:MAX_SEEDS]
     # Promising seeds first: good bundles are found early and prune more.
-    seeds = sorted(seeds, key=lambda s: (-_promise(kb.products[s], ev), s))
+    seeds = sorted(seeds, key=lambda s: (-_promise(kb, kb.products[s], ev), s))
     graph = kb.graph
     universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(universe + owned)}
-    items = [_item(kb, pid, ev, index, cons.owned) for pid in universe]
+    units = need_units(kb, ev)
+    items = [_item(kb, pid, ev, units, index, cons.owned) for pid in universe]
     ctx = _context(kb, ev, cons, strategy, index, owned)
     owned_covers = ctx.owned_covers
     n_universe = len(universe)
@@ -288,14 +304,14 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
 
 def _context(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, strategy: str | None,
              index: dict[str, int], owned: list[str]) -> Context:
-    needs = list(ev.needs)
+    units = need_units(kb, ev)
     modules = kb.module_index
     owned_covers = 0
     for pid in owned:
-        owned_covers |= _covers_mask(kb.products[pid], needs)
+        owned_covers |= _covers_mask(kb.products[pid], units)
     return Context(
-        need_weights=tuple(ev.needs[n] for n in needs),
-        need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in needs}),
+        need_weights=tuple(w for _, _, w in units),
+        need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in ev.needs}),
         owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
         budget=cons.budget, strategy=strategy, weights=kb.ranking_weights)
 
@@ -307,27 +323,29 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(chosen + owned)}
     ctx = _context(kb, ev, cons, strategy, index, owned)
-    members = [_item(kb, pid, ev, index, cons.owned) for pid in chosen]
+    units = need_units(kb, ev)
+    members = [_item(kb, pid, ev, units, index, cons.owned) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return total(parts, ctx), dict(zip(COMPONENTS, parts, strict=True))
 
 
-def _promise(product: Product, ev: Evaluation) -> float:
-    return sum(w for n, w in ev.needs.items() if covers(product, n)) * ev.proposals.get(product.id, NEUTRAL_FIT)
+def _promise(kb: KnowledgeBase, product: Product, ev: Evaluation) -> float:
+    return sum(w for _, item, w in need_units(kb, ev) if item in product.need_items) \
+        * ev.proposals.get(product.id, NEUTRAL_FIT)
 
 
-def _covers_mask(product: Product, needs: list[str]) -> int:
-    return sum(1 << i for i, n in enumerate(needs) if covers(product, n))
+def _covers_mask(product: Product, units: list[Unit]) -> int:
+    return sum(1 << i for i, (_, item, _) in enumerate(units) if item in product.need_items)
 
 
-def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, index: dict[str, int], owned: frozenset[str]) -> Item:
+def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index: dict[str, int],
+          owned: frozenset[str]) -> Item:
     p = kb.products[pid]
     modules = kb.module_index
-    needs = list(ev.needs)
     return Item(
         id=pid, recurring=p.price("recurring"), one_time=p.price("one_time"),
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
-        covers=_covers_mask(p, needs), modules=sum(1 << modules[m] for m in p.modules),
+        covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
         upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == "star",
         proven=p.portfolio in ("star", "cash_cow"))

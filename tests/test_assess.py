@@ -36,3 +36,17 @@ def test_value_type_from_industry_scale_or_profile(rec: Recommender) -> None:
     given = CustomerProfile(name="x", industry="government", employees=30, value_type="economic")
     result = assess(given, kb)
     assert result.value_type == "economic" and not result.value_type_assessed
+
+
+def test_cut_points_recomputed_from_a_customer_base(rec: Recommender) -> None:
+    from recommender.assess import recompute_cuts
+
+    base = [CustomerProfile(name=f"c{i}", industry="retail", employees=10 * (i + 1)) for i in range(50)]
+    spec = recompute_cuts(rec.knowledge.assessment, base)
+    employees = next(i for s in spec.steps for i in s.indicators if i.field == "employees")
+    assert employees.cuts == quintile_cuts([10.0 * (i + 1) for i in range(50)])
+    scores = [quintile_score(c.employees, employees.cuts) for c in base]
+    assert [scores.count(s) for s in (1, 2, 3, 4, 5)] == [10, 10, 10, 10, 10]
+    revenue = next(i for s in spec.steps for i in s.indicators if i.field == "company_revenue")
+    original = next(i for s in rec.knowledge.assessment.steps for i in s.indicators if i.field == "company_revenue")
+    assert revenue.cuts == original.cuts  # nobody in the base gave a revenue: cut points kept

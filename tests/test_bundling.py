@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender import CustomerProfile, Recommender
-from recommender.bundling import Constraints, classify, covers, score_bundle, search
+from recommender.bundling import Constraints, classify, need_units, score_bundle, search
 from recommender.engine import Evaluation
 from recommender.knowledge.base import KnowledgeBase
 from recommender.knowledge.schema import Price, Product, Relation, Text
@@ -134,9 +134,13 @@ def brute_force(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: lis
                 strategy: str | None) -> list[tuple[float, frozenset[str]]]:
     """Every valid bundle with its score, by enumerating all seed subsets."""
     owned = cons.owned
+    units = need_units(kb, ev)
 
-    def covered(products: set[str]) -> set[str]:
-        return {n for n in ev.needs if any(covers(kb.products[p], n) for p in products | owned)}
+    def own(product: str) -> set[int]:
+        return {i for i, (_, item, _) in enumerate(units) if item in kb.products[product].need_items}
+
+    def covered(products: set[str]) -> set[int]:
+        return set().union(*(own(p) for p in products | owned))
 
     bundles = {}
     for r in range(1, len(seeds) + 1):
@@ -150,8 +154,7 @@ def brute_force(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: lis
             for s in chosen:
                 rest = {o for o in chosen if o != s}
                 rest_closure = rest.union(*(kb.graph.required_by(o) for o in rest))
-                own = {n for n in ev.needs if covers(kb.products[s], n)}
-                if own <= covered(rest_closure):
+                if own(s) <= covered(rest_closure):
                     redundant = True
             if not redundant:
                 bundles[frozenset(bundle)] = score_bundle(kb, ev, cons, bundle, strategy)[0]

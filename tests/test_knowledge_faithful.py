@@ -53,7 +53,9 @@ def test_every_product_name_is_written_as_in_a_seed_it_cites(catalog: str) -> No
 
 def test_oa_and_hr_items_are_seed_004s_breakdown() -> None:
     kb = load_knowledge(default_knowledge_dir())
-    assert [i.name_zh for i in kb.modules["office"].items] == ["日常办公", "资料管理", "会议管理", "行政事务", "信息服务"]
-    assert [i.name_zh for i in kb.modules["hr"].items] == ["招聘管理", "职务管理", "人力规划", "培训开发", "绩效考核"]
+    office = ["日常办公", "资料管理", "会议管理", "行政事务", "信息服务"]
+    hr = ["招聘管理", "职务管理", "人力规划", "培训开发", "绩效考核"]
+    assert [i.name_zh for i in kb.modules["office"].items] == office
+    assert [i.name_zh for i in kb.modules["hr"].items] == hr
     for item in kb.modules["office"].items + kb.modules["hr"].items:
         assert item.name_zh in seed_text("004")

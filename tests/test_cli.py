@@ -54,3 +54,36 @@ def test_validate_reports_clean_default_knowledge() -> None:
     result = run("validate")
     assert result.returncode == 0
     assert "0 errors, 0 warnings" in result.stdout
+
+
+def test_scenario_runner_names_the_scenario_the_product_and_the_rules(kb_copy: Path) -> None:
+    (kb_copy / "scenarios" / "wrong.yaml").write_text(
+        "id: wrong_expectation\n"
+        "description: {zh: 测试, en: a deliberately wrong expectation}\n"
+        "source: \"003 test\"\n"
+        "profile: {name: bank, industry: finance, employees: 500, needs: [transmission]}\n"
+        "expect:\n  top_bundle: {include: [xiao_xun_tong]}\n  channel: partner_channel\n",
+        encoding="utf-8")
+    result = run("test", str(kb_copy))
+    assert result.returncode == 1
+    assert "FAIL wrong_expectation" in result.stdout
+    assert "expected product 'xiao_xun_tong' in the top bundle" in result.stdout
+    assert "expected channel 'partner_channel', got 'direct_sales'" in result.stdout
+    assert "rules fired: finance_dedicated_lines" in result.stdout
+    assert "1 failed" in result.stdout
+
+
+def test_scenario_with_unknown_ids_fails_with_did_you_mean(kb_copy: Path) -> None:
+    (kb_copy / "scenarios" / "typo.yaml").write_text(
+        "id: typo\ndescription: {zh: 测试, en: typo}\nsource: \"003 test\"\n"
+        "profile: {name: bank, industry: finance, employees: 500}\n"
+        "expect:\n  rules_fired: [finance_dedicated_line]\n", encoding="utf-8")
+    result = run("test", str(kb_copy))
+    assert result.returncode == 1
+    assert "unknown rule 'finance_dedicated_line' in expect (did you mean 'finance_dedicated_lines'?)" in result.stdout
+
+
+def test_shipped_scenarios_pass_from_the_command_line() -> None:
+    result = run("test")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.rstrip().endswith(" passed, 0 failed")

@@ -36,8 +36,9 @@ from .ranking import (
 )
 from .result import CustomerAssessment, LeftOutReason
 
-MAX_SEEDS = 18
-MAX_NODES = 50_000
+EXACT_SEEDS = 8  # up to this many seeds the search is exhaustive
+PER_UNIT = 3  # past it, each need unit keeps its best few products
+MAX_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -101,46 +102,48 @@ def ineligibility(product: Product, profile: CustomerProfile, assessment: Custom
 
 def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment,
              ev: Evaluation, cons: Constraints) -> tuple[list[str], dict[str, Exclusion]]:
-    """Split the considered products into seeds and left-out ones with a reason."""
-    needs = list(ev.needs)
+    """Split the considered products into seeds and left-out ones with a reason.
+
+    Considered are the products that cover one of the customer's need items or
+    that a rule proposed; a seed must also be sellable to this customer with
+    everything it requires, and fit the budget on its own.
+    """
     graph = kb.graph
-    blocked: dict[str, Exclusion] = {}
-    for pid, product in kb.products.items():
-        if pid in cons.owned:
-            continue
-        reason = _hard_reason(pid, product, kb, profile, assessment, ev, cons)
-        if reason is not None:
-            blocked[pid] = reason
+    wanted = {item for _, item, _ in need_units(kb, ev)}
+    considered = sorted({p for item in wanted for p in kb.products_by_item.get(item, ())} | set(ev.proposals))
+    blocked: dict[str, Exclusion | None] = {}
+
+    def block(pid: str) -> Exclusion | None:
+        if pid not in blocked:
+            blocked[pid] = _hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons)
+        return blocked[pid]
+
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
-    for pid, product in kb.products.items():
-        relevant = pid in ev.proposals or any(covers(product, n) for n in needs)
-        if not relevant:
-            continue
+    for pid in considered:
+        serves = not wanted.isdisjoint(kb.products[pid].need_items)
         if pid in cons.owned:
-            if any(covers(product, n) for n in needs):
+            if serves:
                 left_out[pid] = Exclusion("already_owned", Text(zh="客户已拥有", en="the customer already has it"))
             continue
-        if pid in blocked:
-            left_out[pid] = blocked[pid]
+        reason = block(pid)
+        if reason is not None:
+            left_out[pid] = reason
             continue
-        if not any(covers(product, n) for n in needs):
+        if not serves:
             left_out[pid] = Exclusion("no_need", Text(zh="未覆盖客户的任何需求",
                                                       en="serves none of the customer's needs"))
             continue
         deps = sorted(graph.required_by(pid) - cons.owned)
-        bad = next((d for d in deps if d in blocked), None)
+        bad = next((d for d in deps if block(d) is not None), None)
         if bad is not None:
+            why = block(bad)
+            assert why is not None
             left_out[pid] = Exclusion("dependency_unavailable", Text(
-                zh=f"依赖的{kb.name(bad, 'zh')}不可用：{blocked[bad].text.zh}",
-                en=f"needs {kb.name(bad, 'en')}, which is unavailable: {blocked[bad].text.en}"))
+                zh=f"依赖的{kb.name(bad, 'zh')}不可用：{why.text.zh}",
+                en=f"needs {kb.name(bad, 'en')}, which is unavailable: {why.text.en}"))
             continue
-        closure = [pid] + deps
-        if graph.excluded_pairs(closure):
-            a, b = graph.excluded_pairs(closure)[0]
-            left_out[pid] = Exclusion("conflict", Text(zh=f"{a}与{b}互斥", en=f"{a} and {b} exclude each other"))
-            continue
-        price = sum(kb.products[p].price("recurring") for p in closure)
+        price = sum(kb.products[p].price("recurring") for p in [pid] + deps)
         if cons.budget is not None and price > cons.budget:
             left_out[pid] = Exclusion("over_budget", Text(
                 zh=f"含依赖月费{price:g}元，超出预算{cons.budget:g}元",
@@ -190,11 +193,6 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     :func:`ranking.upper_bound` then skips subtrees that cannot enter the top k.
     """
     exact = True
-    if len(seeds) > MAX_SEEDS:
-        exact = False
-        seeds = sorted(seeds, key=lambda s: (-_promise(kb, kb.products[s], ev), s))[:MAX_SEEDS]
-    # Promising seeds first: good bundles are found early and prune more.
-    seeds = sorted(seeds, key=lambda s: (-_promise(kb, kb.products[s], ev), s))
     graph = kb.graph
     universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
@@ -228,6 +226,25 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
         return c
 
     closure_items = [[items[b] for b in bits(m)] for m in closure]
+    # Each seed alone (with what it requires) scored: the search visits the best
+    # first, so good bundles are found early and prune more.
+    single = [total(components(c, closure[j], ctx, Aggregate().add(c)), ctx) for j, c in enumerate(closure_items)]
+    order = sorted(range(len(seeds)), key=lambda j: (-single[j], seeds[j]))
+    if len(seeds) > EXACT_SEEDS:
+        # Too many for an exhaustive search: keep, for every need unit, the few
+        # products that score best alone, and say the result is no longer exact.
+        exact = False
+        keep: set[int] = set()
+        for rank in range(PER_UNIT):  # round robin: every unit's best, then every unit's second best
+            for unit in range(len(units)):
+                covering = [j for j in order if own_cover[j] >> unit & 1]
+                if rank < len(covering) and len(keep) < EXACT_SEEDS:
+                    keep.add(covering[rank])
+        order = [j for j in order if j in keep]
+    seeds = [seeds[j] for j in order]
+    closure = [closure[j] for j in order]
+    own_cover = [own_cover[j] for j in order]
+    closure_items = [closure_items[j] for j in order]
     closure_cover = [sum_covers(c) for c in closure_items]
 
     def irredundant(chosen: list[int]) -> bool:
@@ -327,11 +344,6 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     members = [_item(kb, pid, ev, units, index, cons.owned) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return total(parts, ctx), dict(zip(COMPONENTS, parts, strict=True))
-
-
-def _promise(kb: KnowledgeBase, product: Product, ev: Evaluation) -> float:
-    return sum(w for _, item, w in need_units(kb, ev) if item in product.need_items) \
-        * ev.proposals.get(product.id, NEUTRAL_FIT)
 
 
 def _covers_mask(product: Product, units: list[Unit]) -> int:

@@ -65,7 +65,7 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
 
 
 def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, seeds: tuple[str, ...],
-                 left_out: dict[str, Exclusion], cons: Constraints) -> Bundle:
+                 left_out: dict[str, LeftOut], cons: Constraints) -> Bundle:
     graph = kb.graph
     phases = graph.phases(found.products)
     phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
@@ -94,34 +94,51 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                                  total=found.score),
         products=products, price=price, covered_needs=covered,
         uncovered_needs=uncovered, phases=phases,
-        left_out=_left_out(kb, found, seeds, left_out, cons, price.recurring_monthly, uncovered))
+        left_out=_left_out(kb, ev, found, seeds, left_out, cons, price.recurring_monthly, uncovered))
 
 
-def _left_out(kb: KnowledgeBase, found: Found, seeds: tuple[str, ...], left_out: dict[str, Exclusion],
-              cons: Constraints, recurring: float, uncovered: list[str]) -> list[LeftOut]:
-    out = []
-    for pid in sorted(set(seeds) | set(left_out)):
-        if pid in found.products:
-            continue
+def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
+    """The products every bundle leaves out for the same reason, built once per recommendation."""
+    out = {}
+    for pid, reason in left_out.items():
         p = kb.products[pid]
-        reason = left_out.get(pid) or _seed_left_out(kb, pid, found, cons, recurring, uncovered)
-        out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en,
-                           reason=reason.reason, rule=reason.rule, text=reason.text))
+        out[pid] = LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en,
+                           reason=reason.reason, rule=reason.rule, text=reason.text)
     return out
 
 
-def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints, recurring: float,
-                   uncovered: list[str]) -> Exclusion:
+def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str, ...],
+              left_out: dict[str, LeftOut], cons: Constraints, recurring: float,
+              uncovered: list[str]) -> list[LeftOut]:
+    out = [x for pid, x in left_out.items() if pid not in found.products]
+    for pid in seeds:
+        if pid in found.products:
+            continue
+        reason = _seed_left_out(kb, ev, pid, found, cons, recurring, uncovered)
+        if reason is not None:
+            p = kb.products[pid]
+            out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en,
+                               reason=reason.reason, rule=reason.rule, text=reason.text))
+    return sorted(out, key=lambda x: x.product)
+
+
+def _seed_left_out(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, cons: Constraints,
+                   recurring: float, uncovered: list[str]) -> Exclusion | None:
+    """Why a usable product is not in this bundle; None for a mere alternative.
+
+    Alternatives for needs the bundle already covers are not listed unless a
+    rule proposed them: the list stays about what an account manager may ask.
+    """
     graph = kb.graph
-    added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
-    clash = sorted((a, b) for a in added for b in graph.excludes_of[a] & (found.products | added))
-    if clash:
-        a, other = clash[0]
+    if graph.clashes(pid) & found.products:
+        added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
+        a, other = min((a, b) for a in added for b in graph.excludes_of[a] & found.products)
         why = graph.exclusion_reason(a, other)
         assert why is not None
         return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
-    extra = sum(kb.products[x].price("recurring") for x in added)
+    extra = sum(kb.products[x].price("recurring") for x in ({pid} | graph.required_by(pid))
+                if x not in found.products and x not in cons.owned)
     if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
         return Exclusion("over_budget", Text(
             zh=f"加入后月费{recurring + extra:g}元，超出预算{cons.budget:g}元",
@@ -134,8 +151,10 @@ def _seed_left_out(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints,
         return Exclusion("not_chosen", Text(
             zh=f"可覆盖{zh}，但加入后方案总分更低（费用或匹配度）",
             en=f"would cover {en}, but the bundle scores higher without it (cost or fit)"))
-    return Exclusion("not_chosen", Text(zh="它覆盖的需求已由本方案其他产品覆盖",
-                                        en="the needs it covers are already covered by this bundle"))
+    if pid in ev.proposals:
+        return Exclusion("not_chosen", Text(zh="规则推荐了它，但它覆盖的需求已由本方案其他产品覆盖",
+                                            en="a rule proposed it, but this bundle already covers its needs"))
+    return None
 
 
 def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:

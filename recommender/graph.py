@@ -47,8 +47,11 @@ class ProductGraph:
             self.excludes_of[a] |= {b}
             self.excludes_of[b] |= {a}
         self._closure: dict[str, frozenset[str]] = {}
+        self._clashes: dict[str, frozenset[str]] = {}
         if not self.cycles():
             self._closure = {p: frozenset(nx.descendants(self.requires, p)) for p in products}
+            self._clashes = {p: frozenset().union(*(self.excludes_of[q] for q in self._closure[p] | {p}))
+                             for p in products}
 
     def cycles(self) -> list[list[str]]:
         """Every elementary ``requires`` cycle, each starting at its smallest id."""
@@ -61,6 +64,10 @@ class ProductGraph:
     def required_by(self, product: str) -> frozenset[str]:
         """Everything ``product`` needs, directly or through a chain."""
         return self._closure.get(product, frozenset())
+
+    def clashes(self, product: str) -> frozenset[str]:
+        """Everything that excludes ``product`` or something it requires."""
+        return self._clashes.get(product, frozenset())
 
     def reason(self, product: str, required: str) -> Text:
         return self.requires.edges[product, required]["reason"]  # type: ignore[no-any-return]

@@ -96,13 +96,10 @@ class Aggregate:
     stage: float = 0.0
     upgrades: int = 0
     proven: int = 0
-    best_fit: float = 0.0
-    best_stage: float = 0.0
 
     def add(self, items: Sequence[Item]) -> Aggregate:
         n, covers, modules, monthly = self.n, self.covers, self.modules, self.monthly
         fit, stage, upgrades, proven = self.fit, self.stage, self.upgrades, self.proven
-        best_fit, best_stage = self.best_fit, self.best_stage
         for item in items:
             n += 1
             covers |= item.covers
@@ -112,9 +109,7 @@ class Aggregate:
             stage += item.stage
             upgrades += item.upgrades
             proven += item.proven
-            best_fit = max(best_fit, item.fit)
-            best_stage = max(best_stage, item.stage)
-        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven, best_fit, best_stage)
+        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven)
 
 
 Parts = tuple[float, float, float, float, float]  # in COMPONENTS order
@@ -152,14 +147,23 @@ def total(parts: Parts, ctx: Context) -> float:
 
 
 def upper_bound(agg: Aggregate, pool_covers: int, pool_fit: float, pool_stage: float, ctx: Context) -> float:
-    """No superset of the bundle summed up in ``agg`` drawn from a pool scores above this.
+    """No strict superset of the bundle summed up in ``agg`` drawn from a pool scores above this.
 
     The pool is summarised by the needs it covers and its best fit and stage, so
-    the bound costs the same however many products remain: coverage can reach at
-    most what bundle and pool cover together, means at most the best member,
-    cost only gets worse, lifecycle at most 1 (``1/n`` for trial).
+    the bound costs the same however many products remain. A superset adds at
+    least one product, so: coverage reaches at most what bundle and pool cover
+    together; a mean (fit, portfolio) at most the larger of today's mean and the
+    pool's best; cost only gets worse; lifecycle at most 1 (``1/(n+1)`` for
+    trial, exactly 0.5 without a strategy).
     """
-    lifecycle = 1.0 / agg.n if ctx.strategy == "trial" and agg.n else 1.0
-    best: Parts = (ctx.coverage(agg.covers | pool_covers), max(pool_fit, agg.best_fit),
-                   cost_score(agg.monthly, ctx.budget), lifecycle, max(pool_stage, agg.best_stage))
+    n = agg.n
+    if ctx.strategy is None:
+        lifecycle = 0.5
+    elif ctx.strategy == "trial":
+        lifecycle = 1.0 / (n + 1)
+    else:
+        lifecycle = 1.0
+    fit = max(pool_fit, agg.fit / n) if n else pool_fit
+    stage = max(pool_stage, agg.stage / n) if n else pool_stage
+    best: Parts = (ctx.coverage(agg.covers | pool_covers), fit, cost_score(agg.monthly, ctx.budget), lifecycle, stage)
     return total(best, ctx) + 1e-6

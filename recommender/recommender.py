@@ -13,7 +13,7 @@ from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import RuleEngine
 from .errors import Positions
-from .explain import advice_model, bundle_model, fired_rules, needs_model
+from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .profile import CustomerProfile, check_profile, read_profile_file
@@ -85,7 +85,8 @@ class Recommender:
         strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
         seeds, left_out = classify(kb, profile, assessment, ev, cons)
         found, exact = search(kb, ev, cons, seeds, top_k, strategy)
-        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), left_out, cons)
+        shared = left_out_models(kb, left_out)
+        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons)
                    for rank, f in enumerate(found, start=1)]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,

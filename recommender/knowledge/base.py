@@ -61,6 +61,15 @@ class KnowledgeBase:
         return out
 
     @cached_property
+    def products_by_item(self) -> dict[str, tuple[str, ...]]:
+        """Need item -> the products that list it."""
+        out: dict[str, list[str]] = {}
+        for pid, product in self.products.items():
+            for item in product.need_items:
+                out.setdefault(item, []).append(pid)
+        return {item: tuple(pids) for item, pids in out.items()}
+
+    @cached_property
     def ranking_weights(self) -> dict[str, float]:
         return self.framework.ranking.model_dump()
 

@@ -1,10 +1,11 @@
 """YAML with positions: plain Python data plus a map from document path to place.
 
-ruamel.yaml is used because it reports line and column for every key and item
-and refuses duplicate keys; PyYAML loses positions after parsing. Documents are
-read as YAML 1.2, so ``NO`` stays a string; the spellings that YAML 1.1 tools
-would read differently (``yes``/``no``/``on``/``off`` unquoted, ``010``) get a
-warning, because product teams also open these files with other tools.
+PyYAML's composer (libyaml, in C) builds the node tree with a line and column
+for every key and item; values are then resolved here by the YAML 1.2 core
+schema, so ``NO`` stays a string and ``010`` is ten. The spellings that YAML 1.1
+tools read differently (unquoted ``yes``/``no``/``on``/``off``, ``010``) get a
+warning, because product teams also open these files with other tools. Every
+duplicate key is an error naming both places.
 """
 
 from __future__ import annotations
@@ -14,11 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarint import OctalInt, ScalarInt
-from ruamel.yaml.scalarstring import ScalarString
+import yaml
 
 from ..errors import Issue, PathKey, Severity, format_path, place
 
@@ -46,32 +43,22 @@ class Document:
                      column=column, path=format_path(path), severity=severity)
 
 
-def _new_yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True  # tells quoted from plain scalars, for the YAML 1.1 check
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
 def parse(text: str, file: str) -> Document:
     """Parse ``text``; syntax and duplicate-key errors come back as issues."""
     doc = Document(file=file, data=None)
     try:
-        raw = _new_yaml().load(text)
-    except MarkedYAMLError as exc:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        code = "duplicate-key" if "duplicate key" in str(exc.problem) else "yaml-syntax"
-        hint = ("each key may appear once in a mapping; merge or rename the repeats"
-                if code == "duplicate-key" else "check indentation, colons and brackets near here")
-        doc.issues.append(Issue(code=code, message=str(exc.problem), hint=hint, file=file,
-                                line=mark.line + 1 if mark else None,
-                                column=mark.column + 1 if mark else None))
+        doc.issues.append(Issue(code="yaml-syntax", message=str(exc.problem or exc.context),
+                                hint="check indentation, colons, quotes and brackets near here", file=file,
+                                line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None))
         return doc
-    except YAMLError as exc:  # pragma: no cover - ruamel marks nearly everything
+    except yaml.YAMLError as exc:
         doc.issues.append(Issue(code="yaml-syntax", message=str(exc), file=file))
         return doc
-    lines = text.splitlines()
-    doc.data = _plain(raw, (), doc, lines)
+    if root is not None:
+        doc.data = _plain(root, (), doc)
     return doc
 
 
@@ -92,52 +79,82 @@ def load_file(path: Path, display: str) -> Document:
     return parse(text, display)
 
 
-def _plain(node: Any, path: PathKey, doc: Document, lines: list[str]) -> Any:
-    if isinstance(node, CommentedMap):
+def _place(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _plain(node: yaml.Node, path: PathKey, doc: Document) -> Any:
+    doc.positions[path] = _place(node)
+    if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        for key, value in node.items():
-            kline, kcol = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
-            key = str(key) if not isinstance(key, (str, int)) else key
-            doc.positions[path + (key,)] = (vline + 1, vcol + 1)
-            doc.positions[path + ("<key>", key)] = (kline + 1, kcol + 1)
-            out[key] = _scalar_check(_plain(value, path + (key,), doc, lines), value,
-                                     path + (key,), doc, lines)
+        first: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            raw = _plain(key_node, path + ("<key>",), doc)
+            if raw is None or isinstance(raw, (list, dict)):
+                doc.issues.append(doc.issue(path + ("<key>",), "wrong-type", "a key must be plain text",
+                                            "write the key as a word, e.g. 'name:'"))
+                continue
+            key: str | int = raw if isinstance(raw, str) or type(raw) is int else str(key_node.value)
+            if key in first:
+                line = _place(first[key])[0]
+                doc.issues.append(Issue(code="duplicate-key", message=f"duplicate key {key!r} (first at line {line})",
+                                        hint="each key may appear once in a mapping; merge or rename the repeats",
+                                        file=doc.file, line=_place(key_node)[0], column=_place(key_node)[1],
+                                        path=format_path(path + (key,))))
+                continue
+            first[key] = key_node
+            doc.positions[path + ("<key>", key)] = _place(key_node)
+            out[key] = _plain(value_node, path + (key,), doc)
         return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            doc.positions[path + (index,)] = (line + 1, col + 1)
-            items.append(_scalar_check(_plain(value, path + (index,), doc, lines), value,
-                                       path + (index,), doc, lines))
-        return items
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, ScalarString):
-        return str(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, path + (i,), doc) for i, item in enumerate(node.value)]
+    return _scalar(node, path, doc)
 
 
-def _scalar_check(value: Any, raw: Any, path: PathKey, doc: Document, lines: list[str]) -> Any:
-    if type(raw) is str and _YAML11_BOOL.match(raw):
-        doc.issues.append(doc.issue(
-            path, "yaml11-boolean",
-            f"unquoted {raw!r} is a string here but a boolean to YAML 1.1 tools",
-            f"write '{raw}' in quotes if you mean text, or true/false if you mean yes/no",
-            severity="warning"))
-    elif isinstance(raw, ScalarInt) and not isinstance(raw, OctalInt):
-        line, col = doc.positions.get(path, (0, 0))
-        source = lines[line - 1][col - 1:] if 0 < line <= len(lines) else ""
-        token = re.split(r"[\s,\]}#]", source, maxsplit=1)[0]
-        if _LEADING_ZERO.match(token):
+_NULL = re.compile(r"^(|~|null|Null|NULL)$")
+_TRUE = re.compile(r"^(true|True|TRUE)$")
+_FALSE = re.compile(r"^(false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(nan|NaN|NAN)$")
+
+
+def _scalar(node: yaml.ScalarNode, path: PathKey, doc: Document) -> Any:
+    """Resolve a scalar by the YAML 1.2 core schema; quoted scalars are always text."""
+    text = node.value
+    if node.style:  # quoted or block: text as written
+        return text
+    if _NULL.match(text):
+        return None
+    if _TRUE.match(text):
+        return True
+    if _FALSE.match(text):
+        return False
+    if _INT.match(text):
+        if _LEADING_ZERO.match(text) and path[-1:] != ("<key>",):
             doc.issues.append(doc.issue(
-                path, "yaml11-octal",
-                f"{token} reads as {int(raw)} here but as an octal number to YAML 1.1 tools",
-                "drop the leading zero, or quote it if it is a code rather than a number",
-                severity="warning"))
-    return value
+                path, "yaml11-octal", f"{text} reads as {int(text)} here but as an octal number to YAML 1.1 tools",
+                "drop the leading zero, or quote it if it is a code rather than a number", severity="warning"))
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    if _YAML11_BOOL.match(text):
+        doc.issues.append(doc.issue(
+            path, "yaml11-boolean", f"unquoted {text!r} is text here but a boolean to YAML 1.1 tools",
+            f"write '{text}' in quotes if you mean text, or true/false if you mean yes/no", severity="warning"))
+    return text
+
+
+# libyaml's composer when PyYAML was built with it (the wheels are); the pure one otherwise.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

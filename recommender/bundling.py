@@ -143,7 +143,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
                 zh=f"依赖的{kb.name(bad, 'zh')}不可用：{why.text.zh}",
                 en=f"needs {kb.name(bad, 'en')}, which is unavailable: {why.text.en}"))
             continue
-        price = sum(kb.products[p].price("recurring") for p in [pid] + deps)
+        price = sum(kb.products[p].recurring for p in [pid] + deps)
         if cons.budget is not None and price > cons.budget:
             left_out[pid] = Exclusion("over_budget", Text(
                 zh=f"含依赖月费{price:g}元，超出预算{cons.budget:g}元",
@@ -355,7 +355,7 @@ def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index:
     p = kb.products[pid]
     modules = kb.module_index
     return Item(
-        id=pid, recurring=p.price("recurring"), one_time=p.price("one_time"),
+        id=pid, recurring=p.recurring, one_time=p.one_time,
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
         covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),

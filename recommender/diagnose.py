@@ -126,7 +126,7 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
     def min_budget(kept: frozenset[Constraint]) -> float | None:
         c = relaxed(kept - {("budget", "")})
         seeds, _ = classify(kb, profile, assessment, ev, c)
-        prices = [sum(kb.products[p].price("recurring") for p in ({s} | kb.graph.required_by(s)) - c.owned)
+        prices = [sum(kb.products[p].recurring for p in ({s} | kb.graph.required_by(s)) - c.owned)
                   for s in seeds]
         return min(prices) if prices else None
 

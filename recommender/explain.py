@@ -43,7 +43,11 @@ def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRul
     return out
 
 
-def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozenset[str]) -> list[Reason]:
+def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
+    """Why ``pid`` is wanted at all: the needs it covers and the rules that proposed it.
+
+    These are the same in every bundle, so a recommendation builds them once.
+    """
     reasons = []
     product = kb.products[pid]
     for need in ev.needs:
@@ -56,8 +60,14 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
         first = next(f for f in ev.firings if f.rule == rule_id)
         inputs = [format_input((i.kind, i.field, i.value)) for i in first.inputs]
         reasons.append(Reason(kind="rule", rule=rule_id, inputs=inputs, text=rule.description))
+    return reasons
+
+
+def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
+    """Which products of this bundle require ``pid``, and why."""
+    reasons = []
     for other in sorted(bundle):
-        if kb.graph.requires.has_edge(other, pid):
+        if pid in kb.graph.direct[other]:
             why = kb.graph.reason(other, pid)
             reasons.append(Reason(kind="dependency", product=other, text=Text(
                 zh=f"{kb.name(other, 'zh')}依赖它：{why.zh}", en=f"needed by {kb.name(other, 'en')}: {why.en}")))
@@ -65,7 +75,8 @@ def product_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str, bundle: frozens
 
 
 def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, seeds: tuple[str, ...],
-                 left_out: dict[str, LeftOut], cons: Constraints) -> Bundle:
+                 left_out: dict[str, LeftOut], cons: Constraints, reasons: dict[str, list[Reason]]) -> Bundle:
+    """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles."""
     graph = kb.graph
     phases = graph.phases(found.products)
     phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
@@ -74,11 +85,13 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
     lines = []
     for pid in order:
         p = kb.products[pid]
+        if pid not in reasons:
+            reasons[pid] = own_reasons(kb, ev, pid)
         products.append(BundleProduct(
             id=pid, name_zh=p.name_zh, name_en=p.name_en, category=p.category, portfolio=p.portfolio,
-            recurring=p.price("recurring"), one_time=p.price("one_time"),
+            recurring=p.recurring, one_time=p.one_time,
             illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
-            reasons=product_reasons(kb, ev, pid, found.products)))
+            reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += [PriceLine(product=pid, priceType=x.priceType, amount=x.amount, illustrative=x.illustrative)
                   for x in p.prices]
     owned = cons.owned & set(kb.products)
@@ -137,7 +150,7 @@ def _seed_left_out(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, co
         assert why is not None
         return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
-    extra = sum(kb.products[x].price("recurring") for x in ({pid} | graph.required_by(pid))
+    extra = sum(kb.products[x].recurring for x in ({pid} | graph.required_by(pid))
                 if x not in found.products and x not in cons.owned)
     if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
         return Exclusion("over_budget", Text(

@@ -67,9 +67,19 @@ class Context:
         covers |= self.owned_covers
         value = self._coverage.get(covers)
         if value is None:
-            got = sum(w for bit, w in enumerate(self.need_weights) if covers >> bit & 1)
-            value = self._coverage[covers] = got / (sum(self.need_weights) or 1.0)
+            weights = self.need_weights
+            got = 0.0
+            rest = covers
+            while rest:
+                low = rest & -rest
+                got += weights[low.bit_length() - 1]
+                rest ^= low
+            value = self._coverage[covers] = got / self.total_weight
         return value
+
+    @cached_property
+    def total_weight(self) -> float:
+        return sum(self.need_weights) or 1.0
 
     @cached_property
     def weight_vector(self) -> tuple[float, ...]:

@@ -17,7 +17,7 @@ from .explain import advice_model, bundle_model, fired_rules, left_out_models, n
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .profile import CustomerProfile, check_profile, read_profile_file
-from .result import Recommendation
+from .result import Reason, Recommendation
 
 
 def default_knowledge_dir() -> Path:
@@ -86,7 +86,8 @@ class Recommender:
         seeds, left_out = classify(kb, profile, assessment, ev, cons)
         found, exact = search(kb, ev, cons, seeds, top_k, strategy)
         shared = left_out_models(kb, left_out)
-        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons)
+        reasons: dict[str, list[Reason]] = {}
+        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons)
                    for rank, f in enumerate(found, start=1)]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,

@@ -148,7 +148,7 @@ def brute_force(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: lis
             bundle = set(chosen).union(*(kb.graph.required_by(s) for s in chosen)) - owned
             if kb.graph.excluded_pairs(bundle | owned):
                 continue
-            if cons.budget is not None and sum(kb.products[p].price("recurring") for p in bundle) > cons.budget:
+            if cons.budget is not None and sum(kb.products[p].recurring for p in bundle) > cons.budget:
                 continue
             redundant = False
             for s in chosen:

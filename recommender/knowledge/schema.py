@@ -9,6 +9,7 @@ silently. Field names follow TM Forum TMF620 where it has one
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
@@ -209,8 +210,15 @@ class Product(Named):
     def sellable(self) -> bool:
         return self.lifecycleStatus in SELLABLE_STATUSES
 
-    def price(self, price_type: str) -> float:
-        return sum(p.amount for p in self.prices if p.priceType == price_type)
+    @cached_property
+    def recurring(self) -> float:
+        """Monthly recurring charges, in yuan."""
+        return sum(p.amount for p in self.prices if p.priceType == "recurring")
+
+    @cached_property
+    def one_time(self) -> float:
+        """One-time charges, in yuan."""
+        return sum(p.amount for p in self.prices if p.priceType == "one_time")
 
 
 class ProductsFile(Strict):

@@ -6,10 +6,10 @@ requirement and are never sold again), with no excluded pair (also against
 owned products) and a recurring price within the budget. Every product the
 search considered and left out keeps a reason for the rationale.
 
-The search is branch and bound over seeds with the bound from
+The search is branch and bound over irredundant seed sets with the bound from
 :func:`ranking.upper_bound`, so the best bundle is optimal under the utility;
-if the seed list or the node count grows past fixed limits, the search keeps the
-most promising seeds / stops early and says it is no longer exact.
+if the seed list or the node count grows past fixed limits, the search keeps a
+shortlist of seeds / stops early and says it is no longer exact.
 """
 
 from __future__ import annotations
@@ -191,6 +191,10 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     cover. That keeps every product explainable ("the only one covering X") and
     bounds the search depth by the number of needs. Branch and bound with
     :func:`ranking.upper_bound` then skips subtrees that cannot enter the top k.
+
+    Up to ``EXACT_SEEDS`` seeds the search is exhaustive, so bundle 1 is optimal
+    under the utility. Past that it searches a shortlist (:func:`_shortlist`)
+    and returns ``exact=False``, which the result reports as ``optimal``.
     """
     exact = True
     graph = kb.graph
@@ -211,41 +215,19 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             conflicts[index[a]] |= 1 << index[b]
             conflicts[index[b]] |= 1 << index[a]
 
-    def bits(mask: int) -> list[int]:
-        out = []
-        while mask:
-            low = mask & -mask
-            out.append(low.bit_length() - 1)
-            mask ^= low
-        return out
-
-    def sum_covers(members: list[Item]) -> int:
-        c = 0
-        for m in members:
-            c |= m.covers
-        return c
-
-    closure_items = [[items[b] for b in bits(m)] for m in closure]
+    closure_items = [[items[b] for b in _bits(m)] for m in closure]
     # Each seed alone (with what it requires) scored: the search visits the best
     # first, so good bundles are found early and prune more.
     single = [total(components(c, closure[j], ctx, Aggregate().add(c)), ctx) for j, c in enumerate(closure_items)]
     order = sorted(range(len(seeds)), key=lambda j: (-single[j], seeds[j]))
-    if len(seeds) > EXACT_SEEDS:
-        # Too many for an exhaustive search: keep, for every need unit, the few
-        # products that score best alone, and say the result is no longer exact.
+    if len(seeds) > EXACT_SEEDS:  # too many for an exhaustive search: the result is no longer exact
         exact = False
-        keep: set[int] = set()
-        for rank in range(PER_UNIT):  # round robin: every unit's best, then every unit's second best
-            for unit in range(len(units)):
-                covering = [j for j in order if own_cover[j] >> unit & 1]
-                if rank < len(covering) and len(keep) < EXACT_SEEDS:
-                    keep.add(covering[rank])
-        order = [j for j in order if j in keep]
+        order = _shortlist(order, own_cover, len(units))
     seeds = [seeds[j] for j in order]
     closure = [closure[j] for j in order]
     own_cover = [own_cover[j] for j in order]
     closure_items = [closure_items[j] for j in order]
-    closure_cover = [sum_covers(c) for c in closure_items]
+    closure_cover = [_sum_covers(c) for c in closure_items]
 
     def irredundant(chosen: list[int]) -> bool:
         for s in chosen:
@@ -291,7 +273,7 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             new = closure[i] & ~mask
             if new & conflict:
                 continue
-            new_bits = bits(new)
+            new_bits = _bits(new)
             added = [items[b] for b in new_bits]
             add_conflict = 0
             for bit in new_bits:
@@ -314,9 +296,40 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     # Ties: fewer products first, then ids in order, so results never depend on search order.
     threshold = top_scores[0] if top_scores else 0.0
     ranked = sorted(((mask, sp) for mask, sp in found.items() if sp[0] >= threshold),
-                    key=lambda f: (-f[1][0], f[0].bit_count(), [universe[b] for b in bits(f[0])]))
-    return [Found(frozenset(universe[b] for b in bits(mask)), dict(zip(COMPONENTS, parts, strict=True)), score)
+                    key=lambda f: (-f[1][0], f[0].bit_count(), [universe[b] for b in _bits(f[0])]))
+    return [Found(frozenset(universe[b] for b in _bits(mask)), dict(zip(COMPONENTS, parts, strict=True)), score)
             for mask, (score, parts) in ranked[:top_k]], exact
+
+
+def _bits(mask: int) -> list[int]:
+    """Positions of the set bits of ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _sum_covers(members: list[Item]) -> int:
+    covered = 0
+    for m in members:
+        covered |= m.covers
+    return covered
+
+
+def _shortlist(order: list[int], own_cover: list[int], n_units: int) -> list[int]:
+    """Seeds kept when there are too many: every need unit's best, then every unit's second best, ...
+
+    ``order`` lists seed positions best first; at most ``EXACT_SEEDS`` are kept.
+    """
+    keep: set[int] = set()
+    for rank in range(PER_UNIT):
+        for unit in range(n_units):
+            covering = [j for j in order if own_cover[j] >> unit & 1]
+            if rank < len(covering) and len(keep) < EXACT_SEEDS:
+                keep.add(covering[rank])
+    return [j for j in order if j in keep]
 
 
 def _context(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, strategy: str | None,

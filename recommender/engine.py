@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
+from typing import Any, NamedTuple
 
 from durable import engine as _durable
 
@@ -54,23 +54,20 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]
         pass
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     """One input fact a firing matched: ``customer.industry = logistics``."""
 
-    kind: str  # "customer" | "need" | "product"
+    kind: str  # "customer" | "need" | "product" | "key_person"
     field: str
     value: Any
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     rule: str
     inputs: tuple[Input, ...]
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """A single-valued piece of advice and the rule that set it."""
 
     value: str

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 STAGE_SCORE = {"star": 1.0, "cash_cow": 0.75, "question_mark": 0.4, "dog": 0.0}
 NEUTRAL_FIT = 0.3
@@ -45,10 +46,10 @@ class Item:
     complements: int  # bitmask over products (search indices)
     upgrades: bool  # replaces something owned, or is a star
     proven: bool  # star or cash cow
+    monthly: float = 0.0  # recurring plus one-time spread over AMORTISATION_MONTHS; set by __post_init__
 
-    @property
-    def monthly(self) -> float:
-        return self.recurring + self.one_time / AMORTISATION_MONTHS
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "monthly", self.recurring + self.one_time / AMORTISATION_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,11 @@ def cost_score(monthly: float, budget: float | None) -> float:
     return 1.0 / (1.0 + monthly / 1000.0)
 
 
-@dataclass(frozen=True)
-class Aggregate:
-    """Sums over a bundle's members; extended one product at a time by the search."""
+class Aggregate(NamedTuple):
+    """Sums over a bundle's members; extended one product at a time by the search.
+
+    A named tuple rather than a dataclass: the search builds one per node.
+    """
 
     n: int = 0
     covers: int = 0
@@ -108,8 +111,7 @@ class Aggregate:
     proven: int = 0
 
     def add(self, items: Sequence[Item]) -> Aggregate:
-        n, covers, modules, monthly = self.n, self.covers, self.modules, self.monthly
-        fit, stage, upgrades, proven = self.fit, self.stage, self.upgrades, self.proven
+        n, covers, modules, monthly, fit, stage, upgrades, proven = self
         for item in items:
             n += 1
             covers |= item.covers

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Issue, KnowledgeError, did_you_mean
+from .errors import Issue, KnowledgeError, Positions, did_you_mean
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import available_catalogs, validate_document
 from .knowledge.schema import BundleExpectation, Scenario
@@ -25,6 +25,7 @@ from .result import Recommendation
 class LoadedScenario:
     scenario: Scenario
     file: str
+    profile_positions: Positions = field(default_factory=dict)  # so profile errors name their line
 
 
 @dataclass
@@ -64,7 +65,8 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
             issues.append(doc.issue(("id",), "duplicate-id", f"scenario id {scenario.id!r} is used twice",
                                     f"the other one is in {seen[scenario.id]}"))
         seen[scenario.id] = str(path)
-        loaded.append(LoadedScenario(scenario, str(path)))
+        inside = {key[1:]: pos for key, pos in doc.positions.items() if key[:1] == ("profile",)}
+        loaded.append(LoadedScenario(scenario, str(path), inside))
     if any(i.severity == "error" for i in issues):
         raise KnowledgeError(issues)
     return loaded
@@ -75,7 +77,7 @@ def run_scenario(rec: Recommender, loaded: LoadedScenario) -> Outcome:
     scenario = loaded.scenario
     outcome = Outcome(scenario, loaded.file)
     try:
-        profile = check_profile(scenario.profile, rec.knowledge, loaded.file)
+        profile = check_profile(scenario.profile, rec.knowledge, loaded.file, loaded.profile_positions)
         result = rec.recommend(profile, top_k=scenario.top_k)
     except Exception as exc:  # noqa: BLE001 - a broken scenario is a failure to report, not a crash
         outcome.failures.append(f"could not run: {exc}")

@@ -18,6 +18,7 @@ from .coverage import coverage
 from .errors import RecommenderError
 from .recommender import Recommender, default_knowledge_dir
 from .scenarios import run_all
+from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,3 +115,12 @@ def coverage_report(directory: Path | None) -> None:
         click.echo(report.text())
     if not all(r.complete for r in reports):
         sys.exit(1)
+
+
+@main.command("schema")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@_user_errors
+def schema_command(out_dir: Path) -> None:
+    """Write the JSON Schema of every knowledge file kind into OUT_DIR."""
+    for path in write_schemas(out_dir):
+        click.echo(str(path))

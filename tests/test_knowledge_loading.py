@@ -47,7 +47,9 @@ def test_duplicate_key_is_an_error(kb_copy: Path) -> None:
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(kb_copy)
     assert codes(err.value) == ["duplicate-key"]
-    assert err.value.issues[0].line == 7
+    lines = (kb_copy / PRODUCTS).read_text(encoding="utf-8").splitlines()
+    assert err.value.issues[0].line == lines.index("    name_zh: 集团V网二") + 1
+    assert f"first at line {lines.index('    name_zh: 集团V网') + 1}" in err.value.issues[0].message
 
 
 def test_every_problem_is_reported_in_one_pass(kb_copy: Path) -> None:

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from .coverage import coverage
-from .errors import RecommenderError
+from .errors import RecommenderError, did_you_mean
+from .explain import explain_product
 from .recommender import Recommender, default_knowledge_dir
 from .scenarios import run_all
 from .schemas import write_schemas
@@ -124,3 +125,23 @@ def schema_command(out_dir: Path) -> None:
     """Write the JSON Schema of every knowledge file kind into OUT_DIR."""
     for path in write_schemas(out_dir):
         click.echo(str(path))
+
+
+@main.command("explain")
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--product", "product", required=True, help="The product id to explain.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@_knowledge_option
+@_catalog_option
+@_user_errors
+def explain_command(profile: Path, product: str, lang: str, knowledge: Path | None, catalog: str | None) -> None:
+    """Why PRODUCT is or is not recommended for the customer in PROFILE."""
+    rec = _recommender(knowledge, catalog)
+    kb = rec.knowledge
+    if product not in kb.products:
+        hint = did_you_mean(product, kb.products)
+        click.echo(f"error: unknown product {product!r}" + (f" ({hint})" if hint else ""), err=True)
+        sys.exit(1)
+    customer = rec.load_profile(profile)
+    result = rec.recommend(customer)
+    click.echo(explain_product(kb, customer, result, product, lang), nl=False)  # type: ignore[arg-type]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .bundling import Constraints, Exclusion, Found, covers
+from .bundling import Constraints, Exclusion, Found, covers, ineligibility
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
+from .profile import CustomerProfile
 from .result import (
     Advice,
     AdviceChoice,
@@ -316,3 +317,61 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
         out.append("")
     out.append(f"{_t('rules', lang)}: " + ", ".join(r.rule for r in rec.fired_rules))
     return "\n".join(out).rstrip() + "\n"
+
+
+def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommendation, pid: str,
+                    lang: Lang = "en") -> str:
+    """Why ``pid`` is or is not recommended: bundles, rules, dependencies, exclusions, eligibility, budget."""
+    product = kb.products[pid]
+    zh = lang == "zh"
+    out = [f"{product.name(lang)} [{pid}]"]
+    in_bundles = [(b, p) for b in rec.bundles for p in b.products if p.id == pid]
+    if in_bundles:
+        ranks = ", ".join(str(b.rank) for b, _ in in_bundles)
+        out.append(("在方案 " if zh else "In bundle(s) ") + ranks + ("中：" if zh else ":"))
+        out += [f"  - {r.text.get(lang)}" for r in in_bundles[0][1].reasons]
+    else:
+        left = next((x for b in rec.bundles for x in b.left_out if x.product == pid), None)
+        if left is not None:
+            out.append(("未推荐：" if zh else "Not recommended: ") + left.text.get(lang) + f" [{left.reason}]")
+        elif not rec.bundles:
+            out.append("没有任何方案；见诊断。" if zh else "No bundle at all; see the diagnosis.")
+        else:
+            out.append("未被考虑：它不覆盖客户的任何需求，也没有规则推荐它。" if zh else
+                       "Not considered: it covers none of the customer's needs and no rule proposed it.")
+    fired = {r.rule: r for r in rec.fired_rules}
+    mentions = [(r, e.kind) for r in kb.rules for e in r.then
+                if (e.propose and e.propose.product == pid) or (e.exclude and e.exclude.product == pid)]
+    if mentions:
+        out.append("规则：" if zh else "Rules:")
+        for rule, kind in mentions:
+            verb = {"propose": "推荐" if zh else "proposes", "exclude": "排除" if zh else "excludes"}[kind]
+            if rule.id in fired:
+                on = "; ".join(fired[rule.id].inputs[0])
+                state = f"已触发，依据 {on}" if zh else f"fired on {on}"
+            else:
+                state = "未触发" if zh else "did not fire"
+            out.append(f"  - {rule.id} {verb}: {rule.description.get(lang)} ({state})")
+    graph = kb.graph
+    needs = sorted(graph.required_by(pid))
+    if needs:
+        out.append(("依赖：" if zh else "Requires: ") + ", ".join(f"{kb.name(d, lang)} [{d}]" for d in needs))
+    users = sorted(p for p, direct in graph.direct.items() if pid in direct)
+    if users:
+        out.append(("被依赖：" if zh else "Required by: ") + ", ".join(f"{kb.name(u, lang)} [{u}]" for u in users))
+    for other in sorted(graph.excludes_of.get(pid, ())):
+        why = graph.exclusion_reason(pid, other)
+        assert why is not None
+        out.append(("互斥：" if zh else "Excludes: ") + f"{kb.name(other, lang)} [{other}] — {why.get(lang)}")
+    barrier = ineligibility(product, profile, rec.assessment)
+    if barrier is not None:
+        out.append(("不符合条件：" if zh else "Not eligible: ") + barrier.get(lang))
+    if not product.sellable:
+        out.append(("产品状态：" if zh else "Lifecycle status: ") + product.lifecycleStatus)
+    monthly = product.recurring + sum(kb.products[d].recurring for d in needs)
+    budget = rec.bundles[0].price.budget_monthly if rec.bundles else None
+    line = (f"月费（含依赖）：{monthly:g}元" if zh else f"Monthly price with what it requires: {monthly:g} yuan")
+    if budget is not None:
+        line += f"，预算{budget:g}元" if zh else f"; budget {budget:g} yuan"
+    out.append(line)
+    return "\n".join(out) + "\n"

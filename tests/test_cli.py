@@ -87,3 +87,18 @@ def test_shipped_scenarios_pass_from_the_command_line() -> None:
     result = run("test")
     assert result.returncode == 0, result.stdout
     assert result.stdout.rstrip().endswith(" passed, 0 failed")
+
+
+def test_explain_says_why_a_product_is_in_or_out() -> None:
+    bank = str(EXAMPLES / "bank.yaml")
+    inside = run("explain", bank, "--product", "dedicated_line")
+    assert inside.returncode == 0, inside.stderr
+    assert "In bundle(s) 1" in inside.stdout
+    assert "finance_dedicated_lines proposes" in inside.stdout and "fired on customer.industry = finance" in inside.stdout
+    assert "Required by: " in inside.stdout and "video_conference" in inside.stdout
+    outside = run("explain", bank, "--product", "xiao_xun_tong", "--lang", "zh")
+    assert "未被考虑" in outside.stdout and "education_xiaoxuntong" in outside.stdout and "不符合条件" in outside.stdout
+    retired = run("explain", bank, "--product", "mobile_msn")
+    assert "Not recommended:" in retired.stdout and "no_dogs excludes" in retired.stdout
+    typo = run("explain", bank, "--product", "dedicatd_line")
+    assert typo.returncode == 1 and "did you mean 'dedicated_line'?" in typo.stderr

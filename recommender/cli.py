@@ -17,7 +17,9 @@ import click
 from .coverage import coverage
 from .errors import RecommenderError, did_you_mean
 from .explain import explain_product
+from .knowledge.schema import MODULE_IDS
 from .recommender import Recommender, default_knowledge_dir
+from .render import RENDERERS
 from .scenarios import run_all
 from .schemas import write_schemas
 
@@ -145,3 +147,16 @@ def explain_command(profile: Path, product: str, lang: str, knowledge: Path | No
     customer = rec.load_profile(profile)
     result = rec.recommend(customer)
     click.echo(explain_product(kb, customer, result, product, lang), nl=False)  # type: ignore[arg-type]
+
+
+@main.command("graph")
+@click.option("--module", type=click.Choice(list(MODULE_IDS)), help="Only this module's products and what they need.")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="mermaid", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_knowledge_option
+@_catalog_option
+@_user_errors
+def graph_command(module: str | None, fmt: str, lang: str, knowledge: Path | None, catalog: str | None) -> None:
+    """Draw the product dependency graph (requires, excludes, complements, replaces)."""
+    kb = _recommender(knowledge, catalog).knowledge
+    click.echo(RENDERERS[fmt](kb, module, lang), nl=False)

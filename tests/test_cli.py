@@ -103,3 +103,20 @@ def test_explain_says_why_a_product_is_in_or_out() -> None:
     assert "Not recommended:" in retired.stdout and "no_dogs excludes" in retired.stdout
     typo = run("explain", bank, "--product", "dedicatd_line")
     assert typo.returncode == 1 and "did you mean 'dedicated_line'?" in typo.stderr
+
+
+def test_graph_in_three_formats() -> None:
+    import xml.etree.ElementTree as ET
+
+    mermaid = run("graph", "--module", "production")
+    assert mermaid.returncode == 0 and mermaid.stdout.startswith("flowchart LR")
+    assert "che_wu_tong --> iot_platform" in mermaid.stdout and 'che_wu_tong["车务通"]' in mermaid.stdout
+    assert "xiao_xun_tong" not in mermaid.stdout  # not a production product
+    dot = run("graph", "--format", "dot", "--lang", "en")
+    assert dot.stdout.startswith("digraph products {")
+    assert "qixintong -> group_sms [style=dashed, color=red, dir=none];" in dot.stdout  # an exclusion
+    svg = run("graph", "--format", "svg", "--catalog", "sme")
+    root = ET.fromstring(svg.stdout)
+    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    assert len(rects) == svg.stdout.count("<rect") > 10
+    assert run("graph", "--module", "offce").returncode == 2

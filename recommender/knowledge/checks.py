@@ -1,7 +1,9 @@
-"""Cross-reference checks run after every file has the right shape.
+"""Cross-reference and consistency checks, run on every file that has the right shape.
 
-Each check is a small generator of issues; :func:`check_references` runs them all
-so that one load reports every problem.
+Each check is a small generator of issues; :func:`check_references` runs all the
+checks whose inputs validated, so one load reports every problem: a shape error
+in rules.yaml does not hide a broken reference in products.yaml. References into
+a file that failed to validate are not checked (the ids are unknown).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .schema import (
     OffersFile,
     Op,
     ProductsFile,
+    Rule,
     RulesFile,
     When,
 )
@@ -31,48 +34,52 @@ _ID_FIELDS = {"industry": "industries", "value_type": "value_types", "segment": 
               "customer_class": "customer_classes", "key_person_rank": "key_person_ranks"}
 
 
-def check_references(fw: Framework, assessment: Assessment, catalog: Catalog, products: ProductsFile,
-                     rules: RulesFile, offers: OffersFile, fw_doc: Document, as_doc: Document,
-                     prod_doc: Document, rules_doc: Document, offers_doc: Document | None,
-                     root: Path) -> list[Issue]:
+def check_references(fw: Framework | None, assessment: Assessment | None, catalog: Catalog | None,
+                     products: ProductsFile | None, rules: RulesFile | None, offers: OffersFile | None,
+                     docs: dict[str, Document], root: Path) -> list[Issue]:
+    """Every check whose files validated; ``docs`` maps file kinds to their parsed documents."""
     refs = _Refs(fw, catalog, products, offers)
-    issues = list(_framework(fw, fw_doc, root))
-    issues += _assessment(assessment, refs, as_doc)
-    issues += _products(products, refs, prod_doc)
-    issues += _graph(products, prod_doc)
-    issues += _rules(rules, refs, rules_doc)
-    if offers_doc is not None:
-        issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), offers_doc, "offer")
+    issues: list[Issue] = []
+    if fw is not None:
+        issues += _framework(fw, docs["framework"], root)
+    if assessment is not None:
+        issues += _assessment(assessment, refs, docs["assessment"])
+    if products is not None:
+        issues += _products(products, refs, docs["products"])
+        issues += _graph(products, docs["products"])
+    if rules is not None:
+        issues += _rules(rules, refs, docs["rules"], products)
+    if products is not None and rules is not None:
+        issues += _unreachable(products, rules, docs["products"])
+    if offers is not None and "offers" in docs:
+        issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), docs["offers"], "offer")
+    if products is not None and offers is not None and "offers" in docs:
+        issues += _shared_ids(products, offers, docs["offers"])
     return issues
 
 
 class _Refs:
-    """Known ids by kind, for reference checks and did-you-mean hints."""
+    """Known ids by kind, for reference checks and did-you-mean hints; None where a file did not validate."""
 
-    def __init__(self, fw: Framework, catalog: Catalog, products: ProductsFile, offers: OffersFile):
-        self.ids: dict[str, set[str]] = {
-            "industries": {e.id for e in fw.industries},
-            "segments": {e.id for e in fw.segments},
-            "value_types": {e.id for e in fw.value_types},
-            "customer_classes": {e.id for e in fw.customer_classes},
-            "key_person_ranks": {e.id for e in fw.key_person_ranks},
-            "channels": {e.id for e in fw.channels},
-            "service_levels": {e.id for e in fw.service_levels},
-            "strategies": {e.id for e in fw.strategies},
-            "categories": {e.id for e in catalog.categories},
-            "products": {p.id for p in products.products},
-            "offers": {o.id for o in offers.offers},
-            "lifecycle_stages": set(LIFECYCLE_STAGES),
-        }
-        self.item_module = {i.id: m.id for m in fw.modules for i in m.items}
-        self.ids["needs"] = set(self.item_module) | {m.id for m in fw.modules}
-        self.tiers = {o.id: {t.id for t in o.tiers} for o in offers.offers}
+    def __init__(self, fw: Framework | None, catalog: Catalog | None, products: ProductsFile | None,
+                 offers: OffersFile | None):
+        self.ids: dict[str, set[str] | None] = {"lifecycle_stages": set(LIFECYCLE_STAGES)}
+        for kind in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
+                     "channels", "service_levels", "strategies"):
+            self.ids[kind] = {e.id for e in getattr(fw, kind)} if fw else None
+        self.ids["categories"] = {e.id for e in catalog.categories} if catalog else None
+        self.ids["products"] = {p.id for p in products.products} if products else None
+        self.ids["offers"] = {o.id for o in offers.offers} if offers else None
+        self.item_module = {i.id: m.id for m in fw.modules for i in m.items} if fw else {}
+        self.ids["needs"] = set(self.item_module) | {m.id for m in fw.modules} if fw else None
+        self.tiers = {o.id: {t.id for t in o.tiers} for o in offers.offers} if offers else {}
+        self.sellable = {p.id for p in products.products if p.sellable} if products else set()
 
     def check(self, kind: str, value: str, doc: Document, path: tuple[str | int, ...],
               what: str) -> Iterator[Issue]:
-        if value not in self.ids[kind]:
-            yield doc.issue(path, "unknown-reference", f"unknown {what} {value!r}",
-                            did_you_mean(value, self.ids[kind]))
+        known = self.ids[kind]
+        if known is not None and value not in known:
+            yield doc.issue(path, "unknown-reference", f"unknown {what} {value!r}", did_you_mean(value, known))
 
 
 def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Document,
@@ -148,12 +155,44 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
                 yield from refs.check("products", rel.product, doc, at + (kind, j, "product"), "product")
                 if rel.product == p.id:
                     yield doc.issue(at + (kind, j, "product"), "self-relation", f"{p.id!r} {kind} itself")
+                elif kind in ("requires", "complements") and _retired(rel.product, refs):
+                    yield doc.issue(
+                        at + (kind, j, "product"), "requires-retired" if kind == "requires" else "relation-to-retired",
+                        f"{p.id!r} {kind} {rel.product!r}, which is not for sale",
+                        "a product that requires a retired one can never be sold" if kind == "requires"
+                        else "point the relation at the product that replaced it",
+                        severity="error" if kind == "requires" else "warning")
         elig = p.eligibility
         for key, kind in (("industries", "industries"), ("value_types", "value_types"), ("segments", "segments")):
             for j, value in enumerate(getattr(elig, key) or []):
                 yield from refs.check(kind, value, doc, at + ("eligibility", key, j), key[:-1])
         if elig.min_employees and elig.max_employees and elig.min_employees > elig.max_employees:
             yield doc.issue(at + ("eligibility",), "empty-range", "min_employees is above max_employees")
+
+
+def _unreachable(products: ProductsFile, rules: RulesFile, doc: Document) -> Iterator[Issue]:
+    proposed = {e.propose.product for r in rules.rules for e in r.then if e.propose}
+    for i, p in enumerate(products.products):
+        if not p.need_items and p.id not in proposed:
+            yield doc.issue(("products", i, "need_items"), "unreachable-product",
+                            f"no need reaches {p.id!r}: it lists no need item and no rule proposes it",
+                            "list the need items it serves in need_items", severity="warning")
+
+
+def _retired(pid: str, refs: _Refs) -> bool:
+    known = refs.ids["products"]
+    return known is not None and pid in known and pid not in refs.sellable
+
+
+def _shared_ids(products: ProductsFile, offers: OffersFile, doc: Document) -> Iterator[Issue]:
+    """Products, offers and tiers share one namespace: rationale and advice name them by id."""
+    product_ids = {p.id for p in products.products}
+    for i, offer in enumerate(offers.offers):
+        for path, entity_id in [(("offers", i), offer.id)] + [(("offers", i, "tiers", j), t.id)
+                                                             for j, t in enumerate(offer.tiers)]:
+            if entity_id in product_ids:
+                yield doc.issue(path + ("id",), "duplicate-id", f"id {entity_id!r} is also a product id",
+                                "offers, tiers and products need distinct ids")
 
 
 def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
@@ -181,10 +220,13 @@ def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
                             "remove the exclusion or one of the requires")
 
 
-def _rules(rules: RulesFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
+def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile | None) -> Iterator[Issue]:
     yield from _duplicates(((("rules", i), r.id) for i, r in enumerate(rules.rules)), doc, "rule")
+    proposed = {e.propose.product for r in rules.rules for e in r.then if e.propose}
     for i, rule in enumerate(rules.rules):
         yield from _when(rule.when, refs, doc, ("rules", i, "when"))
+        yield from _never_fires(rule.when, proposed, doc, ("rules", i, "when"))
+        yield from _contradictions(rule, doc, ("rules", i, "then"))
         for j, effect in enumerate(rule.then):
             at: tuple[str | int, ...] = ("rules", i, "then", j, effect.kind)
             if effect.infer_need:
@@ -203,6 +245,56 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
                 value = getattr(effect, key)
                 if value is not None:
                     yield from refs.check(kind, value, doc, at, key.replace("_", " "))
+
+
+def _never_fires(when: When, proposed: set[str], doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
+    """Conditions no customer can meet: empty ranges, empty lists, products no rule proposes."""
+    for k, branch in enumerate(when.any or []):
+        yield from _never_fires(branch, proposed, doc, at + ("any", k))
+    for name, constraint in (when.customer or {}).items():
+        if not isinstance(constraint, Op):
+            continue
+        low = max((float(v) for op, v in constraint.operators if op in ("gt", "gte")), default=None)  # type: ignore[arg-type]
+        high = min((float(v) for op, v in constraint.operators if op in ("lt", "lte")), default=None)  # type: ignore[arg-type]
+        empty = low is not None and high is not None and (
+            low > high or (low == high and (constraint.gt is not None or constraint.lt is not None)))
+        if empty or constraint.in_ == [] or (constraint.exists is False and len(constraint.operators) > 1):
+            yield doc.issue(at + ("customer", name), "rule-never-fires",
+                            f"no value of {name} satisfies {dict(constraint.operators)}",
+                            "check the bounds: gte/gt must be below lte/lt, and 'in' needs at least one value")
+    for j, pid in enumerate(when.product if isinstance(when.product, list) else [when.product] if when.product
+                            else []):
+        if pid not in proposed:
+            path = at + ("product", j) if isinstance(when.product, list) else at + ("product",)
+            yield doc.issue(path, "rule-never-fires", f"no rule proposes {pid!r}, so this condition never holds",
+                            "a product condition matches products proposed by other rules; add a rule that "
+                            "proposes it, or test a customer field instead", severity="warning")
+
+
+def _contradictions(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
+    """Effects of one rule that contradict each other."""
+    proposes = {e.propose.product for e in rule.then if e.propose}
+    single: dict[str, object] = {}
+    for j, effect in enumerate(rule.then):
+        if effect.exclude and effect.exclude.product in proposes:
+            yield doc.issue(at + (j, "exclude", "product"), "contradictory-effects",
+                            f"rule {rule.id!r} both proposes and excludes {effect.exclude.product!r}",
+                            "keep one of the two effects")
+        kind = effect.kind
+        if kind in ("channel", "service_level", "strategy"):
+            value = getattr(effect, kind)
+            if kind in single and single[kind] != value:
+                yield doc.issue(at + (j, kind), "contradictory-effects",
+                                f"rule {rule.id!r} sets {kind} to both {single[kind]!r} and {value!r}",
+                                "a rule sets each piece of advice once")
+            single[kind] = value
+        if effect.offer:
+            key = "offer:" + effect.offer.offer
+            if key in single and single[key] != effect.offer.tier:
+                yield doc.issue(at + (j, "offer"), "contradictory-effects",
+                                f"rule {rule.id!r} chooses two tiers of offer {effect.offer.offer!r}",
+                                "a rule chooses one tier per offer")
+            single[key] = effect.offer.tier
 
 
 def _value(name: str, v: object, want: type, refs: _Refs, doc: Document,

@@ -83,12 +83,11 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
         rules = read(base + "rules.yaml", RulesFile)
         offers = read(base + "offers.yaml", OffersFile, required=False) or OffersFile(offers=[])
 
-    if framework and assessment and cat and prods and rules and offers and chosen:
-        base = f"catalogs/{chosen}/"
-        issues.extend(check_references(
-            framework, assessment, cat, prods, rules, offers,
-            docs["framework.yaml"], docs["assessment.yaml"], docs[base + "products.yaml"],
-            docs[base + "rules.yaml"], docs.get(base + "offers.yaml"), root))
+    base = f"catalogs/{chosen}/" if chosen else ""
+    kinds = {"framework": "framework.yaml", "assessment": "assessment.yaml", "products": base + "products.yaml",
+             "rules": base + "rules.yaml", "offers": base + "offers.yaml"}
+    issues.extend(check_references(framework, assessment, cat, prods, rules, offers,
+                                   {k: docs[f] for k, f in kinds.items() if f in docs}, root))
     if any(i.severity == "error" for i in issues) or not (
             framework and assessment and cat and prods and rules and offers and chosen):
         raise KnowledgeError(sorted(issues, key=_issue_order))

@@ -10,9 +10,45 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 Severity = Literal["error", "warning"]
+
+# Every code an Issue may carry, with a one-line meaning; docs/errors.md explains
+# each with an example and the fix (a test keeps the two in step).
+CODES: dict[str, str] = {
+    "yaml-syntax": "the file is not valid YAML",
+    "duplicate-key": "a key appears twice in one mapping",
+    "yaml11-boolean": "an unquoted yes/no/on/off that YAML 1.1 tools read as a boolean (warning)",
+    "yaml11-octal": "a number with a leading zero that YAML 1.1 tools read as octal (warning)",
+    "missing-file": "a required file is missing",
+    "unreadable-file": "a file cannot be read as UTF-8 text",
+    "unknown-key": "a key the file kind does not have",
+    "missing-field": "a required field is missing",
+    "wrong-type": "a value of the wrong type",
+    "invalid-value": "a value outside the allowed set",
+    "out-of-range": "a number outside its allowed range",
+    "too-short": "a list with too few entries",
+    "too-long": "a list with too many entries",
+    "empty-text": "an empty text where a name or description is needed",
+    "unknown-reference": "an id that names nothing in the knowledge",
+    "duplicate-id": "the same id used twice",
+    "bad-need-id": "a need item id that does not start with its module id",
+    "missing-module": "one of the nine modules is missing from the framework",
+    "unknown-catalog": "a catalog name with no directory under catalogs/",
+    "unknown-field": "a field that rules or the assessment cannot use",
+    "unsorted-cuts": "assessment cut points not in ascending order",
+    "item-outside-modules": "a product lists a need item of a module it does not list",
+    "self-relation": "a product related to itself",
+    "requires-retired": "a product requires a product that is not for sale",
+    "relation-to-retired": "a product complements a product that is not for sale (warning)",
+    "empty-range": "an eligibility range with its minimum above its maximum",
+    "requires-cycle": "products that require each other in a cycle",
+    "requires-conflict": "a product that needs two products that exclude each other",
+    "rule-never-fires": "a rule condition no customer can meet",
+    "contradictory-effects": "a rule whose effects contradict each other",
+    "unreachable-product": "a product no need reaches (warning)",
+}
 
 
 class Issue(BaseModel):
@@ -28,6 +64,13 @@ class Issue(BaseModel):
     path: str = ""
     hint: str | None = None
     severity: Severity = "error"
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, code: str) -> str:
+        if code not in CODES:
+            raise ValueError(f"unregistered issue code {code!r}: add it to errors.CODES and docs/errors.md")
+        return code
 
     def location(self) -> str:
         """``file:line:column`` (as much of it as is known)."""

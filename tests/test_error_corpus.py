@@ -1,0 +1,69 @@
+"""Golden error messages for a corpus of broken knowledge directories.
+
+Each case in ``tests/corpus/<name>.yaml`` edits a copy of the default knowledge
+(replacing text in a file, or writing a file) and the issues the loader reports
+must equal ``tests/corpus/<name>.golden`` (paths shown relative to the copy).
+Refresh the golden files after a deliberate change with:
+
+    RECOMMENDER_UPDATE_GOLDEN=1 pytest tests/test_error_corpus.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from recommender import KnowledgeError, load_knowledge
+from recommender.recommender import default_knowledge_dir
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CASES = sorted(CORPUS.glob("*.yaml"))
+
+
+def render(root: Path, catalog: str | None) -> str:
+    try:
+        kb = load_knowledge(root, catalog)
+    except KnowledgeError as exc:
+        issues = exc.issues
+    else:
+        issues = kb.warnings
+    return "".join(str(i).replace(str(root) + "/", "") + "\n" for i in issues)
+
+
+def apply(case: dict, root: Path) -> None:  # type: ignore[type-arg]
+    for edit in case["edits"]:
+        path = root / edit["file"]
+        if "write" in edit:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(edit["write"], encoding="utf-8")
+        elif "delete" in edit:
+            path.unlink()
+        else:
+            text = path.read_text(encoding="utf-8")
+            assert text.count(edit["replace"]) == 1, f"{edit['replace']!r} must occur once in {edit['file']}"
+            path.write_text(text.replace(edit["replace"], edit["with"]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=lambda p: p.stem)
+def test_golden_errors(case_file: Path, tmp_path: Path) -> None:
+    case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    root = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), root)
+    apply(case, root)
+    got = render(root, case.get("catalog"))
+    golden = case_file.with_suffix(".golden")
+    if os.environ.get("RECOMMENDER_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got, "the case must produce at least one issue"
+    assert got == golden.read_text(encoding="utf-8")
+    for code in case["codes"]:
+        assert f"[{code}]" in got, f"{case_file.stem} must show {code}"
+
+
+def test_corpus_covers_thirty_kinds() -> None:
+    codes = {code for case in CASES for code in yaml.safe_load(case.read_text(encoding="utf-8"))["codes"]}
+    assert len(codes) >= 30, sorted(codes)

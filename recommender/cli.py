@@ -7,7 +7,7 @@ issues, never a traceback), 2 a usage error (click's convention).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 import click
 
 from .coverage import coverage
-from .errors import RecommenderError, did_you_mean
+from .diff import knowledge_diff, recommendation_diff, render
+from .errors import ProfileError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge.schema import MODULE_IDS
+from .knowledge.yamlpos import load_file
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
-from .scenarios import run_all
+from .scenarios import load_scenarios, run_all
 from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -160,3 +162,45 @@ def graph_command(module: str | None, fmt: str, lang: str, knowledge: Path | Non
     """Draw the product dependency graph (requires, excludes, complements, replaces)."""
     kb = _recommender(knowledge, catalog).knowledge
     click.echo(RENDERERS[fmt](kb, module, lang), nl=False)
+
+
+@main.command("diff")
+@click.argument("old_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("new_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--profiles", type=click.Path(exists=True, path_type=Path),
+              help="A YAML file with a list of profiles, or a directory of profile files "
+                   "(default: the scenarios of NEW_DIR).")
+@_catalog_option
+@_user_errors
+def diff_command(old_dir: Path, new_dir: Path, profiles: Path | None, catalog: str | None) -> None:
+    """What changed between two knowledge directories, and which recommendations it moves."""
+    old, new = Recommender.from_path(old_dir, catalog), Recommender.from_path(new_dir, catalog)
+    entity_changes = knowledge_diff(old.knowledge, new.knowledge)
+    changed = {eid for ch in entity_changes if ch.kind == "product"
+               for eid in ch.added + ch.removed + list(ch.changed)}
+    customers = list(_profiles(profiles, new_dir, new.knowledge.catalog.id))
+    moved = recommendation_diff(old, new, customers, changed)
+    click.echo(render(entity_changes, moved, len(customers)), nl=False)
+
+
+def _profiles(source: Path | None, knowledge: Path, catalog: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if source is None:
+        for loaded in load_scenarios(knowledge):
+            if (loaded.scenario.catalog or catalog) == catalog:
+                yield loaded.scenario.id, dict(loaded.scenario.profile)
+        return
+    files = sorted(source.glob("*.yaml")) if source.is_dir() else [source]
+    for path in files:
+        data, _, _ = read_any_yaml(path)
+        for i, entry in enumerate(data if isinstance(data, list) else [data]):
+            if isinstance(entry, dict):
+                yield str(entry.get("id") or entry.get("name") or f"{path.name}[{i}]"), entry
+
+
+def read_any_yaml(path: Path) -> tuple[Any, str, dict[Any, Any]]:
+    """A YAML file's data (a mapping or a list), raising ProfileError on syntax errors."""
+    doc = load_file(path, str(path))
+    errors = [i for i in doc.issues if i.severity == "error"]
+    if errors:
+        raise ProfileError(errors)
+    return doc.data, doc.file, doc.positions

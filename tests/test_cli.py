@@ -120,3 +120,20 @@ def test_graph_in_three_formats() -> None:
     rects = root.findall("{http://www.w3.org/2000/svg}rect")
     assert len(rects) == svg.stdout.count("<rect") > 10
     assert run("graph", "--module", "offce").returncode == 2
+
+
+def test_diff_names_changed_entities_and_moved_recommendations(kb_copy: Path, tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(kb_copy, old)
+    rules = kb_copy / "catalogs" / "group" / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "      customer: {industry: logistics}\n", "      customer: {industry: retail}\n", 1), encoding="utf-8")
+    result = run("diff", str(old), str(kb_copy), "--profiles", str(EXAMPLES / "logistics.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "~ rule logistics_fleet: when" in result.stdout
+    assert "Recommendations changed: 1 of 1 customers" in result.stdout
+    assert "cause: rules no longer firing: logistics_fleet" in result.stdout
+    same = run("diff", str(old), str(old))
+    assert "Knowledge changes: none" in same.stdout and "Recommendations changed: 0 of" in same.stdout

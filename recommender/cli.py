@@ -22,7 +22,7 @@ from .knowledge.schema import MODULE_IDS
 from .knowledge.yamlpos import load_file
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
-from .scenarios import load_scenarios, run_all
+from .scenarios import blame, load_scenarios, run_all
 from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,7 +100,12 @@ def validate(directory: Path | None, catalog: str | None) -> None:
 def test_scenarios(directory: Path | None) -> None:
     """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
     groups = run_all(directory or default_knowledge_dir())
-    outcomes = [o for _, runs in groups.values() for o in runs]
+    outcomes = []
+    for rec, runs in groups.values():
+        for outcome in runs:
+            if not outcome.passed:
+                outcome.blamed, outcome.diagnosed = blame(rec, outcome.loaded), True
+            outcomes.append(outcome)
     for outcome in outcomes:
         click.echo(outcome.report())
     failed = sum(not o.passed for o in outcomes)

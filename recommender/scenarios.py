@@ -8,9 +8,10 @@ product team sees which rule to look at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .diagnose import fastdiag
 from .errors import Issue, KnowledgeError, Positions, did_you_mean
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import available_catalogs, validate_document
@@ -30,14 +31,24 @@ class LoadedScenario:
 
 @dataclass
 class Outcome:
-    scenario: Scenario
-    file: str
+    loaded: LoadedScenario
     failures: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
 
     @property
+    def scenario(self) -> Scenario:
+        return self.loaded.scenario
+
+    @property
+    def file(self) -> str:
+        return self.loaded.file
+
+    @property
     def passed(self) -> bool:
         return not self.failures
+
+    blamed: list[str] | None = None
+    diagnosed: bool = False
 
     def report(self) -> str:
         head = f"{'PASS' if self.passed else 'FAIL'} {self.scenario.id} ({self.file})"
@@ -45,6 +56,11 @@ class Outcome:
             return head
         lines = [head] + [f"    - {f}" for f in self.failures]
         lines.append(f"    rules fired: {', '.join(self.fired) or '(none)'}")
+        if self.blamed is not None:
+            lines.append(f"    to blame (smallest set whose removal makes it pass): {', '.join(self.blamed)}")
+        elif self.diagnosed:
+            lines.append("    to blame: no rule or relation; removing them all does not help, so prices "
+                         "or ranking weights decide")
         return "\n".join(lines)
 
 
@@ -75,7 +91,7 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
 def run_scenario(rec: Recommender, loaded: LoadedScenario) -> Outcome:
     """Recommend for the scenario's customer and compare with its expectations."""
     scenario = loaded.scenario
-    outcome = Outcome(scenario, loaded.file)
+    outcome = Outcome(loaded)
     try:
         profile = check_profile(scenario.profile, rec.knowledge, loaded.file, loaded.profile_positions)
         result = rec.recommend(profile, top_k=scenario.top_k)
@@ -175,3 +191,52 @@ def run_all(root: str | Path) -> dict[str, tuple[Recommender, list[Outcome]]]:
         if catalog not in groups:
             groups[catalog] = (Recommender.from_path(root, catalog), [])
     return dict(sorted(groups.items()))
+
+
+Component = tuple[str, str]  # ("rule", id) | ("requires", "a>b") | ("excludes", "a|b")
+
+
+def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str] | None:
+    """The smallest set of rules and relations whose removal makes a failing scenario pass.
+
+    FastDiag over the rules that fired and the relations of the products involved;
+    each question ("does it pass without these?") runs the real engine on a copy
+    of the knowledge. None when removing all of them does not help either: then
+    prices or ranking weights decide, not a rule or relation.
+    """
+    kb = rec.knowledge
+    try:
+        profile = check_profile(loaded.scenario.profile, kb, loaded.file, loaded.profile_positions)
+        result = rec.recommend(profile, top_k=loaded.scenario.top_k)
+    except Exception:  # noqa: BLE001 - a profile that does not load has nothing to blame
+        return None
+    involved = {p.id for b in result.bundles for p in b.products}
+    e = loaded.scenario.expect
+    involved |= {p for b in (e.top_bundle, e.any_bundle) if b for p in b.include + b.exclude}
+    components: list[Component] = [("rule", r.rule) for r in result.fired_rules]
+    for pid in sorted(involved & kb.products.keys()):
+        components += [("requires", f"{pid}>{d}") for d in kb.graph.direct[pid]]
+        components += [("excludes", "|".join(sorted((pid, o)))) for o in sorted(kb.graph.excludes_of[pid])]
+    components = sorted(set(components))[:limit]
+
+    def passes(kept: frozenset[Component]) -> bool:
+        trial = _without(kb, set(components) - kept)
+        try:
+            outcome = compare(loaded.scenario, Recommender(trial).recommend(profile, top_k=loaded.scenario.top_k))
+        except Exception:  # noqa: BLE001 - a knowledge copy the engine rejects does not pass
+            return False
+        return not outcome
+
+    found = fastdiag(components, passes)
+    return None if found is None else [f"{kind} {name}" for kind, name in sorted(found)]
+
+
+def _without(kb: KnowledgeBase, removed: set[Component]) -> KnowledgeBase:
+    """A copy of ``kb`` without some rules, requires edges and exclusions."""
+    rules = tuple(r for r in kb.rules if ("rule", r.id) not in removed)
+    products = {}
+    for pid, p in kb.products.items():
+        requires = [r for r in p.requires if ("requires", f"{pid}>{r.product}") not in removed]
+        excludes = [r for r in p.excludes if ("excludes", "|".join(sorted((pid, r.product)))) not in removed]
+        products[pid] = p.model_copy(update={"requires": requires, "excludes": excludes})
+    return replace(kb, rules=rules, products=products)

@@ -137,3 +137,14 @@ def test_diff_names_changed_entities_and_moved_recommendations(kb_copy: Path, tm
     assert "cause: rules no longer firing: logistics_fleet" in result.stdout
     same = run("diff", str(old), str(old))
     assert "Knowledge changes: none" in same.stdout and "Recommendations changed: 0 of" in same.stdout
+
+
+def test_failing_scenario_names_the_smallest_set_to_blame(kb_copy: Path) -> None:
+    (kb_copy / "scenarios" / "zz_blame.yaml").write_text(
+        "id: zz_blame\ndescription: {zh: 测试, en: expects no WAP portal}\nsource: \"004 test\"\n"
+        "profile: {name: x, industry: government, employees: 260, needs: [office.information]}\n"
+        "expect:\n  top_bundle: {exclude: [wap_portal]}\n", encoding="utf-8")
+    result = run("test", str(kb_copy))
+    assert result.returncode == 1
+    # government_information proposes the WAP portal; without that one rule the scenario passes
+    assert "to blame (smallest set whose removal makes it pass): rule government_information" in result.stdout

@@ -57,6 +57,7 @@ def parse(text: str, file: str) -> Document:
     except yaml.YAMLError as exc:
         doc.issues.append(Issue(code="yaml-syntax", message=str(exc), file=file))
         return doc
+    doc.positions[()] = (1, 1)  # an empty file's problems sit at its start
     if root is not None:
         doc.data = _plain(root, (), doc)
     return doc

@@ -16,13 +16,14 @@ import click
 
 from .coverage import coverage
 from .diff import knowledge_diff, recommendation_diff, render
-from .errors import ProfileError, RecommenderError, did_you_mean
+from .errors import Issue, KnowledgeError, ProfileError, RecommenderError, did_you_mean
 from .explain import explain_product
+from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.schema import MODULE_IDS
 from .knowledge.yamlpos import load_file
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
-from .scenarios import blame, load_scenarios, run_all
+from .scenarios import blame, load_scenarios, run_all, scenario_issues
 from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,12 +87,29 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, knowledge: Path | 
 @_catalog_option
 @_user_errors
 def validate(directory: Path | None, catalog: str | None) -> None:
-    """Check a knowledge DIRECTORY; list every problem with its place."""
-    kb = _recommender(directory, catalog).knowledge
-    for issue in kb.warnings:
+    """Check a knowledge DIRECTORY (every catalog and scenario); list every problem with its place."""
+    root = directory or default_knowledge_dir()
+    issues: list[Issue] = []
+    loaded: dict[str, KnowledgeBase] = {}
+    names: list[str | None] = [catalog] if catalog else [*available_catalogs(root)] or [None]
+    for name in names:
+        try:
+            kb = load_knowledge(root, name)
+        except KnowledgeError as exc:
+            issues += exc.issues
+        else:
+            loaded[kb.catalog.id] = kb
+            issues += kb.warnings
+    issues += scenario_issues(root, loaded)
+    unique = list(dict.fromkeys(issues))  # framework problems repeat once per catalog
+    for issue in unique:
         click.echo(str(issue))
-    click.echo(f"{kb.root}: catalog {kb.catalog.id}: {len(kb.products)} products, {len(kb.rules)} rules, "
-               f"{len(kb.offers)} offers; 0 errors, {len(kb.warnings)} warnings")
+    errors = sum(i.severity == "error" for i in unique)
+    summary = "; ".join(f"catalog {c}: {len(kb.products)} products, {len(kb.rules)} rules, {len(kb.offers)} offers"
+                        for c, kb in loaded.items())
+    click.echo(f"{root}: {summary or 'nothing loaded'}; {errors} errors, {len(unique) - errors} warnings")
+    if errors:
+        sys.exit(1)
 
 
 @main.command("test")

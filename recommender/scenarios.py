@@ -17,7 +17,7 @@ from .knowledge.base import KnowledgeBase
 from .knowledge.loader import available_catalogs, validate_document
 from .knowledge.schema import BundleExpectation, Scenario
 from .knowledge.yamlpos import load_file
-from .profile import check_profile
+from .profile import check_profile, reference_issues
 from .recommender import Recommender
 from .result import Recommendation
 
@@ -27,6 +27,7 @@ class LoadedScenario:
     scenario: Scenario
     file: str
     profile_positions: Positions = field(default_factory=dict)  # so profile errors name their line
+    expect_place: tuple[int, int] = (1, 1)
 
 
 @dataclass
@@ -82,7 +83,8 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
                                     f"the other one is in {seen[scenario.id]}"))
         seen[scenario.id] = str(path)
         inside = {key[1:]: pos for key, pos in doc.positions.items() if key[:1] == ("profile",)}
-        loaded.append(LoadedScenario(scenario, str(path), inside))
+        expect_line, expect_column = doc.place(("expect",))
+        loaded.append(LoadedScenario(scenario, str(path), inside, (expect_line or 1, expect_column or 1)))
     if any(i.severity == "error" for i in issues):
         raise KnowledgeError(issues)
     return loaded
@@ -240,3 +242,27 @@ def _without(kb: KnowledgeBase, removed: set[Component]) -> KnowledgeBase:
         excludes = [r for r in p.excludes if ("excludes", "|".join(sorted((pid, r.product)))) not in removed]
         products[pid] = p.model_copy(update={"requires": requires, "excludes": excludes})
     return replace(kb, rules=rules, products=products)
+
+
+def scenario_issues(root: str | Path, knowledge: dict[str, KnowledgeBase]) -> list[Issue]:
+    """Problems in the scenario files: their shape, and ids their expectations name.
+
+    ``knowledge`` maps catalog ids to loaded knowledge; scenarios of other catalogs
+    get only the shape check.
+    """
+    try:
+        loaded = load_scenarios(root)
+    except KnowledgeError as exc:
+        return list(exc.issues)
+    default = next(iter(knowledge.values())).framework.default_catalog if knowledge else None
+    issues = []
+    for entry in loaded:
+        kb = knowledge.get(entry.scenario.catalog or default or "")
+        if kb is None:
+            continue
+        line, column = entry.expect_place
+        issues += [Issue(code="unknown-reference", message=message, file=entry.file, line=line, column=column,
+                         path="expect") for message in unknown_ids(entry.scenario, kb)]
+        issues += [i.model_copy(update={"path": f"profile.{i.path}"})
+                   for i in reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)]
+    return issues

@@ -148,3 +148,20 @@ def test_failing_scenario_names_the_smallest_set_to_blame(kb_copy: Path) -> None
     assert result.returncode == 1
     # government_information proposes the WAP portal; without that one rule the scenario passes
     assert "to blame (smallest set whose removal makes it pass): rule government_information" in result.stdout
+
+
+def test_validate_checks_every_catalog_and_the_scenarios(kb_copy: Path) -> None:
+    (kb_copy / "scenarios" / "bad.yaml").write_text(
+        "id: bad\ndescription: {zh: 测试, en: t}\nsource: \"003 x\"\n"
+        "profile: {name: x, industry: finace, employees: 40}\n"
+        "expect:\n  rules_fired: [finance_dedicated_line]\n", encoding="utf-8")
+    sme_rules = kb_copy / "catalogs" / "sme" / "rules.yaml"
+    sme_rules.write_text(sme_rules.read_text(encoding="utf-8").replace(
+        "propose: {product: tianyi_ptt,", "propose: {product: tianyi_pt,", 1), encoding="utf-8")
+    result = run("validate", str(kb_copy))
+    assert result.returncode == 1
+    out = result.stdout
+    assert "scenarios/bad.yaml:4:30: error [unknown-reference] at profile.industry: unknown industry 'finace'" in out
+    assert "unknown rule 'finance_dedicated_line' in expect (did you mean 'finance_dedicated_lines'?)" in out
+    assert "catalogs/sme/rules.yaml" in out and "unknown product 'tianyi_pt'" in out
+    assert "3 errors, 0 warnings" in out

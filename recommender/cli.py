@@ -16,11 +16,11 @@ import click
 
 from .coverage import coverage
 from .diff import knowledge_diff, recommendation_diff, render
-from .errors import Issue, KnowledgeError, ProfileError, RecommenderError, did_you_mean
+from .errors import Issue, KnowledgeError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.schema import MODULE_IDS
-from .knowledge.yamlpos import load_file
+from .profile import read_yaml
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
 from .scenarios import blame, load_scenarios, run_all, scenario_issues
@@ -214,16 +214,8 @@ def _profiles(source: Path | None, knowledge: Path, catalog: str) -> Iterator[tu
         return
     files = sorted(source.glob("*.yaml")) if source.is_dir() else [source]
     for path in files:
-        data, _, _ = read_any_yaml(path)
+        data = read_yaml(path).data
         for i, entry in enumerate(data if isinstance(data, list) else [data]):
             if isinstance(entry, dict):
                 yield str(entry.get("id") or entry.get("name") or f"{path.name}[{i}]"), entry
 
-
-def read_any_yaml(path: Path) -> tuple[Any, str, dict[Any, Any]]:
-    """A YAML file's data (a mapping or a list), raising ProfileError on syntax errors."""
-    doc = load_file(path, str(path))
-    errors = [i for i in doc.issues if i.severity == "error"]
-    if errors:
-        raise ProfileError(errors)
-    return doc.data, doc.file, doc.positions

@@ -19,6 +19,7 @@ from .knowledge.schema import LifecycleStage
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
+    from .knowledge.yamlpos import Document
 
 
 _SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
@@ -110,14 +111,20 @@ RULE_FIELDS: dict[str, type] = {
 }
 
 
-def read_profile_file(path: str | Path) -> tuple[Any, str, Positions]:
-    """Raw data of a YAML (or JSON) profile file with positions; syntax errors raise."""
+def read_yaml(path: str | Path) -> Document:
+    """A parsed YAML (or JSON) file of customer data; syntax errors raise :class:`ProfileError`."""
     from .knowledge.yamlpos import load_file
 
     doc = load_file(Path(path), str(path))
     errors = [i for i in doc.issues if i.severity == "error"]
     if errors:
         raise ProfileError(errors)
+    return doc
+
+
+def read_profile_file(path: str | Path) -> tuple[Any, str, Positions]:
+    """Raw data of a profile file with positions; syntax errors raise."""
+    doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise ProfileError([doc.issue((), "wrong-type", "a profile is a mapping of fields to values",
                                       "start with 'name:', 'industry:' and 'employees:' lines")])

@@ -30,7 +30,9 @@ from .ranking import (
     Context,
     Item,
     Parts,
+    Pool,
     components,
+    lifecycle_capable,
     total,
     upper_bound,
 )
@@ -240,13 +242,14 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
         return True
 
     # What seeds j.. could still add, summarised for the O(1) bound.
-    suffix_cover = [0] * (len(seeds) + 1)
-    suffix_fit = [0.0] * (len(seeds) + 1)
-    suffix_stage = [0.0] * (len(seeds) + 1)
+    pools = [Pool()] * (len(seeds) + 1)
     for j in range(len(seeds) - 1, -1, -1):
-        suffix_cover[j] = suffix_cover[j + 1] | closure_cover[j]
-        suffix_fit[j] = max([suffix_fit[j + 1]] + [x.fit for x in closure_items[j]])
-        suffix_stage[j] = max([suffix_stage[j + 1]] + [x.stage for x in closure_items[j]])
+        after, pulled = pools[j + 1], closure_items[j]
+        pools[j] = Pool(covers=after.covers | closure_cover[j],
+                        fit=max([after.fit] + [x.fit for x in pulled]),
+                        stage=max([after.stage] + [x.stage for x in pulled]),
+                        modules=after.modules | _or(x.modules for x in pulled),
+                        capable=after.capable + sum(lifecycle_capable(x, strategy) for x in pulled))
     found: dict[int, tuple[float, Parts]] = {}
     top_scores: list[float] = []  # min-heap of the k best scores so far: the pruning threshold
     nodes = 0
@@ -287,8 +290,8 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             now_agg = agg.add(added)
             if merged not in found and irredundant(now):
                 consider(merged, now_members, now_agg)
-            if i + 1 == len(seeds) or (len(top_scores) == top_k and upper_bound(
-                    now_agg, suffix_cover[i + 1], suffix_fit[i + 1], suffix_stage[i + 1], ctx) < top_scores[0]):
+            if i + 1 == len(seeds) or (len(top_scores) == top_k and upper_bound(now_agg, pools[i + 1], ctx)
+                                        < top_scores[0]):
                 continue
             dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price)
 
@@ -308,6 +311,13 @@ def _bits(mask: int) -> list[int]:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
+    return out
+
+
+def _or(masks: Iterable[int]) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
     return out
 
 

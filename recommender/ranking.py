@@ -109,9 +109,10 @@ class Aggregate(NamedTuple):
     stage: float = 0.0
     upgrades: int = 0
     proven: int = 0
+    linked: int = 0  # members with a complement relation at all (the most "retain" can count)
 
     def add(self, items: Sequence[Item]) -> Aggregate:
-        n, covers, modules, monthly, fit, stage, upgrades, proven = self
+        n, covers, modules, monthly, fit, stage, upgrades, proven, linked = self
         for item in items:
             n += 1
             covers |= item.covers
@@ -121,7 +122,8 @@ class Aggregate(NamedTuple):
             stage += item.stage
             upgrades += item.upgrades
             proven += item.proven
-        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven)
+            linked += item.complements != 0
+        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven, linked)
 
 
 Parts = tuple[float, float, float, float, float]  # in COMPONENTS order
@@ -158,24 +160,50 @@ def total(parts: Parts, ctx: Context) -> float:
     return round(parts[0] * w[0] + parts[1] * w[1] + parts[2] * w[2] + parts[3] * w[3] + parts[4] * w[4], 6)
 
 
-def upper_bound(agg: Aggregate, pool_covers: int, pool_fit: float, pool_stage: float, ctx: Context) -> float:
-    """No strict superset of the bundle summed up in ``agg`` drawn from a pool scores above this.
+class Pool(NamedTuple):
+    """What the products still to be added could contribute, summarised for :func:`upper_bound`."""
 
-    The pool is summarised by the needs it covers and its best fit and stage, so
-    the bound costs the same however many products remain. A superset adds at
-    least one product, so: coverage reaches at most what bundle and pool cover
-    together; a mean (fit, portfolio) at most the larger of today's mean and the
-    pool's best; cost only gets worse; lifecycle at most 1 (``1/(n+1)`` for
-    trial, exactly 0.5 without a strategy).
+    covers: int = 0
+    fit: float = 0.0  # best
+    stage: float = 0.0  # best
+    modules: int = 0
+    capable: int = 0  # products that could count for the lifecycle strategy (see ``lifecycle_capable``)
+
+
+def lifecycle_capable(item: Item, strategy: str | None) -> bool:
+    """Whether ``item`` could count towards the strategy's lifecycle share."""
+    if strategy == "retain":
+        return item.complements != 0
+    if strategy == "upgrade":
+        return item.upgrades
+    if strategy == "win_back":
+        return item.proven
+    return False
+
+
+def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> float:
+    """No strict superset of the bundle summed up in ``agg`` drawn from ``pool`` scores above this.
+
+    A superset adds at least one product, so: coverage reaches at most what bundle
+    and pool cover together; a mean (fit, portfolio) at most the larger of today's
+    mean and the pool's best; cost only gets worse; lifecycle: ``1/(n+1)`` for
+    trial, 0.5 without a strategy, the modules bundle and pool can touch for
+    cross-sell, and for the share strategies (retain, upgrade, win back) the share
+    reached by adding every capable product of the pool and nothing else.
     """
     n = agg.n
-    if ctx.strategy is None:
+    strategy = ctx.strategy
+    if strategy is None:
         lifecycle = 0.5
-    elif ctx.strategy == "trial":
+    elif strategy == "trial":
         lifecycle = 1.0 / (n + 1)
+    elif strategy == "cross_sell":
+        wanted = bin(ctx.need_modules).count("1") or 1
+        lifecycle = bin((agg.modules | pool.modules) & ctx.need_modules).count("1") / wanted
     else:
-        lifecycle = 1.0
-    fit = max(pool_fit, agg.fit / n) if n else pool_fit
-    stage = max(pool_stage, agg.stage / n) if n else pool_stage
-    best: Parts = (ctx.coverage(agg.covers | pool_covers), fit, cost_score(agg.monthly, ctx.budget), lifecycle, stage)
+        have = {"retain": agg.linked, "upgrade": agg.upgrades, "win_back": agg.proven}.get(strategy, n)
+        lifecycle = (have + pool.capable) / (n + pool.capable) if pool.capable else have / (n + 1)
+    fit = max(pool.fit, agg.fit / n) if n else pool.fit
+    stage = max(pool.stage, agg.stage / n) if n else pool.stage
+    best: Parts = (ctx.coverage(agg.covers | pool.covers), fit, cost_score(agg.monthly, ctx.budget), lifecycle, stage)
     return total(best, ctx) + 1e-6

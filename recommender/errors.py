@@ -171,7 +171,10 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
         code, hint = _CODES.get(err["type"], ("invalid-value", None))
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "literal_error":
+            message = f"{err['input']!r} is not an allowed value"
             hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+        elif code == "wrong-type" and not isinstance(err["input"], (dict, list)):
+            message = f"{message} (got {err['input']!r})"
         if hint is None and model is not None:
             hint = _description_at(model, loc)
         if err["type"] == "extra_forbidden" and loc:

@@ -1,7 +1,8 @@
 """Golden error messages for a corpus of broken knowledge directories.
 
 Each case in ``tests/corpus/<name>.yaml`` edits a copy of the default knowledge
-(replacing text in a file, or writing a file) and the issues the loader reports
+(replacing text in a file, writing a file in a given encoding, or deleting one) and
+the issues the loader reports
 must equal ``tests/corpus/<name>.golden`` (paths shown relative to the copy).
 Refresh the golden files after a deliberate change with:
 
@@ -37,9 +38,9 @@ def render(root: Path, catalog: str | None) -> str:
 def apply(case: dict, root: Path) -> None:  # type: ignore[type-arg]
     for edit in case["edits"]:
         path = root / edit["file"]
-        if "write" in edit:
+        if "write" in edit:  # optional "encoding" saves it as, say, GBK, as Windows tools do
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(edit["write"], encoding="utf-8")
+            path.write_text(edit["write"], encoding=edit.get("encoding", "utf-8"))
         elif "delete" in edit:
             path.unlink()
         else:

@@ -58,6 +58,12 @@ def check_references(fw: Framework | None, assessment: Assessment | None, catalo
     return issues
 
 
+def catalog_dirs(root: Path) -> list[str]:
+    """Catalog names found under ``root/catalogs``."""
+    base = Path(root) / "catalogs"
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
 class _Refs:
     """Known ids by kind, for reference checks and did-you-mean hints; None where a file did not validate."""
 
@@ -118,7 +124,8 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
         yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, key[:-1])
     if not (root / "catalogs" / fw.default_catalog).is_dir():
         yield doc.issue(("default_catalog",), "unknown-catalog",
-                        f"default catalog {fw.default_catalog!r} has no directory under catalogs/")
+                        f"default catalog {fw.default_catalog!r} has no directory under catalogs/",
+                        did_you_mean(fw.default_catalog, catalog_dirs(root)))
 
 
 def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[Issue]:
@@ -260,7 +267,7 @@ def _never_fires(when: When, proposed: set[str], doc: Document, at: tuple[str | 
             low > high or (low == high and (constraint.gt is not None or constraint.lt is not None)))
         if empty or constraint.in_ == [] or (constraint.exists is False and len(constraint.operators) > 1):
             yield doc.issue(at + ("customer", name), "rule-never-fires",
-                            f"no value of {name} satisfies {dict(constraint.operators)}",
+                            f"no value of {name} satisfies {_ops_text(constraint)}",
                             "check the bounds: gte/gt must be below lte/lt, and 'in' needs at least one value")
     for j, pid in enumerate(when.product if isinstance(when.product, list) else [when.product] if when.product
                             else []):
@@ -269,6 +276,11 @@ def _never_fires(when: When, proposed: set[str], doc: Document, at: tuple[str | 
             yield doc.issue(path, "rule-never-fires", f"no rule proposes {pid!r}, so this condition never holds",
                             "a product condition matches products proposed by other rules; add a rule that "
                             "proposes it, or test a customer field instead", severity="warning")
+
+
+def _ops_text(constraint: Op) -> str:
+    parts = [f"{op}: {v:g}" if isinstance(v, float) else f"{op}: {v}" for op, v in constraint.operators]
+    return "{" + ", ".join(parts) + "}"
 
 
 def _contradictions(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
@@ -303,7 +315,9 @@ def _value(name: str, v: object, want: type, refs: _Refs, doc: Document,
         isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, str))
     if not ok:
         yield doc.issue(path, "wrong-type", f"{name} is compared with {v!r}, but it holds "
-                        + {bool: "true/false", float: "a number", str: "text"}[want])
+                        + {bool: "true/false", float: "a number", str: "text"}[want],
+                        {bool: "write true or false", float: "write a number without quotes",
+                         str: "write the value as text"}[want])
     elif name in _ID_FIELDS:
         yield from refs.check(_ID_FIELDS[name], str(v), doc, path, name.replace("_", " "))
     elif name == "lifecycle_stage":
@@ -317,7 +331,7 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
         path = at + ("customer", name)
         if name not in RULE_FIELDS:
             yield doc.issue(path, "unknown-field", f"customers have no field {name!r} a rule can test",
-                            did_you_mean(name, RULE_FIELDS))
+                            did_you_mean(name, RULE_FIELDS) or "fields a rule can test: " + ", ".join(RULE_FIELDS))
             continue
         ops = constraint.operators if isinstance(constraint, Op) else [("eq", constraint)]
         want = RULE_FIELDS[name]

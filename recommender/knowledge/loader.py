@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Issue, KnowledgeError, issues_from_validation
+from ..errors import Issue, KnowledgeError, did_you_mean, issues_from_validation
 from .base import KnowledgeBase
-from .checks import check_references
+from .checks import catalog_dirs, check_references
 from .schema import Assessment, Catalog, Framework, OffersFile, ProductsFile, RulesFile
 from .yamlpos import Document, load_file
 
@@ -31,8 +31,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def available_catalogs(root: Path) -> list[str]:
     """Catalog names found under ``root/catalogs``."""
-    base = Path(root) / "catalogs"
-    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    return catalog_dirs(root)
 
 
 def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBase:
@@ -70,10 +69,9 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
     if chosen is None and len(catalogs) == 1:
         chosen = catalogs[0]
     if chosen is not None and chosen not in catalogs:
-        from ..errors import did_you_mean
-        issues.append(Issue(code="unknown-catalog", file=str(root / "catalogs"),
-                            message=f"no catalog named {chosen!r}",
-                            hint=did_you_mean(chosen, catalogs)))
+        if catalog is not None:  # a wrong default_catalog is reported, located, by the framework check
+            issues.append(Issue(code="unknown-catalog", file=str(root / "catalogs"),
+                                message=f"no catalog named {chosen!r}", hint=did_you_mean(chosen, catalogs)))
         chosen = None
     cat = prods = rules = offers = None
     if chosen is not None:
@@ -132,5 +130,8 @@ def _locations(docs: dict[str, Document], base: str) -> dict[str, str]:
     return out
 
 
-def _issue_order(issue: Issue) -> tuple[str, int, int, str, str]:
-    return (issue.file or "", issue.line or 0, issue.column or 0, issue.code, issue.message)
+def _issue_order(issue: Issue) -> tuple[int, str, int, int, str, str]:
+    # The framework first: a problem there (a missing module) often causes the others.
+    file = issue.file or ""
+    rank = 0 if file.endswith("framework.yaml") else 1 if file.endswith("assessment.yaml") else 2
+    return (rank, file, issue.line or 0, issue.column or 0, issue.code, issue.message)

@@ -121,7 +121,8 @@ class Indicator(Strict):
     """
 
     field: str
-    cuts: list[float] = Field(min_length=4, max_length=4)
+    cuts: list[float] = Field(min_length=4, max_length=4,
+                              description="Four ascending cut points split customers into five groups.")
 
 
 class Step(Named):

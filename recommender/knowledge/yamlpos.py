@@ -72,10 +72,19 @@ def load_file(path: Path, display: str) -> Document:
         doc.issues.append(Issue(code="missing-file", message="no such file", file=display,
                                 hint="check the path and the file name"))
         return doc
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        doc = Document(file=display, data=None)
+        doc.issues.append(Issue(code="unreadable-file", file=display, line=line, column=column,
+                                message=f"byte 0x{raw[exc.start]:02x} is not UTF-8 text",
+                                hint="save the file as UTF-8; it is probably saved as GBK/ANSI"))
+        return doc
+    except OSError as exc:
         doc = Document(file=display, data=None)
         doc.issues.append(Issue(code="unreadable-file", message=str(exc), file=display,
-                                hint="save the file as UTF-8 text"))
+                                hint="check that the file can be read"))
         return doc
     return parse(text, display)
 

@@ -88,3 +88,17 @@ def test_random_profiles_give_profile_errors_never_a_crash(data: dict) -> None: 
         CustomerProfile.parse(data, file="p.yaml")
     except ProfileError as exc:
         assert_located(exc)
+
+
+def test_knowledge_files_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    root = tmp_path / "k"
+    shutil.copytree(default_knowledge_dir(), root)
+    catalog = root / "catalogs" / "group" / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + (
+        f'extra: !!python/object/apply:os.system ["touch {marker}"]\n'), encoding="utf-8")
+    try:
+        load_knowledge(root)
+    except KnowledgeError as exc:
+        assert [i.code for i in exc.issues] == ["unknown-key"]
+    assert not marker.exists()

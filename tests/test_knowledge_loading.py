@@ -165,3 +165,16 @@ def test_reload_swaps_in_new_knowledge(kb_copy: Path) -> None:
     new = rec.reload()
     assert rec.knowledge is new
     assert "logistics_fleet" not in [r.rule for r in rec.recommend(profile).fired_rules]
+
+
+def test_a_shape_error_in_one_file_does_not_hide_reference_errors_in_another(kb_copy: Path) -> None:
+    edit(kb_copy / RULES, "      - propose: {product: che_wu_tong, weight: 0.9}",
+         "      - propose: {product: che_wu_tong, weight: high}")
+    edit(kb_copy / PRODUCTS, "  - product: dedicated_line\n        reason: {zh: 视频会议",
+         "  - product: dedicatedline\n        reason: {zh: 视频会议")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_copy)
+    assert sorted((i.code, i.path) for i in err.value.issues) == [
+        ("unknown-reference", "products[2].requires[0].product"),
+        ("wrong-type", "rules[2].then[1].propose.weight"),
+    ]

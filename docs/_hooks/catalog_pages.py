@@ -1,0 +1,94 @@
+"""mkdocs hook: the catalog reference, generated from the knowledge files at build time.
+
+Nothing here is written by hand, so the reference cannot drift from the knowledge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+from recommender import load_knowledge
+from recommender.knowledge import KnowledgeBase, available_catalogs
+from recommender.recommender import default_knowledge_dir
+from recommender.render import mermaid
+
+
+def on_files(files: Files, config: Any) -> Files:
+    root = default_knowledge_dir()
+    catalogs = {name: load_knowledge(root, name) for name in available_catalogs(root)}
+    files.append(File.generated(config, "catalog/index.md", content=index_page(catalogs)))
+    for name, kb in catalogs.items():
+        files.append(File.generated(config, f"catalog/{name}.md", content=catalog_page(kb)))
+    return files
+
+
+def index_page(catalogs: dict[str, KnowledgeBase]) -> str:
+    default = next(iter(catalogs.values())).framework.default_catalog
+    lines = ["# Catalogs", "",
+             "Generated from `knowledge/` when the site is built. Pick a catalog with "
+             "`Recommender.default(catalog=...)` or `--catalog`; the default is "
+             f"`{default}`.", "",
+             "| catalog | name | products | rules | offers | source |", "|---|---|---|---|---|---|"]
+    for name, kb in catalogs.items():
+        c = kb.catalog
+        lines.append(f"| [{name}]({name}.md) | {c.name_zh} / {c.name_en} | {len(kb.products)} | {len(kb.rules)} "
+                     f"| {len(kb.offers)} | {c.source or ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def _items(kb: KnowledgeBase, items: list[str]) -> str:
+    return ", ".join(f"{kb.name(i, 'en')} (`{i}`)" for i in items) or "-"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalog_page(kb: KnowledgeBase) -> str:
+    c = kb.catalog
+    out = [f"# {c.name_en} ({c.name_zh})", "", f"Catalog id `{c.id}`. Source: {c.source or '-'}.", "",
+           f"Portfolio policy: dogs `{c.portfolio_policy.dog}`, "
+           f"question marks `{c.portfolio_policy.question_mark}`.", "",
+           "Prices marked * are illustrative: the seeds do not give them.", ""]
+    out += ["## Dependency diagrams by module", ""]
+    for module in kb.framework.modules:
+        if not any(module.id in p.modules for p in kb.products.values()):
+            continue
+        out += [f"### {module.name_en} ({module.name_zh})", "", "```mermaid", mermaid(kb, module.id).rstrip(),
+                "```", ""]
+    out += ["## Products", ""]
+    categories = {cat.id: cat for cat in c.categories}
+    for pid, p in kb.products.items():
+        cat = categories[p.category]
+        out += [f"### {p.name_zh} / {p.name_en}", "",
+                "| | |", "|---|---|",
+                f"| id | `{pid}` |",
+                f"| category | {cat.name_zh} / {cat.name_en} |",
+                f"| modules | {', '.join(kb.name(m, 'en') for m in p.modules)} |",
+                f"| need items | {_items(kb, p.need_items)} |",
+                f"| status | {p.lifecycleStatus}; portfolio {p.portfolio.replace('_', ' ')} |"]
+        prices = "; ".join(f"{x.amount:g} {x.unit}{'*' if x.illustrative else ''}" for x in p.prices) or "-"
+        out.append(f"| prices | {prices} |")
+        e = p.eligibility
+        rules = [f"min {e.min_employees} staff" if e.min_employees else "",
+                 f"max {e.max_employees} staff" if e.max_employees else "",
+                 f"industries {', '.join(e.industries)}" if e.industries else "",
+                 f"value types {', '.join(e.value_types)}" if e.value_types else "",
+                 f"segments {', '.join(e.segments)}" if e.segments else ""]
+        out.append(f"| eligibility | {'; '.join(r for r in rules if r) or 'everyone'} |")
+        for kind in ("requires", "excludes", "complements", "replaces"):
+            for rel in getattr(p, kind):
+                out.append(f"| {kind} | {kb.name(rel.product, 'zh')} (`{rel.product}`): {_cell(rel.reason.en)} |")
+        out += [f"| source | {_cell(p.source or '-')} |", ""]
+    if kb.offers:
+        out += ["## Offers", ""]
+        for offer in kb.offers.values():
+            out += [f"### {offer.name_zh} / {offer.name_en}", "", "| tier | monthly spend | benefits |",
+                    "|---|---|---|"]
+            for t in offer.tiers:
+                spend = f"{t.min_monthly:g}–{t.max_monthly:g} (excl.)" if t.max_monthly else f"≥ {t.min_monthly:g}"
+                out.append(f"| {t.name_zh} | {spend} | {'<br>'.join(_cell(b.en) for b in t.benefits)} |")
+            out.append("")
+    return "\n".join(out) + "\n"

@@ -290,7 +290,7 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
     out = [f"{_t('customer', lang)}: {rec.customer_name}" + (f" ({rec.customer_id})" if rec.customer_id else ""),
            f"{_t('assessment', lang)}: {_t('value_type', lang)} {a.value_type}"
            + (f", {_t('class', lang)} {a.customer_class}" if a.customer_class else "")
-           + (f", score {a.score:.2f}" if a.score is not None else ""),
+           + (f", {_t('score', lang)} {a.score:.2f}" if a.score is not None else ""),
            f"{_t('needs', lang)}: " + "; ".join(
                f"{_name(n, lang)} [{n.id}] {n.weight:g} ("
                + ", ".join(_t("stated", lang) if s == "stated" else s for s in n.sources) + ")"

@@ -177,6 +177,10 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
 def check_profile(data: Mapping[str, Any] | CustomerProfile, kb: KnowledgeBase, file: str | None = None,
                   positions: Positions | None = None) -> CustomerProfile:
     """Shape and ids of a profile against ``kb``; one :class:`ProfileError` lists every problem."""
+    if not isinstance(data, (Mapping, CustomerProfile)):
+        raise ProfileError([Issue(code="wrong-type", file=file, line=1 if file else None,
+                                  message=f"a profile is a mapping of fields to values, not {type(data).__name__}",
+                                  hint="send an object with name, industry and employees")])
     raw = data.model_dump() if isinstance(data, CustomerProfile) else data
     issues = reference_issues(raw, kb, file, positions)
     if isinstance(data, CustomerProfile):

@@ -52,7 +52,7 @@ class NeedResult(_Frozen):
 class Reason(_Frozen):
     """Why a product is in a bundle."""
 
-    kind: Literal["need", "rule", "dependency", "existing"]
+    kind: Literal["need", "rule", "dependency"]
     need: str | None = None
     rule: str | None = None
     inputs: list[str] = Field(default_factory=list)

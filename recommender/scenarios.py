@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .diagnose import fastdiag
-from .errors import Issue, KnowledgeError, Positions, did_you_mean
+from .errors import Issue, KnowledgeError, Positions, ProfileError, did_you_mean
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import available_catalogs, validate_document
 from .knowledge.schema import BundleExpectation, Scenario
 from .knowledge.yamlpos import load_file
-from .profile import check_profile, reference_issues
+from .profile import CustomerProfile, check_profile, reference_issues
 from .recommender import Recommender
 from .result import Recommendation
 
@@ -263,6 +263,10 @@ def scenario_issues(root: str | Path, knowledge: dict[str, KnowledgeBase]) -> li
         line, column = entry.expect_place
         issues += [Issue(code="unknown-reference", message=message, file=entry.file, line=line, column=column,
                          path="expect") for message in unknown_ids(entry.scenario, kb)]
-        issues += [i.model_copy(update={"path": f"profile.{i.path}"})
-                   for i in reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)]
+        found = reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)
+        try:
+            CustomerProfile.parse(entry.scenario.profile, file=entry.file, positions=entry.profile_positions)
+        except ProfileError as exc:
+            found += exc.issues
+        issues += [i.model_copy(update={"path": f"profile.{i.path}"}) for i in found]
     return issues

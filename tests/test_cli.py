@@ -155,6 +155,9 @@ def test_validate_checks_every_catalog_and_the_scenarios(kb_copy: Path) -> None:
         "id: bad\ndescription: {zh: 测试, en: t}\nsource: \"003 x\"\n"
         "profile: {name: x, industry: finace, employees: 40}\n"
         "expect:\n  rules_fired: [finance_dedicated_line]\n", encoding="utf-8")
+    (kb_copy / "scenarios" / "shape.yaml").write_text(
+        "id: shape\ndescription: {zh: 测试, en: t}\nsource: \"003 x\"\n"
+        "profile: {name: x, industry: finance, employees: many}\nexpect: {}\n", encoding="utf-8")
     sme_rules = kb_copy / "catalogs" / "sme" / "rules.yaml"
     sme_rules.write_text(sme_rules.read_text(encoding="utf-8").replace(
         "propose: {product: tianyi_ptt,", "propose: {product: tianyi_pt,", 1), encoding="utf-8")
@@ -164,4 +167,5 @@ def test_validate_checks_every_catalog_and_the_scenarios(kb_copy: Path) -> None:
     assert "scenarios/bad.yaml:4:30: error [unknown-reference] at profile.industry: unknown industry 'finace'" in out
     assert "unknown rule 'finance_dedicated_line' in expect (did you mean 'finance_dedicated_lines'?)" in out
     assert "catalogs/sme/rules.yaml" in out and "unknown product 'tianyi_pt'" in out
-    assert "3 errors, 0 warnings" in out
+    assert "scenarios/shape.yaml:4:50: error [wrong-type] at profile.employees" in out
+    assert "4 errors, 0 warnings" in out

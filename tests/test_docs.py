@@ -29,7 +29,9 @@ def test_page_code_runs(page: Path, tmp_path: Path) -> None:
     blocks = BLOCK.findall(page.read_text(encoding="utf-8"))
     script = tmp_path / "page.py"
     script.write_text("\n\n".join(blocks), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+    # Run under another name than __main__, so `if __name__ == "__main__":` servers stay off.
+    runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='docs_page')"
+    result = subprocess.run([sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True,
                             timeout=300, check=False)
     assert result.returncode == 0, f"{page}:\n{result.stderr[-3000:]}"
 

@@ -78,3 +78,19 @@ def test_profile_built_in_python_reports_every_problem() -> None:
     assert sorted(i.path for i in err.value.issues) == ["budget_montly", "employees", "name"]
     hint = next(i.hint for i in err.value.issues if i.path == "budget_montly")
     assert hint == "did you mean 'budget_monthly'?"
+
+
+def test_a_profile_that_is_not_a_mapping_is_a_profile_error(rec: Recommender) -> None:
+    import pytest
+
+    from recommender import ProfileError
+
+    for bad in (["name", "x"], "x", None, 3):
+        with pytest.raises(ProfileError) as err:
+            rec.recommend(bad)  # type: ignore[arg-type]
+        assert err.value.issues[0].code == "wrong-type"
+
+
+def test_rule_locations_are_relative_to_the_knowledge_root(rec: Recommender) -> None:
+    result = rec.recommend(rec.load_profile(LOGISTICS))
+    assert all(r.location and r.location.startswith("catalogs/group/rules.yaml:") for r in result.fired_rules)

@@ -126,7 +126,7 @@ def _locations(docs: dict[str, Document], base: str) -> dict[str, str]:
         for index, entry in enumerate(doc.data.get(key) or []):
             if isinstance(entry, dict) and "id" in entry:
                 line, _ = doc.place((key, index))
-                out[f"{kind}:{entry['id']}"] = f"{doc.file}:{line}"
+                out[f"{kind}:{entry['id']}"] = f"{base}{rel}:{line}"  # relative: equal output on any install
     return out
 
 

@@ -44,3 +44,14 @@ def test_readme_example_runs(tmp_path: Path) -> None:
                             timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Bundle 1" in result.stdout
+
+
+def test_set_up_commands_agree_everywhere() -> None:
+    commands = re.findall(r"^```bash\n(python3 -m venv .*?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                          re.MULTILINE)
+    assert len(commands) >= 2
+    install_and_run, tests = commands[0], commands[1]
+    assert "recommender recommend examples/" in install_and_run
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")  # CI runs exactly the README's tests
+    home = (DOCS / "index.md").read_text(encoding="utf-8")
+    assert install_and_run in home and tests in home

@@ -369,7 +369,7 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
     if not product.sellable:
         out.append(("产品状态：" if zh else "Lifecycle status: ") + product.lifecycleStatus)
     monthly = product.recurring + sum(kb.products[d].recurring for d in needs)
-    budget = rec.bundles[0].price.budget_monthly if rec.bundles else None
+    budget = profile.budget_monthly
     line = (f"月费（含依赖）：{monthly:g}元" if zh else f"Monthly price with what it requires: {monthly:g} yuan")
     if budget is not None:
         line += f"，预算{budget:g}元" if zh else f"; budget {budget:g} yuan"

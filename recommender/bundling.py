@@ -15,7 +15,7 @@ shortlist of seeds / stops early and says it is no longer exact.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from .engine import Evaluation
@@ -68,9 +68,14 @@ class Found:
 
 def covers(product: Product, need: str) -> bool:
     """An item need is covered by products listing it; a module need by products listing any of its items."""
+    return covered_by(need, product.need_items)
+
+
+def covered_by(need: str, items: Collection[str]) -> bool:
+    """Whether a product (or bundle) listing the need items ``items`` covers ``need``."""
     if "." in need:
-        return need in product.need_items
-    return any(item.startswith(need + ".") for item in product.need_items)
+        return need in items
+    return any(item.startswith(need + ".") for item in items)
 
 
 Unit = tuple[str, str, float]  # (need, need item, weight)
@@ -205,7 +210,7 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     index = {pid: i for i, pid in enumerate(universe + owned)}
     units = need_units(kb, ev)
     items = [_item(kb, pid, ev, units, index, cons.owned) for pid in universe]
-    ctx = _context(kb, ev, cons, strategy, index, owned)
+    ctx = _context(kb, ev, units, cons, strategy, index, owned)
     owned_covers = ctx.owned_covers
     n_universe = len(universe)
     closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
@@ -342,9 +347,8 @@ def _shortlist(order: list[int], own_cover: list[int], n_units: int) -> list[int
     return [j for j in order if j in keep]
 
 
-def _context(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, strategy: str | None,
+def _context(kb: KnowledgeBase, ev: Evaluation, units: list[Unit], cons: Constraints, strategy: str | None,
              index: dict[str, int], owned: list[str]) -> Context:
-    units = need_units(kb, ev)
     modules = kb.module_index
     owned_covers = 0
     for pid in owned:
@@ -362,8 +366,8 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     chosen = sorted(set(products) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(chosen + owned)}
-    ctx = _context(kb, ev, cons, strategy, index, owned)
     units = need_units(kb, ev)
+    ctx = _context(kb, ev, units, cons, strategy, index, owned)
     members = [_item(kb, pid, ev, units, index, cons.owned) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return total(parts, ctx), dict(zip(COMPONENTS, parts, strict=True))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .knowledge.base import KnowledgeBase
+from .knowledge.checks import unreachable
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,12 @@ class CoverageReport:
 def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> CoverageReport:
     """Coverage of ``kb`` given the rules each of its scenarios fired."""
     runs = [set(f) for f in fired_per_scenario]
-    proposed = {e.propose.product for r in kb.rules for e in r.then if e.propose}
     served = {m for p in kb.products.values() for m in p.modules}
     fired = set().union(*runs) if runs else set()
     return CoverageReport(
         catalog=kb.catalog.id,
         modules_without_products=[m.id for m in kb.framework.modules if m.id not in served],
-        unreachable_products=[pid for pid, p in kb.products.items() if not p.need_items and pid not in proposed],
+        unreachable_products=unreachable(kb.products.values(), kb.rules),
         dangling_relations=[f"{pid} {kind} {rel.product}" for pid, p in kb.products.items()
                             for kind in ("requires", "excludes", "complements", "replaces")
                             for rel in getattr(p, kind) if rel.product not in kb.products],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bundling import Constraints, Exclusion, Found, covers, ineligibility
+from .bundling import Constraints, Exclusion, Found, covered_by, covers, ineligibility
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
@@ -95,7 +95,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
             reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += _price_lines(pid, p)
     items = {i for pid in found.products | (cons.owned & kb.products.keys()) for i in kb.products[pid].need_items}
-    covered = [n for n in ev.needs if _covered(n, items)]
+    covered = [n for n in ev.needs if covered_by(n, items)]
     weights = kb.ranking_weights
     price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
                          one_time=round(sum(p.one_time for p in products), 2),
@@ -108,13 +108,6 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
         products=products, price=price, covered_needs=covered,
         uncovered_needs=uncovered, phases=phases,
         left_out=_left_out(kb, ev, found, seeds, left_out, cons, price.recurring_monthly, uncovered))
-
-
-def _covered(need: str, items: set[str]) -> bool:
-    """Whether the need items in ``items`` cover ``need`` (see :func:`bundling.covers`)."""
-    if "." in need:
-        return need in items
-    return any(item.startswith(need + ".") for item in items)
 
 
 def _price_lines(pid: str, product: Product) -> list[PriceLine]:

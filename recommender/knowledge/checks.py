@@ -22,6 +22,7 @@ from .schema import (
     Framework,
     OffersFile,
     Op,
+    Product,
     ProductsFile,
     Rule,
     RulesFile,
@@ -177,10 +178,21 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
             yield doc.issue(at + ("eligibility",), "empty-range", "min_employees is above max_employees")
 
 
+def proposed_products(rules: Iterable[Rule]) -> set[str]:
+    """Products some rule proposes: the only way a product fact can come to exist."""
+    return {e.propose.product for r in rules for e in r.then if e.propose}
+
+
+def unreachable(products: Iterable[Product], rules: Iterable[Rule]) -> list[str]:
+    """Products no need reaches: they list no need item and no rule proposes them."""
+    proposed = proposed_products(rules)
+    return [p.id for p in products if not p.need_items and p.id not in proposed]
+
+
 def _unreachable(products: ProductsFile, rules: RulesFile, doc: Document) -> Iterator[Issue]:
-    proposed = {e.propose.product for r in rules.rules for e in r.then if e.propose}
+    lost = set(unreachable(products.products, rules.rules))
     for i, p in enumerate(products.products):
-        if not p.need_items and p.id not in proposed:
+        if p.id in lost:
             yield doc.issue(("products", i, "need_items"), "unreachable-product",
                             f"no need reaches {p.id!r}: it lists no need item and no rule proposes it",
                             "list the need items it serves in need_items", severity="warning")
@@ -229,7 +241,7 @@ def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
 
 def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile | None) -> Iterator[Issue]:
     yield from _duplicates(((("rules", i), r.id) for i, r in enumerate(rules.rules)), doc, "rule")
-    proposed = {e.propose.product for r in rules.rules for e in r.then if e.propose}
+    proposed = proposed_products(rules.rules)
     for i, rule in enumerate(rules.rules):
         yield from _when(rule.when, refs, doc, ("rules", i, "when"))
         yield from _never_fires(rule.when, proposed, doc, ("rules", i, "when"))

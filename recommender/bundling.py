@@ -78,6 +78,11 @@ def covered_by(need: str, items: Collection[str]) -> bool:
     return any(item.startswith(need + ".") for item in items)
 
 
+def added_price(kb: KnowledgeBase, pid: str, present: Collection[str] = ()) -> float:
+    """Monthly recurring price of ``pid`` with what it requires, less what is already ``present``."""
+    return sum(kb.products[p].recurring for p in {pid} | kb.graph.required_by(pid) if p not in present)
+
+
 Unit = tuple[str, str, float]  # (need, need item, weight)
 
 
@@ -150,7 +155,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
                 zh=f"依赖的{kb.name(bad, 'zh')}不可用：{why.text.zh}",
                 en=f"needs {kb.name(bad, 'en')}, which is unavailable: {why.text.en}"))
             continue
-        price = sum(kb.products[p].recurring for p in [pid] + deps)
+        price = added_price(kb, pid, cons.owned)
         if cons.budget is not None and price > cons.budget:
             left_out[pid] = Exclusion("over_budget", Text(
                 zh=f"含依赖月费{price:g}元，超出预算{cons.budget:g}元",

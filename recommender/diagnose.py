@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .bundling import Constraints, classify, search
+from .bundling import Constraints, added_price, classify, search
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
@@ -126,8 +126,7 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
     def min_budget(kept: frozenset[Constraint]) -> float | None:
         c = relaxed(kept - {("budget", "")})
         seeds, _ = classify(kb, profile, assessment, ev, c)
-        prices = [sum(kb.products[p].recurring for p in ({s} | kb.graph.required_by(s)) - c.owned)
-                  for s in seeds]
+        prices = [added_price(kb, s, c.owned) for s in seeds]
         return min(prices) if prices else None
 
     return diagnose(constraints, feasible, kb, cons.budget, min_budget, no_needs=not ev.needs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bundling import Constraints, Exclusion, Found, covered_by, covers, ineligibility
+from .bundling import Constraints, Exclusion, Found, added_price, covered_by, covers, ineligibility
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
@@ -155,8 +155,7 @@ def _seed_left_out(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, co
         assert why is not None
         return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
-    extra = sum(kb.products[x].recurring for x in ({pid} | graph.required_by(pid))
-                if x not in found.products and x not in cons.owned)
+    extra = added_price(kb, pid, found.products | cons.owned)
     if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
         return Exclusion("over_budget", Text(
             zh=f"加入后月费{recurring + extra:g}元，超出预算{cons.budget:g}元",
@@ -361,7 +360,7 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
         out.append(("不符合条件：" if zh else "Not eligible: ") + barrier.get(lang))
     if not product.sellable:
         out.append(("产品状态：" if zh else "Lifecycle status: ") + product.lifecycleStatus)
-    monthly = product.recurring + sum(kb.products[d].recurring for d in needs)
+    monthly = added_price(kb, pid)
     budget = profile.budget_monthly
     line = (f"月费（含依赖）：{monthly:g}元" if zh else f"Monthly price with what it requires: {monthly:g} yuan")
     if budget is not None:

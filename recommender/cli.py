@@ -1,12 +1,14 @@
 """The ``recommender`` command.
 
 Exit codes: 0 success, 1 a problem with the user's input (printed as located
-issues, never a traceback), 2 a usage error (click's convention).
+issues, never a traceback), 2 a usage error (click's convention), 3 an internal
+error: a bug, printed as one line (``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
@@ -16,7 +18,7 @@ import click
 
 from .coverage import coverage
 from .diff import knowledge_diff, recommendation_diff, render
-from .errors import Issue, KnowledgeError, RecommenderError, did_you_mean
+from .errors import EngineError, Issue, KnowledgeError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.schema import MODULE_IDS
@@ -29,21 +31,39 @@ from .schemas import write_schemas
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+INTERNAL_ERROR = 3
+
+
 def _user_errors(func: F) -> F:
-    """Print library errors plainly and exit 1 instead of showing a traceback."""
+    """Print library errors plainly and exit 1, and bugs as one line with exit 3, never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except EngineError as exc:
+            _internal(exc)
         except RecommenderError as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+            _internal(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(exc: Exception) -> None:
+    if click.get_current_context().find_root().params.get("debug"):
+        traceback.print_exception(exc)
+    else:
+        click.echo(f"internal error ({type(exc).__name__}): {exc}. This is a bug in recommender; "
+                   "run again with --debug for the details and report them.", err=True)
+    sys.exit(INTERNAL_ERROR)
 
 
 def _recommender(knowledge: Path | None, catalog: str | None) -> Recommender:
@@ -52,7 +72,8 @@ def _recommender(knowledge: Path | None, catalog: str | None) -> Recommender:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="recommender")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def main(debug: bool) -> None:
     """Explained product-bundle recommendations for telecom group customers."""
 
 
@@ -128,7 +149,9 @@ def test_scenarios(directory: Path | None) -> None:
         click.echo(outcome.report())
     failed = sum(not o.passed for o in outcomes)
     click.echo(f"{len(outcomes) - failed} passed, {failed} failed")
-    if failed:
+    if not outcomes:
+        click.echo(f"error: no scenario files in {directory or default_knowledge_dir()}/scenarios", err=True)
+    if failed or not outcomes:
         sys.exit(1)
 
 

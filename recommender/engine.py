@@ -41,6 +41,7 @@ from durable import engine as _durable
 from .errors import EngineError
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Op, Rule, Text, When
+from .numbers import engine_number
 
 _CACHE_SIZE = 1024
 
@@ -119,14 +120,24 @@ class RuleEngine:
         self.referenced = referenced_ids(kb.rules, kb.need_module)
         self.ruleset_name = f"kb_{kb.fingerprint}"
         self._host = _QuietHost()
-        self._host.register_rulesets({self.ruleset_name: self._with_actions(self.definition)})
+        try:
+            self._host.register_rulesets({self.ruleset_name: self._with_actions(self.definition)})
+        except Exception as exc:  # the load-time limit checks should make this unreachable
+            raise EngineError(f"durable-rules refused the rule base: {exc}") from exc
 
     def _with_actions(self, definition: dict[str, Any]) -> dict[str, Any]:
         rules: dict[str, Any] = {}
         for name, body in definition.items():
             compiled = self._compiled.get(name)
-            rules[name] = dict(body, run=self._action(compiled) if compiled else _noop)
+            run = self._action(compiled) if compiled else self._opened if name == "_session" else _noop
+            rules[name] = dict(body, run=run)
         return rules
+
+    def _opened(self, c: Any) -> None:
+        # The catch-all fired, so durable-rules holds a state for this sid that
+        # must be deleted (and deleting it is safe: one of its facts matched).
+        if self._session is not None:
+            self._session.opened = True
 
     def _action(self, compiled: _Compiled) -> Callable[[Any], None]:
         def action(c: Any) -> None:
@@ -152,17 +163,20 @@ class RuleEngine:
                 return cached
             sid = str(next(self._sids))
             session = _Session(self, sid, dict(needs))
-            facts = [dict(customer, sid=sid, kind="customer")]
+            facts = [dict(engine_fact(customer), sid=sid, kind="customer")]
             facts += [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
             facts += [{"sid": sid, "kind": "key_person", "id": f"kp{i}", "rank": r} for i, r in enumerate(ranks)]
             self._session = session
+            failure: Exception | None = None
             try:
                 self._host.assert_facts(self.ruleset_name, facts)
             except Exception as exc:
-                raise EngineError(f"durable-rules refused the facts: {exc}") from exc
+                failure = exc
             finally:
                 self._session = None
-                self._host.delete_state(self.ruleset_name, sid)
+                self._close(session, quiet=failure is not None)
+            if failure is not None:
+                raise EngineError(f"durable-rules refused the facts: {failure}") from failure
             if session.errors:
                 raise EngineError(f"a rule action failed: {session.errors[0]!r}") from session.errors[0]
             result = session.result(facts)
@@ -170,6 +184,22 @@ class RuleEngine:
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
             return result
+
+    def _close(self, session: _Session, quiet: bool) -> None:
+        """Delete the session's durable-rules state, if it was ever created.
+
+        Deleting a state that was never created raises, and deleting one none of
+        whose facts matched segfaults: the catch-all's firing proves neither
+        applies. When ``quiet``, a failure here must not hide the error that
+        brought us here.
+        """
+        if not session.opened:
+            return
+        try:
+            self._host.delete_state(self.ruleset_name, session.sid)
+        except Exception as exc:
+            if not quiet:
+                raise EngineError(f"durable-rules could not delete a session: {exc}") from exc
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -199,6 +229,30 @@ def _noop(c: Any) -> None:
     pass
 
 
+def engine_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
+    """``fact`` with every value in a form durable-rules parses; EngineError for any other.
+
+    Profiles are validated long before this, so an error here is a bug in the
+    caller, caught before it can crash the process.
+    """
+    out: dict[str, Any] = {}
+    for key, value in fact.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                value = engine_number(value)
+            except ValueError as exc:
+                raise EngineError(f"fact {key!r}: {exc}") from None
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise EngineError(f"fact {key!r}: the text cannot be written as UTF-8") from None
+        elif not isinstance(value, bool):
+            raise EngineError(f"fact {key!r}: {type(value).__name__} is not a value rules can test")
+        out[key] = value
+    return out
+
+
 def _merge(weights: dict[str, float], sources: dict[str, set[str]], key: str, weight: float, rule: str) -> bool:
     """Record a weighted conclusion (the highest weight wins); True when ``key`` is new."""
     is_new = key not in weights
@@ -214,6 +268,7 @@ class _Session:
         self.engine = engine
         self.sid = sid
         self.errors: list[BaseException] = []
+        self.opened = False
         self.needs = needs
         self.need_sources: dict[str, set[str]] = {n: {"stated"} for n in needs}
         self.proposals: dict[str, float] = {}

@@ -6,6 +6,7 @@ once instead of once per problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from difflib import get_close_matches
 from typing import Any, Literal, get_args
@@ -48,6 +49,9 @@ CODES: dict[str, str] = {
     "rule-never-fires": "a rule condition no customer can meet",
     "contradictory-effects": "a rule whose effects contradict each other",
     "unreachable-product": "a product no need reaches (warning)",
+    "bad-character": "a text holds an invisible control character, a lone surrogate or a direction override",
+    "text-too-long": "a text longer than allowed",
+    "bad-id": "an id with characters or a length ids may not have",
 }
 
 
@@ -173,8 +177,16 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
         if err["type"] == "literal_error":
             message = f"{err['input']!r} is not an allowed value"
             hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+        elif err["type"] in _BOUNDS and "ctx" in err:
+            limit = next(iter(err["ctx"].values()))
+            limit = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
+            message = f"{_shown(err['input'])} is out of range: it must be {_BOUNDS[err['type']]} {limit:,}"
+        elif code == "wrong-type" and isinstance(err["input"], int) and err["input"].bit_length() > 64:
+            code, message, hint = "out-of-range", f"{_shown(err['input'])} is far too large", None
+        elif code == "bad-id":
+            message, hint = f"{_shown(err['input'])} is not a valid id", _id_hint(err["input"])
         elif code == "wrong-type" and not isinstance(err["input"], (dict, list)):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {_shown(err['input'])})"
         if hint is None and model is not None:
             hint = _description_at(model, loc)
         if err["type"] == "extra_forbidden" and loc:
@@ -185,6 +197,25 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
         issues.append(Issue(code=code, message=message, hint=hint, file=file, line=line,
                             column=column, path=format_path(loc)))
     return issues
+
+
+_BOUNDS = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
+           "less_than": "below"}
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A bad value as a person can read it in one line: quoted, escaped, cut short."""
+    if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow, then refused
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _id_hint(value: str) -> str:
+    """How ids are written, with the nearest valid spelling of ``value`` when there is one."""
+    rule = "an id is 1 to 64 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit"
+    suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "_", value).strip("_.-")[:64]
+    return f"write it as {suggestion!r} ({rule})" if suggestion else rule
 
 
 def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str] | None:
@@ -259,8 +290,14 @@ _CODES: dict[str, tuple[str, str | None]] = {
     "greater_than_equal": ("out-of-range", None),
     "greater_than": ("out-of-range", None),
     "less_than_equal": ("out-of-range", None),
+    "less_than": ("out-of-range", None),
+    "finite_number": ("out-of-range", "write an ordinary number: infinity and NaN are not allowed"),
+    "string_too_long": ("text-too-long", "shorten the text"),
+    "string_unicode": ("bad-character", "the text holds a lone surrogate: check how it was encoded"),
+    "bad_character": ("bad-character", "delete the character; copy the text again from a plain source"),
     "too_short": ("too-short", None),
     "too_long": ("too-long", None),
     "string_too_short": ("empty-text", "write some text"),
     "value_error": ("invalid-value", None),
+    "string_pattern_mismatch": ("bad-id", None),  # the only patterned strings are ids
 }

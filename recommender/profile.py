@@ -7,20 +7,53 @@ the same profile may be sent to different knowledge bases.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
 from .knowledge.schema import LifecycleStage
+from .numbers import MAX_NUMBER
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
     from .knowledge.yamlpos import Document
 
+
+# Limits on what a profile may hold. They are far beyond any real customer and keep
+# every accepted value safe for the rule engine and for text output (see numbers.py).
+MAX_EMPLOYEES = 10_000_000
+MAX_COUNT = 10**10
+MAX_GROWTH = 1000.0  # a fraction: 0.15 is 15 %; 1000 is 100,000 %
+MAX_TEXT = 200
+MAX_ITEMS = 500
+
+# Characters that have no place in a name or an id: controls (they forge or recolour
+# report lines), lone surrogates (no encoding can write them), line and paragraph
+# separators, and direction overrides (they reorder what a reader sees).
+_BAD_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _plain_text(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) in _BAD_CATEGORIES or char in _BIDI_CONTROLS:
+            raise PydanticCustomError("bad_character", "the text holds the invisible character {char}",
+                                      {"char": f"U+{ord(char):04X}"})
+    return value
+
+
+# One line of printable text of a sensible length.
+PlainText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_plain_text)]
+Money = Annotated[float, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False,
+                                description="Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone.")]
 
 _SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
 
@@ -30,9 +63,9 @@ class KeyPerson(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = None
-    title: str | None = None
-    rank: str = Field(description="A key-person rank id from the framework, e.g. 'bureau'.")
+    name: PlainText | None = None
+    title: PlainText | None = None
+    rank: PlainText = Field(description="A key-person rank id from the framework, e.g. 'bureau'.")
 
 
 class CustomerProfile(BaseModel):
@@ -44,34 +77,35 @@ class CustomerProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str | None = None
-    name: str = Field(min_length=1)
-    industry: str = Field(description="An industry id from the knowledge base.")
-    employees: int = Field(ge=2, description="A group customer has two or more people (seed 004, 3.1).")
-    company_revenue: float | None = Field(default=None, ge=0, description="The customer's own yearly revenue.")
-    annual_spend: float | None = Field(default=None, ge=0,
-                                       description="What the customer spends with the operator per year.")
-    value_type: str | None = Field(default=None, description="Assessed when absent.")
-    segment: str | None = None
+    id: PlainText | None = Field(default=None, description="The customer's id in the CRM.")
+    name: PlainText
+    industry: PlainText = Field(description="An industry id from the knowledge base.")
+    employees: int = Field(ge=2, le=MAX_EMPLOYEES,
+                           description="A group customer has two or more people (seed 004, 3.1).")
+    company_revenue: Money | None = Field(default=None, description="The customer's own yearly revenue, in yuan.")
+    annual_spend: Money | None = Field(default=None,
+                                       description="What the customer spends with the operator per year, in yuan.")
+    value_type: PlainText | None = Field(default=None, description="Assessed when absent.")
+    segment: PlainText | None = None
     lifecycle_stage: LifecycleStage | None = None
-    needs: list[str] = Field(default_factory=list,
-                             description="Module ids ('office') or need-item ids ('office.meeting').")
-    existing_products: list[str] = Field(default_factory=list)
-    excluded_products: list[str] = Field(default_factory=list)
-    budget_monthly: float | None = Field(default=None, ge=0)
-    key_persons: list[KeyPerson] = Field(default_factory=list)
-    region: str | None = None
-    city: str | None = None
+    needs: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS,
+                                   description="Module ids ('office') or need-item ids ('office.meeting').")
+    existing_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    excluded_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    budget_monthly: Money | None = Field(default=None, description="The monthly budget, in yuan.")
+    key_persons: list[KeyPerson] = Field(default_factory=list, max_length=MAX_ITEMS)
+    region: PlainText | None = None
+    city: PlainText | None = None
     # Indicators of the seed 004 measurement system; each is optional.
-    employee_growth: float | None = None
-    revenue_growth: float | None = None
-    it_investment: float | None = Field(default=None, ge=0)
-    it_investment_growth: float | None = None
-    it_staff: int | None = Field(default=None, ge=0)
-    it_staff_growth: float | None = None
-    managed_customers: int | None = Field(default=None, ge=0)
-    partners: int | None = Field(default=None, ge=0, description="Agents and suppliers.")
-    solution_types: int | None = Field(default=None, ge=0)
+    employee_growth: Growth | None = None
+    revenue_growth: Growth | None = None
+    it_investment: Money | None = Field(default=None, description="Yearly IT investment, in yuan.")
+    it_investment_growth: Growth | None = None
+    it_staff: Count | None = None
+    it_staff_growth: Growth | None = None
+    managed_customers: Count | None = None
+    partners: Count | None = Field(default=None, description="Agents and suppliers.")
+    solution_types: Count | None = None
 
     def __init__(self, **data: Any) -> None:
         # pydantic calls a custom __init__ from model_validate too, so both ways of

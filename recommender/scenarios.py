@@ -182,7 +182,9 @@ def _bundle(expected: BundleExpectation, bundles: list[list[str]], where: str) -
 def run_all(root: str | Path) -> dict[str, tuple[Recommender, list[Outcome]]]:
     """Run every scenario of ``root`` on its catalog; results grouped by catalog id."""
     groups: dict[str, tuple[Recommender, list[Outcome]]] = {}
-    recommenders: dict[str | None, Recommender] = {}
+    # Loading the default catalog first refuses a directory that holds no knowledge,
+    # which would otherwise pass as "0 scenarios, 0 failed".
+    recommenders: dict[str | None, Recommender] = {None: Recommender.from_path(root)}
     for loaded in load_scenarios(root):
         wanted = loaded.scenario.catalog
         if wanted not in recommenders:

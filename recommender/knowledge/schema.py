@@ -27,7 +27,13 @@ StrategyKind = Literal["trial", "cross_sell", "retain", "upgrade", "win_back"]
 
 SELLABLE_STATUSES = ("Active", "Launched")
 
-Id = str
+# Ids name entries across files and reach every output medium (SVG, Mermaid, DOT,
+# Markdown, terminals), so they are restricted to characters none of them treat
+# specially; the length is bounded inside the pattern so one error says it all.
+# Upper case is allowed because the seeds name customer classes A to D.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, description=(
+    "An id: 1 to 64 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit."))]
 
 
 class Strict(BaseModel):

@@ -11,9 +11,12 @@ pinned by a regression test in ``tests/test_engine_pitfalls.py``:
 * A session whose facts fire no action segfaults on ``delete_state``, and a fact
   no rule condition matches makes ``assert_facts`` raise before running actions.
   So every evaluation asserts a customer fact that a catch-all rule
-  (``_session``) always fires on, and need/product facts are asserted only when
-  some condition can match them (a never-completing ``_alpha`` rule matches the
-  rest as a second guard).
+  (``_session``) always fires on, and need, product and key-person facts are
+  asserted only when some condition can match them (``referenced_ids``).
+* durable-rules parses numbers only in some spellings and cannot encode lone
+  surrogates: :func:`engine_fact` puts every fact value in a form it parses.
+* Deleting a state that was never created raises and hides the first error: only
+  sessions the catch-all fired on are deleted.
 * A ruleset holds at most 1,024 live sessions: each evaluation uses a fresh sid
   and deletes it in a ``finally``.
 * Exceptions raised in actions are swallowed by durable-rules: actions catch
@@ -44,6 +47,7 @@ from .knowledge.schema import Op, Rule, Text, When
 from .numbers import engine_number
 
 _CACHE_SIZE = 1024
+_STORED_THEN_REFUSED = (_durable.MessageNotHandledException, _durable.MessageObservedException)
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]
@@ -172,9 +176,11 @@ class RuleEngine:
                 self._host.assert_facts(self.ruleset_name, facts)
             except Exception as exc:
                 failure = exc
+                # durable-rules raises these only after it stored the facts: the state exists.
+                session.opened |= isinstance(exc, _STORED_THEN_REFUSED)
             finally:
                 self._session = None
-                self._close(session, quiet=failure is not None)
+                self._close(session, quiet=failure is not None or bool(session.errors))
             if failure is not None:
                 raise EngineError(f"durable-rules refused the facts: {failure}") from failure
             if session.errors:
@@ -188,10 +194,10 @@ class RuleEngine:
     def _close(self, session: _Session, quiet: bool) -> None:
         """Delete the session's durable-rules state, if it was ever created.
 
-        Deleting a state that was never created raises, and deleting one none of
-        whose facts matched segfaults: the catch-all's firing proves neither
-        applies. When ``quiet``, a failure here must not hide the error that
-        brought us here.
+        Deleting a state that was never created raises (error 309), and deleting
+        one none of whose facts matched segfaults: the catch-all's firing proves
+        neither applies. When ``quiet``, a failure here must not hide the error
+        that brought us here.
         """
         if not session.opened:
             return
@@ -354,10 +360,6 @@ def compile_rules(rules: tuple[Rule, ...]) -> tuple[dict[str, Any], dict[str, _C
     """durable-rules ruleset definition (without actions) and per-rule metadata."""
     definition: dict[str, Any] = {
         "_session": {"all": [{"m": {"kind": "customer"}}]},
-        # Never completes (no fact has this kind) yet matches every need,
-        # product and key-person fact, so none is ever "unhandled".
-        "_alpha": {"all": [{"a": {"$or": [{"kind": "need"}, {"kind": "product"}, {"kind": "key_person"}]}},
-                           {"b": {"kind": "_never"}}]},
     }
     compiled: dict[str, _Compiled] = {}
     for index, rule in enumerate(rules):

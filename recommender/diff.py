@@ -18,6 +18,7 @@ from .knowledge.base import KnowledgeBase
 from .profile import CustomerProfile
 from .recommender import Recommender
 from .result import Recommendation
+from .text import text_lines
 
 
 @dataclass
@@ -126,4 +127,4 @@ def render(entity_changes: list[EntityChanges], customers: list[CustomerChange],
             lines.append(f"    cause: rules no longer firing: {', '.join(c.rules_no_longer)}")
         if c.changed_products:
             lines.append(f"    cause: changed products involved: {', '.join(c.changed_products)}")
-    return "\n".join(lines) + "\n"
+    return text_lines(lines) + "\n"

@@ -24,6 +24,7 @@ from .result import (
     Recommendation,
     ScoreBreakdown,
 )
+from .text import text_lines
 
 
 def format_input(firing_input: tuple[str, str, object]) -> str:
@@ -239,6 +240,10 @@ def _name(obj: object, lang: Lang) -> str:
 
 
 def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
+    return text_lines(_bundle_lines(bundle, lang))
+
+
+def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     b = bundle.breakdown
     parts = ", ".join(f"{k} {getattr(b, k):.2f}" for k in ("coverage", "fit", "cost", "lifecycle", "portfolio"))
     out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})",
@@ -274,7 +279,7 @@ def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
     if bundle.left_out:
         out.append(f"  {_t('left_out', lang)}:")
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
-    return "\n".join(out)
+    return out
 
 
 def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
@@ -300,7 +305,7 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
         out += [f"  {line}" if line.startswith("    ·") else f"  - {line}" for line in advice]
     out.append("")
     for bundle in rec.bundles:
-        out += [render_bundle(bundle, lang), ""]
+        out += [*_bundle_lines(bundle, lang), ""]
     if rec.diagnosis is not None:
         out.append(f"{_t('none', lang)}: {rec.diagnosis.text.get(lang)}")
         if rec.diagnosis.relaxations:
@@ -308,7 +313,7 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
             out += [f"  - {r.text.get(lang)}" for r in rec.diagnosis.relaxations]
         out.append("")
     out.append(f"{_t('rules', lang)}: " + ", ".join(r.rule for r in rec.fired_rules))
-    return "\n".join(out).rstrip() + "\n"
+    return text_lines(out).rstrip() + "\n"
 
 
 def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommendation, pid: str,
@@ -366,4 +371,4 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
     if budget is not None:
         line += f"，预算{budget:g}元" if zh else f"; budget {budget:g} yuan"
     out.append(line)
-    return "\n".join(out) + "\n"
+    return text_lines(out) + "\n"

@@ -2,13 +2,21 @@
 
 Edges: ``requires`` solid arrows (A needs B), ``excludes`` dashed red lines,
 ``complements`` dotted lines, ``replaces`` arrows labelled "replaces".
+
+Names and ids come from knowledge files, so each format escapes them with its own
+small function (``_mermaid_label``, ``_dot``, ``_xml``): a name can neither
+break the picture's syntax nor inject markup or script. Each first goes through
+:func:`~recommender.text.clean_text`, so one node stays one line.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from html import escape
 
 from .knowledge.base import KnowledgeBase
+from .text import clean_text
 
 Edge = tuple[str, str, str]  # (from, to, relationship)
 
@@ -34,13 +42,56 @@ def _declared(kb: KnowledgeBase, pid: str, kind: str, other: str) -> bool:
     return any(r.product == other for r in getattr(kb.products[pid], kind))
 
 
+# Mermaid reads '#...;' as an entity code, '"' ends a label, backticks start Markdown
+# labels, '%%{...}%%' anywhere is a configuration directive, and '<', '>', '&'
+# would reach the page as HTML.
+_MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "`": "#96;", "%": "#37;", "<": "#lt;",
+                                   ">": "#gt;", "&": "#amp;"})
+# Words Mermaid's flowchart grammar takes as keywords where a node id stands.
+_MERMAID_WORDS = {"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click", "linkstyle",
+                  "direction", "default", "call", "href", "interpolate"}
+
+
+def _mermaid_label(text: str) -> str:
+    return clean_text(text).translate(_MERMAID_ENTITIES)
+
+
+def _mermaid_ids(nodes: Iterable[str]) -> dict[str, str]:
+    """A distinct Mermaid node id for each product id: the id itself when Mermaid reads it plainly."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for pid in nodes:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", pid)
+        if not base[:1].isalpha() or base.lower() in _MERMAID_WORDS:
+            base = "p_" + base
+        node, n = base, 1
+        while node in used:
+            n += 1
+            node = f"{base}_{n}"
+        out[pid] = node
+        used.add(node)
+    return out
+
+
 def mermaid(kb: KnowledgeBase, module: str | None = None, lang: str = "zh") -> str:
     nodes, edges = subgraph(kb, module)
+    ids = _mermaid_ids(nodes)
     lines = ["flowchart LR"]
-    lines += [f'  {p}["{kb.name(p, lang)}"]' for p in nodes]
+    lines += [f'  {ids[p]}["{_mermaid_label(kb.name(p, lang))}"]' for p in nodes]
     arrows = {"requires": "-->", "replaces": "-. replaces .->", "complements": "-.-", "excludes": "x--x"}
-    lines += [f"  {a} {arrows[kind]} {b}" for a, b, kind in edges]
+    lines += [f"  {ids[a]} {arrows[kind]} {ids[b]}" for a, b, kind in edges]
     return "\n".join(lines) + "\n"
+
+
+_DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _dot(text: str, *, bare: bool = False) -> str:
+    """A DOT string, quoted with '\\' and '"' escaped; ``bare`` leaves a plain word (an id) unquoted."""
+    text = clean_text(text)
+    if bare and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text.lower() not in _DOT_KEYWORDS:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def dot(kb: KnowledgeBase, module: str | None = None, lang: str = "zh") -> str:
@@ -48,9 +99,14 @@ def dot(kb: KnowledgeBase, module: str | None = None, lang: str = "zh") -> str:
     style = {"requires": "", "replaces": ' [label="replaces"]', "complements": " [style=dotted, dir=none]",
              "excludes": " [style=dashed, color=red, dir=none]"}
     lines = ["digraph products {", "  rankdir=LR;", "  node [shape=box];"]
-    lines += [f'  {p} [label="{kb.name(p, lang)}"];' for p in nodes]
-    lines += [f"  {a} -> {b}{style[kind]};" for a, b, kind in edges]
+    lines += [f"  {_dot(p, bare=True)} [label={_dot(kb.name(p, lang))}];" for p in nodes]
+    lines += [f"  {_dot(a, bare=True)} -> {_dot(b, bare=True)}{style[kind]};" for a, b, kind in edges]
     return "\n".join(lines + ["}"]) + "\n"
+
+
+def _xml(text: str) -> str:
+    """Text or attribute content for SVG: characters XML cannot hold removed, markup escaped."""
+    return escape(clean_text(text).replace("\ufffe", "").replace("\uffff", ""), quote=True)
 
 
 def svg(kb: KnowledgeBase, module: str | None = None, lang: str = "zh") -> str:
@@ -77,11 +133,11 @@ def svg(kb: KnowledgeBase, module: str | None = None, lang: str = "zh") -> str:
         x1, y1, x2, y2 = ax, ay + height // 2, bx + width, by + height // 2
         marker = ' marker-end="url(#arrow)"' if kind in ("requires", "replaces") else ""
         out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour[kind]}"{dash[kind]}{marker}>'
-                   f"<title>{a} {kind} {b}</title></line>")
+                   f"<title>{_xml(a)} {kind} {_xml(b)}</title></line>")
     for pid, (x, y) in place.items():
         out.append(f'<rect x="{x}" y="{y}" width="{width}" height="{height}" rx="5" fill="#f6f8fa" stroke="#555"/>')
         out.append(f'<text x="{x + width // 2}" y="{y + 21}" text-anchor="middle">'
-                   f"{escape(kb.name(pid, lang))}<title>{pid}</title></text>")
+                   f"{_xml(kb.name(pid, lang))}<title>{_xml(pid)}</title></text>")
     return "\n".join(out + ["</svg>"]) + "\n"
 
 

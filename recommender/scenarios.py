@@ -20,6 +20,7 @@ from .knowledge.yamlpos import load_file
 from .profile import CustomerProfile, check_profile, reference_issues
 from .recommender import Recommender
 from .result import Recommendation
+from .text import clean_text, text_lines
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Outcome:
     def report(self) -> str:
         head = f"{'PASS' if self.passed else 'FAIL'} {self.scenario.id} ({self.file})"
         if self.passed:
-            return head
+            return clean_text(head)
         lines = [head] + [f"    - {f}" for f in self.failures]
         lines.append(f"    rules fired: {', '.join(self.fired) or '(none)'}")
         if self.blamed is not None:
@@ -62,7 +63,7 @@ class Outcome:
         elif self.diagnosed:
             lines.append("    to blame: no rule or relation; removing them all does not help, so prices "
                          "or ranking weights decide")
-        return "\n".join(lines)
+        return text_lines(lines)
 
 
 def load_scenarios(root: str | Path) -> list[LoadedScenario]:

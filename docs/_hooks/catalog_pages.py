@@ -1,11 +1,14 @@
 """mkdocs hook: the catalog reference, generated from the knowledge files at build time.
 
 Nothing here is written by hand, so the reference cannot drift from the knowledge.
+Every text from the knowledge goes through :func:`_md`, so a name can neither
+break a table nor inject HTML into the site.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from mkdocs.structure.files import File, Files
 
@@ -13,6 +16,7 @@ from recommender import load_knowledge
 from recommender.knowledge import KnowledgeBase, available_catalogs
 from recommender.recommender import default_knowledge_dir
 from recommender.render import mermaid
+from recommender.text import clean_text
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -33,22 +37,34 @@ def index_page(catalogs: dict[str, KnowledgeBase]) -> str:
              "| catalog | name | products | rules | offers | source |", "|---|---|---|---|---|---|"]
     for name, kb in catalogs.items():
         c = kb.catalog
-        lines.append(f"| [{name}]({name}.md) | {c.name_zh} / {c.name_en} | {len(kb.products)} | {len(kb.rules)} "
-                     f"| {len(kb.offers)} | {c.source or ''} |")
+        lines.append(f"| [{_md(name)}]({quote(name)}.md) | {_md(c.name_zh)} / {_md(c.name_en)} "
+                     f"| {len(kb.products)} | {len(kb.rules)} | {len(kb.offers)} | {_md(c.source or '')} |")
     return "\n".join(lines) + "\n"
 
 
 def _items(kb: KnowledgeBase, items: list[str]) -> str:
-    return ", ".join(f"{kb.name(i, 'en')} (`{i}`)" for i in items) or "-"
+    return ", ".join(f"{_md(kb.name(i, 'en'))} (`{i}`)" for i in items) or "-"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Backslash escapes for what starts emphasis, code, links, a closing '#' or a table
+# cell mid-line; '<' and '&' have none in Python-Markdown, so they become entities
+# and never start HTML. Only a knowledge text's start would need more ('-', '1.'),
+# and every text is placed after other text here.
+_MARKDOWN = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]#|"}, "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _md(text: str) -> str:
+    """Knowledge text as literal Markdown: one line, every character shown as written."""
+    return clean_text(text).translate(_MARKDOWN)
+
+
+_STAR = "\\*"  # escaped: two illustrative prices in one cell would otherwise read as *emphasis*
 
 
 def catalog_page(kb: KnowledgeBase) -> str:
     c = kb.catalog
-    out = [f"# {c.name_en} ({c.name_zh})", "", f"Catalog id `{c.id}`. Source: {c.source or '-'}.", "",
+    out = [f"# {_md(c.name_en)} ({_md(c.name_zh)})", "", f"Catalog id `{c.id}`. Source: {_md(c.source or '-')}.",
+           "",
            f"Portfolio policy: dogs `{c.portfolio_policy.dog}`, "
            f"question marks `{c.portfolio_policy.question_mark}`.", "",
            "Prices marked * are illustrative: the seeds do not give them.", ""]
@@ -56,20 +72,20 @@ def catalog_page(kb: KnowledgeBase) -> str:
     for module in kb.framework.modules:
         if not any(module.id in p.modules for p in kb.products.values()):
             continue
-        out += [f"### {module.name_en} ({module.name_zh})", "", "```mermaid", mermaid(kb, module.id).rstrip(),
-                "```", ""]
+        out += [f"### {_md(module.name_en)} ({_md(module.name_zh)})", "",
+                "```mermaid", mermaid(kb, module.id).rstrip(), "```", ""]
     out += ["## Products", ""]
     categories = {cat.id: cat for cat in c.categories}
     for pid, p in kb.products.items():
         cat = categories[p.category]
-        out += [f"### {p.name_zh} / {p.name_en}", "",
+        out += [f"### {_md(p.name_zh)} / {_md(p.name_en)}", "",
                 "| | |", "|---|---|",
                 f"| id | `{pid}` |",
-                f"| category | {cat.name_zh} / {cat.name_en} |",
-                f"| modules | {', '.join(kb.name(m, 'en') for m in p.modules)} |",
+                f"| category | {_md(cat.name_zh)} / {_md(cat.name_en)} |",
+                f"| modules | {', '.join(_md(kb.name(m, 'en')) for m in p.modules)} |",
                 f"| need items | {_items(kb, p.need_items)} |",
                 f"| status | {p.lifecycleStatus}; portfolio {p.portfolio.replace('_', ' ')} |"]
-        prices = "; ".join(f"{x.amount:g} {x.unit}{'*' if x.illustrative else ''}" for x in p.prices) or "-"
+        prices = "; ".join(f"{x.amount:g} {x.unit}{_STAR if x.illustrative else ''}" for x in p.prices) or "-"
         out.append(f"| prices | {prices} |")
         e = p.eligibility
         rules = [f"min {e.min_employees} staff" if e.min_employees else "",
@@ -77,18 +93,18 @@ def catalog_page(kb: KnowledgeBase) -> str:
                  f"industries {', '.join(e.industries)}" if e.industries else "",
                  f"value types {', '.join(e.value_types)}" if e.value_types else "",
                  f"segments {', '.join(e.segments)}" if e.segments else ""]
-        out.append(f"| eligibility | {'; '.join(r for r in rules if r) or 'everyone'} |")
+        out.append(f"| eligibility | {_md('; '.join(r for r in rules if r) or 'everyone')} |")
         for kind in ("requires", "excludes", "complements", "replaces"):
             for rel in getattr(p, kind):
-                out.append(f"| {kind} | {kb.name(rel.product, 'zh')} (`{rel.product}`): {_cell(rel.reason.en)} |")
-        out += [f"| source | {_cell(p.source or '-')} |", ""]
+                out.append(f"| {kind} | {_md(kb.name(rel.product, 'zh'))} (`{rel.product}`): {_md(rel.reason.en)} |")
+        out += [f"| source | {_md(p.source or '-')} |", ""]
     if kb.offers:
         out += ["## Offers", ""]
         for offer in kb.offers.values():
-            out += [f"### {offer.name_zh} / {offer.name_en}", "", "| tier | monthly spend | benefits |",
+            out += [f"### {_md(offer.name_zh)} / {_md(offer.name_en)}", "", "| tier | monthly spend | benefits |",
                     "|---|---|---|"]
             for t in offer.tiers:
                 spend = f"{t.min_monthly:g}–{t.max_monthly:g} (excl.)" if t.max_monthly else f"≥ {t.min_monthly:g}"
-                out.append(f"| {t.name_zh} | {spend} | {'<br>'.join(_cell(b.en) for b in t.benefits)} |")
+                out.append(f"| {_md(t.name_zh)} | {spend} | {'<br>'.join(_md(b.en) for b in t.benefits)} |")
             out.append("")
     return "\n".join(out) + "\n"

@@ -59,7 +59,7 @@ def hostile_number(r: random.Random) -> Any:
     if roll < 0.3:
         return r.choice(NUMBERS)
     if roll < 0.6:  # every magnitude a float has, and then some
-        return r.choice((1, -1)) * 10 ** r.uniform(-330, 330)
+        return float(f"{r.choice('-+')}{r.random()}e{r.randint(-330, 330)}")  # past 1e308: inf
     if roll < 0.8:
         return r.uniform(0, 10**15)
     if roll < 0.9:

@@ -52,8 +52,8 @@ def _plain_text(value: str) -> str:
 PlainText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_plain_text)]
 Money = Annotated[float, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False,
-                                description="Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone.")]
+Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False)]
+_GROWTH = "Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone."
 
 _SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
 
@@ -97,15 +97,15 @@ class CustomerProfile(BaseModel):
     region: PlainText | None = None
     city: PlainText | None = None
     # Indicators of the seed 004 measurement system; each is optional.
-    employee_growth: Growth | None = None
-    revenue_growth: Growth | None = None
+    employee_growth: Growth | None = Field(default=None, description=_GROWTH)
+    revenue_growth: Growth | None = Field(default=None, description=_GROWTH)
     it_investment: Money | None = Field(default=None, description="Yearly IT investment, in yuan.")
-    it_investment_growth: Growth | None = None
-    it_staff: Count | None = None
-    it_staff_growth: Growth | None = None
-    managed_customers: Count | None = None
+    it_investment_growth: Growth | None = Field(default=None, description=_GROWTH)
+    it_staff: Count | None = Field(default=None, description="People working on IT.")
+    it_staff_growth: Growth | None = Field(default=None, description=_GROWTH)
+    managed_customers: Count | None = Field(default=None, description="Customers the company itself serves.")
     partners: Count | None = Field(default=None, description="Agents and suppliers.")
-    solution_types: Count | None = None
+    solution_types: Count | None = Field(default=None, description="Kinds of IT solutions in use.")
 
     def __init__(self, **data: Any) -> None:
         # pydantic calls a custom __init__ from model_validate too, so both ways of

@@ -1,0 +1,62 @@
+"""Remove each guard of the engine adapter in turn and show which test catches it.
+
+Each mutant is a copy of this checkout with one guard edited out of
+``recommender/engine.py``; the guard and pitfall tests then run on it. Every line
+should say "caught by ...". Run:
+
+    python benchmarks/guard_mutants.py
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+src = Path(__file__).resolve().parent.parent
+# (guard, text in engine.py, the text without the guard)
+MUTANTS = [
+    ("catch-all _session rule",
+     '        "_session": {"all": [{"m": {"kind": "customer"}}]},\n', ""),
+    ("assert only referenced facts",
+     "for n in sorted(needs) if n in self.referenced.needs]", "for n in sorted(needs)]"),
+    ("engine_fact (numbers and text)",
+     "facts = [dict(engine_fact(customer), sid=sid", "facts = [dict(customer, sid=sid"),
+    ("delete only opened sessions",
+     "        if not session.opened:\n            return\n", ""),
+    ("delete states stored then refused",
+     "                session.opened |= isinstance(exc, _STORED_THEN_REFUSED)\n", ""),
+    ("keep the first error",
+     "quiet=failure is not None or bool(session.errors))", "quiet=False)"),
+    ("delete_state after each evaluation",
+     "            self._host.delete_state(self.ruleset_name, session.sid)\n", "            pass\n"),
+    ("fresh sid per evaluation",
+     "sid = str(next(self._sids))", 'sid = "1"'),
+    ("effects once per rule",
+     "        if first:  # a rule's effects apply once", "        if True:  # a rule's effects apply once"),
+    ("one lock per engine",
+     "        with self._lock:\n            cached", "        if True:\n            cached"),
+    ("no background timer threads",
+     "    def _run(self) -> None:", "    def _unused(self) -> None:"),
+    ("actions catch their errors",
+     "            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it\n",
+     "            except ZeroDivisionError as exc:\n"),
+]
+TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py"]
+for name, old, new in MUTANTS:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "w"
+        shutil.copytree(src, work, ignore=shutil.ignore_patterns(".venv", ".git", "site"))
+        engine = work / "recommender/engine.py"
+        text = engine.read_text()
+        assert text.count(old) == 1, (name, text.count(old))
+        engine.write_text(text.replace(old, new))
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS],
+                             cwd=work, env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin"},
+                             capture_output=True, text=True, timeout=900)
+        failed = [line.split("::")[1].split(" ")[0] for line in run.stdout.splitlines()
+                  if line.startswith(("FAILED", "ERROR"))]
+        verdict = "caught by " + ", ".join(failed) if run.returncode else "NOT CAUGHT"
+        if run.returncode and not failed:
+            verdict = f"caught (pytest exit {run.returncode}: process crashed)"
+        print(f"{name:40} {verdict}", flush=True)

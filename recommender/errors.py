@@ -52,6 +52,14 @@ CODES: dict[str, str] = {
     "bad-character": "a text holds an invisible control character, a lone surrogate or a direction override",
     "text-too-long": "a text longer than allowed",
     "bad-id": "an id with characters or a length ids may not have",
+    "not-a-file": "a path that names a directory, pipe or device instead of a file",
+    "file-too-large": "a file larger than the reader accepts (10 MiB)",
+    "outside-knowledge": "a file that links to a place outside the knowledge directory",
+    "control-character": "a character YAML does not allow in a file, such as a control character",
+    "yaml-too-deep": "lists and mappings nested deeper than 64 levels",
+    "yaml-alias": "a YAML anchor (&name) or alias (*name), which these files do not use",
+    "yaml-tag": "a YAML tag (!!str, !include, ...), which these files do not use",
+    "huge-integer": "a whole number too large to read (beyond 64 bits)",
 }
 
 

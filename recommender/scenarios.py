@@ -72,7 +72,7 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
     loaded = []
     seen: dict[str, str] = {}
     for path in sorted((Path(root) / "scenarios").glob("*.yaml")):
-        doc = load_file(path, str(path))
+        doc = load_file(path, str(path), Path(root))  # a scenario linking out of the knowledge is refused
         issues.extend(doc.issues)
         if any(i.severity == "error" for i in doc.issues):
             continue

@@ -1,7 +1,8 @@
 """Golden error messages for a corpus of broken knowledge directories.
 
 Each case in ``tests/corpus/<name>.yaml`` edits a copy of the default knowledge
-(replacing text in a file, writing a file in a given encoding, or deleting one) and
+(replacing text in a file, writing a file in a given encoding, deleting one, or
+putting a named pipe, a symbolic link or a padded file in its place) and
 the issues the loader reports
 must equal ``tests/corpus/<name>.golden`` (paths shown relative to the copy).
 Refresh the golden files after a deliberate change with:
@@ -11,6 +12,7 @@ Refresh the golden files after a deliberate change with:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -21,8 +23,16 @@ import yaml
 from recommender import KnowledgeError, load_knowledge
 from recommender.recommender import default_knowledge_dir
 
+from .child import run_child
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(CORPUS.glob("*.yaml"))
+_RENDER = """
+    import json, sys
+    from pathlib import Path
+    from tests.test_error_corpus import render
+    print(json.dumps(render(Path(sys.argv[1]), sys.argv[2] or None)))  # ASCII, whatever the locale
+"""
 
 
 def render(root: Path, catalog: str | None) -> str:
@@ -43,6 +53,14 @@ def apply(case: dict, root: Path) -> None:  # type: ignore[type-arg]
             path.write_text(edit["write"], encoding=edit.get("encoding", "utf-8"))
         elif "delete" in edit:
             path.unlink()
+        elif "fifo" in edit:  # a named pipe: a reader that opens it blindly waits forever
+            path.unlink()
+            os.mkfifo(path)
+        elif "symlink" in edit:  # the target is relative to the link's folder, as `ln -s` takes it
+            path.unlink()
+            path.symlink_to(edit["symlink"])
+        elif "size" in edit:  # padded with NUL bytes to this size (sparse: no disk used)
+            os.truncate(path, edit["size"])
         else:
             text = path.read_text(encoding="utf-8")
             assert text.count(edit["replace"]) == 1, f"{edit['replace']!r} must occur once in {edit['file']}"
@@ -55,7 +73,12 @@ def test_golden_errors(case_file: Path, tmp_path: Path) -> None:
     root = tmp_path / "knowledge"
     shutil.copytree(default_knowledge_dir(), root)
     apply(case, root)
-    got = render(root, case.get("catalog"))
+    if any("fifo" in edit for edit in case["edits"]):  # a hang would fail this case, not stop pytest
+        run = run_child(_RENDER, str(root), case.get("catalog") or "", timeout=60)
+        assert run.returncode == 0, str(run)
+        got = json.loads(run.stdout)
+    else:
+        got = render(root, case.get("catalog"))
     golden = case_file.with_suffix(".golden")
     if os.environ.get("RECOMMENDER_UPDATE_GOLDEN"):
         golden.write_text(got, encoding="utf-8")

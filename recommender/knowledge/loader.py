@@ -15,6 +15,7 @@ problem and nothing is returned.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +38,7 @@ def available_catalogs(root: Path) -> list[str]:
 def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBase:
     """Load and validate ``root``; ``catalog`` defaults to the framework's ``default_catalog``."""
     root = Path(root)
-    if not (root / "framework.yaml").is_file():
+    if not _present(root / "framework.yaml"):
         raise KnowledgeError([Issue(
             code="missing-file", file=str(root / "framework.yaml"),
             message="no framework.yaml: this is not a knowledge directory",
@@ -47,13 +48,13 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
 
     def read(rel: str, model: type[M], required: bool = True) -> M | None:
         path = root / rel
-        if not path.is_file():
+        if not _present(path):
             if required:
                 issues.append(Issue(code="missing-file", file=str(path),
                                     message=f"required file {rel} is missing",
                                     hint="copy it from the default knowledge base and edit it"))
             return None
-        doc = load_file(path, str(path))
+        doc = load_file(path, str(path), root)
         docs[rel] = doc
         issues.extend(doc.issues)
         if doc.data is None and not doc.issues:
@@ -99,6 +100,17 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
         locations=_locations(docs, base),
         warnings=tuple(sorted(issues, key=_issue_order)),
     )
+
+
+def _present(path: Path) -> bool:
+    """Whether anything is at ``path``; whether it is a readable file inside the root is the reader's issue."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True  # there is something; the reader says why it cannot be read
+    return True
 
 
 def validate_document(doc: Document, model: type[M], issues: list[Issue]) -> M | None:

@@ -59,7 +59,7 @@ def hostile_number(r: random.Random) -> Any:
     if roll < 0.3:
         return r.choice(NUMBERS)
     if roll < 0.6:  # every magnitude a float has, and then some
-        return float(f"{r.choice('-+')}{r.random()}e{r.randint(-330, 330)}")  # past 1e308: inf
+        return float(f"{r.choice('-+')}{r.random():.6f}e{r.randint(-330, 330)}")  # past 1e308: inf
     if roll < 0.8:
         return r.uniform(0, 10**15)
     if roll < 0.9:
@@ -113,15 +113,22 @@ def profile_case(r: random.Random, ids: dict[str, list[str]]) -> dict[str, Any]:
 def profile_text(r: random.Random, profile: dict[str, Any]) -> str:
     """The profile as a file: JSON, or YAML with hostile scalars, anchors, tags and nesting."""
     if r.random() < 0.5:
-        text = json.dumps(profile, ensure_ascii=r.random() < 0.5, default=str)
+        text = "{" + ", ".join(f"{_json(k)}: {_json(v)}" for k, v in profile.items()) + "}"
         return text.replace("Infinity", r.choice(["1e400", "Infinity", "-1e999"]))
-    lines = [f"{k}: {json.dumps(v, default=str)}" for k, v in profile.items()]
+    lines = [f"{k}: {_json(v)}" for k, v in profile.items()]
     extra = r.choice(["budget_monthly: 1e16", "budget_monthly: .inf", "employees: 0x7fffffffffffffffff",
                       "region: !include /etc/passwd", "a: &a [*a, *a]", "city: " + "[" * 2000 + "]" * 2000,
                       "employees: " + "9" * 5000, "name: \"\\e[31m\\r\\nx\"", "needs: [office, &n office, *n]",
                       "\x07", "? [a]\n: b", ""])
     lines.insert(r.randrange(len(lines) + 1), extra)
     return "\n".join(lines) + "\n"
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, default=str)
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        return "9" * 5000
 
 
 # --- knowledge mutations ----------------------------------------------------------

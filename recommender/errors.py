@@ -177,13 +177,13 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
                            model: type[BaseModel] | None = None) -> list[Issue]:
     """Turn pydantic's errors into located issues with plain-language codes."""
     issues = []
-    for err in exc.errors():
+    for err in _errors(exc):
         loc = tuple(p for p in err["loc"] if not _is_internal_loc(p))
         line, column = place(loc, positions, key=err["type"] == "extra_forbidden")
         code, hint = _CODES.get(err["type"], ("invalid-value", None))
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "literal_error":
-            message = f"{err['input']!r} is not an allowed value"
+            message = f"{_shown(err['input'])} is not an allowed value"
             hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
         elif err["type"] in _BOUNDS and "ctx" in err:
             limit = next(iter(err["ctx"].values()))
@@ -191,7 +191,7 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
             message = f"{_shown(err['input'])} is out of range: it must be {_BOUNDS[err['type']]} {limit:,}"
         elif code == "wrong-type" and isinstance(err["input"], int) and err["input"].bit_length() > 64:
             code, message, hint = "out-of-range", f"{_shown(err['input'])} is far too large", None
-        elif code == "bad-id":
+        elif code == "bad-id" and isinstance(err["input"], str):
             message, hint = f"{_shown(err['input'])} is not a valid id", _id_hint(err["input"])
         elif code == "wrong-type" and not isinstance(err["input"], (dict, list)):
             message = f"{message} (got {_shown(err['input'])})"
@@ -211,11 +211,26 @@ _BOUNDS = {"greater_than_equal": "at least", "greater_than": "more than", "less_
            "less_than": "below"}
 
 
+class _Unprintable:
+    def __repr__(self) -> str:
+        return "a value holding a number too long to show"
+
+
+def _errors(exc: ValidationError) -> list[Any]:
+    try:
+        return exc.errors()  # type: ignore[return-value]
+    except ValueError:  # pydantic cannot copy an input holding an integer of over 4,300 digits
+        return [dict(err, input=_Unprintable()) for err in exc.errors(include_input=False)]
+
+
 def _shown(value: object, limit: int = 60) -> str:
     """A bad value as a person can read it in one line: quoted, escaped, cut short."""
     if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow, then refused
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # a list or mapping holding such a number
+        text = repr(_Unprintable())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

@@ -110,3 +110,9 @@ def test_every_float_a_profile_may_hold_reaches_the_engine_and_serialises() -> N
     assert run.returncode == 0, str(run)
     seen = json.loads(run.stdout.strip().splitlines()[-1])
     assert seen["ok"] > 300 and seen["refused"] > 0
+
+
+def test_a_value_holding_an_integer_too_long_to_print_is_still_located() -> None:
+    """pydantic cannot copy such an input into its error; the issue must still name the field."""
+    assert problems(lifecycle_stage=[10**5000]) == [("invalid-value", "lifecycle_stage")]
+    assert problems(key_persons=[{"rank": "bureau", "name": [10**5000]}]) == [("wrong-type", "key_persons[0].name")]

@@ -1,7 +1,15 @@
 """Typed errors. Every user-facing problem is an :class:`Issue` with a place.
 
 Errors collect *all* problems found in one pass, so a product team fixes a file
-once instead of once per problem.
+once instead of once per problem. The tree (pinned by a test)::
+
+    RecommenderError       every error the library raises on purpose
+    ├── KnowledgeError     the knowledge files are invalid; ``.issues`` lists every problem
+    ├── ProfileError       a customer profile is invalid; ``.issues`` lists every problem
+    └── EngineError        the rule engine failed: a bug, never bad input
+
+Calling the API wrongly (``top_k=0``) raises ``ValueError`` or ``TypeError``.
+Nothing else escapes: durable-rules' own errors become :class:`EngineError`.
 """
 
 from __future__ import annotations

@@ -413,6 +413,10 @@ def _constraint(name: str, constraint: Op | bool | int | float | str) -> dict[st
 
 
 def _comparison(name: str, op: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        value = [_constant(v) for v in value]
+    elif op != "exists":
+        value = _constant(value)
     if op == "eq":
         return {name: value}
     if op == "ne":
@@ -424,6 +428,11 @@ def _comparison(name: str, op: str, value: Any) -> dict[str, Any]:
     if op == "exists":
         return {"$ex" if value else "$nex": {name: 1}}
     return {f"${op}": {name: value}}
+
+
+def _constant(value: Any) -> Any:
+    """A rule constant as durable-rules parses it; loading refused numbers it cannot take."""
+    return engine_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> Referenced:

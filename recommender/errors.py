@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "yaml-alias": "a YAML anchor (&name) or alias (*name), which these files do not use",
     "yaml-tag": "a YAML tag (!!str, !include, ...), which these files do not use",
     "huge-integer": "a whole number too large to read (beyond 64 bits)",
+    "engine-limit": "rules or assessment steps beyond a fixed limit of the rule engine (durable-rules)",
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import Issue, did_you_mean
 from ..graph import ProductGraph
 from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
+from .limits import check_limits
 from .schema import (
     LIFECYCLE_STAGES,
     MODULE_IDS,
@@ -56,6 +57,7 @@ def check_references(fw: Framework | None, assessment: Assessment | None, catalo
         issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), docs["offers"], "offer")
     if products is not None and offers is not None and "offers" in docs:
         issues += _shared_ids(products, offers, docs["offers"])
+    issues += check_limits(rules, assessment, docs)
     return issues
 
 

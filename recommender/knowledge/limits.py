@@ -25,7 +25,8 @@ stack of 64 (``handleAlpha`` in ``events.c``); a node's joins are always pushed,
 so keeping that stack bounded keeps its list of 128 far from full too (129 links
 give error 107). A fact with more than 253 fields crashes the parser.
 ``tests/test_engine_limits.py`` measures each limit against the real engine,
-just below and just above.
+just below and just above; ``benchmarks/limits_check.py`` cross-checks the
+whole check on random rule bases.
 """
 
 from __future__ import annotations

@@ -227,7 +227,7 @@ class _Unprintable:
 
 def _errors(exc: ValidationError) -> list[Any]:
     try:
-        return exc.errors()  # type: ignore[return-value]
+        return exc.errors()
     except ValueError:  # pydantic cannot copy an input holding an integer of over 4,300 digits
         return [dict(err, input=_Unprintable()) for err in exc.errors(include_input=False)]
 

@@ -45,7 +45,7 @@ from .yamlpos import Document
 
 # Largest sizes that work; one more hangs, crashes or fails (durable-rules error code).
 MAX_TESTS_AT_NODE = 511  # 512 slots, one kept empty: 512 hangs evaluation, 513 hangs creation
-MAX_CONDITIONS_AT_NODE = 255  # 256 slots, one kept empty: 256 crashes (SIGSEGV), 257 gives error 108
+MAX_CONDITIONS_AT_NODE = 255  # 256 slots, one kept empty: 256 crash or fire a wrong rule, 257: error 108
 MAX_ENGINE_RULES = 4096  # 4,097 gives error 106
 MAX_GROUPS_PER_CONDITION = 15  # each $and/$or takes 2 of 31 expression slots: 16 give error 113
 MAX_PENDING_TESTS = 64  # tests one fact can have waiting at once: 65 give error 303

@@ -7,7 +7,6 @@ the same profile may be sent to different knowledge bases.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
 from .knowledge.schema import LifecycleStage
 from .numbers import MAX_NUMBER
+from .text import first_invisible
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
@@ -33,18 +33,12 @@ MAX_GROWTH = 1000.0  # a fraction: 0.15 is 15 %; 1000 is 100,000 %
 MAX_TEXT = 200
 MAX_ITEMS = 500
 
-# Characters that have no place in a name or an id: controls (they forge or recolour
-# report lines), lone surrogates (no encoding can write them), line and paragraph
-# separators, and direction overrides (they reorder what a reader sees).
-_BAD_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 def _plain_text(value: str) -> str:
-    for char in value:
-        if unicodedata.category(char) in _BAD_CATEGORIES or char in _BIDI_CONTROLS:
-            raise PydanticCustomError("bad_character", "the text holds the invisible character {char}",
-                                      {"char": f"U+{ord(char):04X}"})
+    char = first_invisible(value)
+    if char is not None:
+        raise PydanticCustomError("bad_character", "the text holds the invisible character {char}",
+                                  {"char": f"U+{ord(char):04X}"})
     return value
 
 

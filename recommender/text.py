@@ -51,6 +51,19 @@ def clean_text(value: object) -> str:
     return "".join(out)
 
 
+def first_invisible(text: str) -> str | None:
+    """The first character that has no place in a one-line name or id, or None.
+
+    Controls and line separators (they forge or recolour lines), lone surrogates
+    (no encoding can write them) and direction overrides (they reorder what a
+    reader sees).
+    """
+    for char in text:
+        if unicodedata.category(char) in _SPACE_LIKE or unicodedata.category(char) == "Cs" or char in _BIDI:
+            return char
+    return None
+
+
 def text_lines(lines: list[str]) -> str:
     """Lines a renderer built, each cleaned, joined with the renderer's own line breaks."""
     return "\n".join(clean_text(line) for line in lines)

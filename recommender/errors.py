@@ -245,8 +245,8 @@ def _shown(value: object, limit: int = 60) -> str:
 
 def _id_hint(value: str) -> str:
     """How ids are written, with the nearest valid spelling of ``value`` when there is one."""
-    rule = "an id is 1 to 64 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit"
-    suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "_", value).strip("_.-")[:64]
+    rule = "an id is 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit"
+    suggestion = re.sub(r"[^a-z0-9_.-]+", "_", value.lower()).strip("_.-")[:64]
     return f"write it as {suggestion!r} ({rule})" if suggestion else rule
 
 

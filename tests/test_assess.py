@@ -24,7 +24,7 @@ def test_steps_are_means_of_the_indicators_given(rec: Recommender) -> None:
     assert steps["scale"].indicators == {"employees": 5, "employee_growth": 1}
     assert steps["scale"].score == 3.0
     assert steps["it_investment"].score == 1.0 and steps["it_complexity"].score == 5.0
-    assert result.score == 3.0 and result.customer_class == "B"
+    assert result.score == 3.0 and result.customer_class == "b"
     assert result.value_type == "economic" and result.value_type_assessed  # scale 3.0 < 3.5
 
 

@@ -156,7 +156,7 @@ def assessment(steps: int) -> str:
     for i in range(steps):
         text += (f"  - id: s{i}\n    name_zh: 步骤{i}\n    name_en: Step {i}\n"
                  "    indicators:\n      - {field: employees, cuts: [20, 50, 200, 1000]}\n")
-    return text + "classes:\n  - {customer_class: A, min_score: 4.0}\n  - {customer_class: D, min_score: 0}\n"
+    return text + "classes:\n  - {customer_class: a, min_score: 4.0}\n  - {customer_class: d, min_score: 0}\n"
 
 
 # Each case: the rules (or assessment) for a given size.

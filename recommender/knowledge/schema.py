@@ -31,9 +31,9 @@ SELLABLE_STATUSES = ("Active", "Launched")
 # Markdown, terminals), so they are restricted to characters none of them treat
 # specially; the length is bounded inside the pattern so one error says it all.
 # Upper case is allowed because the seeds name customer classes A to D.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, description=(
-    "An id: 1 to 64 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit."))]
+    "An id: 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit."))]
 
 
 class Strict(BaseModel):

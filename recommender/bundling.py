@@ -14,13 +14,13 @@ shortlist of seeds / stops early and says it is no longer exact.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Product, Text
+from .pricing import Charge, OneTimeBudget, Pricing, over_budget
 from .profile import CustomerProfile
 from .ranking import (
     COMPONENTS,
@@ -29,11 +29,13 @@ from .ranking import (
     Aggregate,
     Context,
     Item,
+    Key,
     Parts,
     Pool,
     components,
     lifecycle_capable,
-    total,
+    rank_key,
+    unit_price,
     upper_bound,
 )
 from .result import CustomerAssessment, LeftOutReason
@@ -41,15 +43,31 @@ from .result import CustomerAssessment, LeftOutReason
 EXACT_SEEDS = 8  # up to this many seeds the search is exhaustive
 PER_UNIT = 3  # past it, each need unit keeps its best few products
 MAX_NODES = 20_000
+MAX_OVERLAP = 0.5  # an alternative shares at most this share of its products with each bundle before it
 
 
 @dataclass(frozen=True)
 class Constraints:
-    """The customer's hard constraints; the why-not diagnosis relaxes them one by one."""
+    """The customer's hard constraints; the why-not diagnosis relaxes them one by one.
+
+    ``budget`` caps the sized recurring charges of a bundle (yuan per month),
+    ``budget_one_time`` its sized one-time charges; ``pricing`` sizes every price
+    for this customer (:mod:`pricing`; without it every product is priced for one unit).
+    """
 
     budget: float | None
     excluded: frozenset[str]
     owned: frozenset[str]
+    budget_one_time: OneTimeBudget | None = None
+    pricing: Pricing | None = field(default=None, compare=False)
+
+    def prices(self, kb: KnowledgeBase) -> Pricing:
+        """The sized prices these constraints apply to."""
+        return self.pricing if self.pricing is not None else Pricing(kb)
+
+    def fits(self, recurring: float, one_time: float) -> bool:
+        """Whether a bundle costing ``recurring`` a month and ``one_time`` at once is within both budgets."""
+        return over_budget(Charge(recurring, one_time), self.budget, self.budget_one_time) is None
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class Found:
     products: frozenset[str]
     parts: dict[str, float]
     score: float
+    stated: float  # share of the stated need weight covered
 
 
 def covers(product: Product, need: str) -> bool:
@@ -78,9 +97,9 @@ def covered_by(need: str, items: Collection[str]) -> bool:
     return any(item.startswith(need + ".") for item in items)
 
 
-def added_price(kb: KnowledgeBase, pid: str, present: Collection[str] = ()) -> float:
-    """Monthly recurring price of ``pid`` with what it requires, less what is already ``present``."""
-    return sum(kb.products[p].recurring for p in {pid} | kb.graph.required_by(pid) if p not in present)
+def added_price(kb: KnowledgeBase, pid: str, present: Collection[str] = (), cons: Constraints | None = None) -> Charge:
+    """Sized monthly and one-time price of ``pid`` with what it requires, less what is already ``present``."""
+    return (cons.prices(kb) if cons is not None else Pricing(kb)).added(pid, present)
 
 
 Unit = tuple[str, str, float]  # (need, need item, weight)
@@ -155,11 +174,9 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
                 zh=f"依赖的{kb.name(bad, 'zh')}不可用：{why.text.zh}",
                 en=f"needs {kb.name(bad, 'en')}, which is unavailable: {why.text.en}"))
             continue
-        price = added_price(kb, pid, cons.owned)
-        if cons.budget is not None and price > cons.budget:
-            left_out[pid] = Exclusion("over_budget", Text(
-                zh=f"含依赖月费{price:g}元，超出预算{cons.budget:g}元",
-                en=f"costs {price:g} yuan/month with its dependencies, over the {cons.budget:g} budget"))
+        over = over_budget(added_price(kb, pid, cons.owned, cons), cons.budget, cons.budget_one_time)
+        if over is not None:
+            left_out[pid] = Exclusion("over_budget", over)
             continue
         seeds.append(pid)
     return seeds, left_out
@@ -194,124 +211,166 @@ def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Custome
     return None
 
 
+@dataclass(frozen=True)
+class Searched:
+    """The bundles a search found, best first, and how sure it is that the first is the best."""
+
+    bundles: list[Found]
+    exact: bool
+    gap: tuple[float, float] | None  # (stated share, score) the optimum may exceed bundle 1 by; None when exact
+
+
+def jaccard(a: int, b: int) -> float:
+    """Overlap of two bundles given as product bit masks."""
+    union = a | b
+    return (a & b).bit_count() / union.bit_count() if union else 1.0
+
+
 def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str], top_k: int,
-           strategy: str | None) -> tuple[list[Found], bool]:
-    """The ``top_k`` best distinct bundles and whether the search was exact.
+           strategy: str | None) -> Searched:
+    """Bundle 1, the best under :func:`ranking.rank_key`, then ``top_k - 1`` real alternatives.
 
     Bundles are generated by *irredundant* seed sets: each chosen seed covers a
     need that neither the other seeds, their dependencies nor owned products
     cover. That keeps every product explainable ("the only one covering X") and
     bounds the search depth by the number of needs. Branch and bound with
-    :func:`ranking.upper_bound` then skips subtrees that cannot enter the top k.
+    :func:`ranking.upper_bound` then skips subtrees that cannot beat the best.
 
-    Up to ``EXACT_SEEDS`` seeds the search is exhaustive, so bundle 1 is optimal
-    under the utility. Past that it searches a shortlist (:func:`_shortlist`)
-    and returns ``exact=False``, which the result reports as ``optimal``.
+    Each alternative is the best bundle that shares at most ``MAX_OVERLAP`` of
+    its products with every bundle before it (Jaccard), so the alternatives are
+    other ways to meet the needs rather than bundle 1 minus a product; when no
+    such bundle exists, the next best distinct one.
+
+    Up to ``EXACT_SEEDS`` seeds the search is exhaustive, so bundle 1 is optimal.
+    Past that it searches a shortlist (:func:`_shortlist`), or stops after
+    ``MAX_NODES``, and reports ``exact=False`` with a bound on the gap.
     """
-    exact = True
     graph = kb.graph
     universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(universe + owned)}
     units = need_units(kb, ev)
-    items = [_item(kb, pid, ev, units, index, cons.owned) for pid in universe]
+    items = [_item(kb, pid, ev, units, index, cons) for pid in universe]
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
-    owned_covers = ctx.owned_covers
     n_universe = len(universe)
     closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
-    own_cover = [items[index[s]].covers for s in seeds]
     conflicts = [0] * n_universe
     for pair in graph.excludes:
         a, b = sorted(pair)
         if index.get(a, n_universe) < n_universe and index.get(b, n_universe) < n_universe:
             conflicts[index[a]] |= 1 << index[b]
             conflicts[index[b]] |= 1 << index[a]
-
     closure_items = [[items[b] for b in _bits(m)] for m in closure]
-    # Each seed alone (with what it requires) scored: the search visits the best
+    # Each seed alone (with what it requires) ranked: the search visits the best
     # first, so good bundles are found early and prune more.
-    single = [total(components(c, closure[j], ctx, Aggregate().add(c)), ctx) for j, c in enumerate(closure_items)]
-    order = sorted(range(len(seeds)), key=lambda j: (-single[j], seeds[j]))
-    if len(seeds) > EXACT_SEEDS:  # too many for an exhaustive search: the result is no longer exact
-        exact = False
-        order = _shortlist(order, own_cover, len(units))
-    seeds = [seeds[j] for j in order]
-    closure = [closure[j] for j in order]
-    own_cover = [own_cover[j] for j in order]
-    closure_items = [closure_items[j] for j in order]
-    closure_cover = [_sum_covers(c) for c in closure_items]
+    single = [rank_key(components(c, closure[j], ctx), _sum_covers(c), ctx) for j, c in enumerate(closure_items)]
+    order = sorted(range(len(seeds)), key=lambda j: (tuple(-x for x in single[j]), seeds[j]))
+    whole = _pools(order, closure_items, strategy)[0]  # everything, for the gap bound
+    exact = len(seeds) <= EXACT_SEEDS
+    if not exact:
+        order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
+    space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
+                   [items[index[seeds[j]]].covers for j in order], conflicts, cons.budget,
+                   _pools(order, closure_items, strategy))
 
-    def irredundant(chosen: list[int]) -> bool:
-        for s in chosen:
-            others = owned_covers
-            for o in chosen:
-                if o != s:
-                    others |= closure_cover[o]
-            if not own_cover[s] & ~others:
-                return False
-        return True
+    chosen: list[tuple[int, Key, Parts]] = []
+    taken: list[int] = []
+    while len(chosen) < top_k:
+        best = space.best(lambda m: m not in taken and all(jaccard(m, t) <= MAX_OVERLAP for t in taken))
+        if best is None and taken:
+            best = space.best(lambda m: m not in taken)
+        if best is None:
+            break
+        chosen.append(best)
+        taken.append(best[0])
+    exact = exact and not space.stopped
+    gap = None
+    if not exact and chosen:
+        bound = upper_bound(Aggregate(), whole, ctx)
+        gap = (round(max(0.0, bound[0] - chosen[0][1][0]), 6), round(max(0.0, bound[1] - chosen[0][1][1]), 6))
+    return Searched([Found(frozenset(universe[b] for b in _bits(mask)), dict(zip(COMPONENTS, parts, strict=True)),
+                           key[1], key[0]) for mask, key, parts in chosen], exact, gap)
 
-    # What seeds j.. could still add, summarised for the O(1) bound.
-    pools = [Pool()] * (len(seeds) + 1)
-    for j in range(len(seeds) - 1, -1, -1):
-        after, pulled = pools[j + 1], closure_items[j]
-        pools[j] = Pool(covers=after.covers | closure_cover[j],
+
+def _pools(order: list[int], closure_items: list[list[Item]], strategy: str | None) -> list[Pool]:
+    """What the seeds from position j on could still add, summarised for the O(1) bound."""
+    pools = [Pool()] * (len(order) + 1)
+    for j in range(len(order) - 1, -1, -1):
+        after, pulled = pools[j + 1], closure_items[order[j]]
+        pools[j] = Pool(covers=after.covers | _sum_covers(pulled),
                         fit=max([after.fit] + [x.fit for x in pulled]),
                         stage=max([after.stage] + [x.stage for x in pulled]),
                         modules=after.modules | _or(x.modules for x in pulled),
                         capable=after.capable + sum(lifecycle_capable(x, strategy) for x in pulled))
-    found: dict[int, tuple[float, Parts]] = {}
-    top_scores: list[float] = []  # min-heap of the k best scores so far: the pruning threshold
-    nodes = 0
+    return pools
 
-    def consider(mask: int, members: list[Item], agg: Aggregate) -> None:
-        parts = components(members, mask, ctx, agg)
-        score = total(parts, ctx)
-        found[mask] = (score, parts)
-        if len(top_scores) < top_k:
-            heapq.heappush(top_scores, score)
-        elif score > top_scores[0]:
-            heapq.heapreplace(top_scores, score)
 
-    def dfs(start: int, chosen: list[int], mask: int, members: list[Item], agg: Aggregate, conflict: int,
-            recurring: float) -> None:
-        nonlocal nodes, exact
-        for i in range(start, len(seeds)):
-            nodes += 1
-            if nodes > MAX_NODES:
-                exact = False
-                return
-            if not own_cover[i] & ~(agg.covers | owned_covers):
-                continue  # would be redundant in every superset
-            new = closure[i] & ~mask
-            if new & conflict:
-                continue
-            new_bits = _bits(new)
-            added = [items[b] for b in new_bits]
-            add_conflict = 0
-            for bit in new_bits:
-                add_conflict |= conflicts[bit]
-            merged = mask | new
-            price = recurring + sum(x.recurring for x in added)
-            if add_conflict & merged or (cons.budget is not None and price > cons.budget + 1e-9):
-                continue
-            now = chosen + [i]
-            now_members = members + added
-            now_agg = agg.add(added)
-            if merged not in found and irredundant(now):
-                consider(merged, now_members, now_agg)
-            if i + 1 == len(seeds) or (len(top_scores) == top_k and upper_bound(now_agg, pools[i + 1], ctx)
-                                        < top_scores[0]):
-                continue
-            dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price)
+class _Space:
+    """The irredundant bundles over a list of seeds, searched by branch and bound."""
 
-    dfs(0, [], 0, [], Aggregate(), 0, 0.0)
-    # Ties: fewer products first, then ids in order, so results never depend on search order.
-    threshold = top_scores[0] if top_scores else 0.0
-    ranked = sorted(((mask, sp) for mask, sp in found.items() if sp[0] >= threshold),
-                    key=lambda f: (-f[1][0], f[0].bit_count(), [universe[b] for b in _bits(f[0])]))
-    return [Found(frozenset(universe[b] for b in _bits(mask)), dict(zip(COMPONENTS, parts, strict=True)), score)
-            for mask, (score, parts) in ranked[:top_k]], exact
+    def __init__(self, ctx: Context, items: list[Item], closure: list[int], closure_items: list[list[Item]],
+                 own_cover: list[int], conflicts: list[int], budget: float | None, pools: list[Pool]):
+        self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
+        self.own_cover, self.conflicts, self.budget, self.pools = own_cover, conflicts, budget, pools
+        self.closure_cover = [_sum_covers(c) for c in closure_items]
+        self.stopped = False
+
+    def irredundant(self, chosen: list[int]) -> bool:
+        for s in chosen:
+            others = self.ctx.owned_covers
+            for o in chosen:
+                if o != s:
+                    others |= self.closure_cover[o]
+            if not self.own_cover[s] & ~others:
+                return False
+        return True
+
+    def best(self, admissible: Callable[[int], bool]) -> tuple[int, Key, Parts] | None:
+        """The admissible bundle with the highest key; ties go to fewer products, then lower bits."""
+        ctx, items, closure, own_cover = self.ctx, self.items, self.closure, self.own_cover
+        best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
+        nodes = 0
+
+        def dfs(start: int, chosen: list[int], mask: int, members: list[Item], agg: Aggregate, conflict: int,
+                recurring: float) -> None:
+            nonlocal nodes
+            for i in range(start, len(closure)):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    self.stopped = True
+                    return
+                if not own_cover[i] & ~(agg.covers | ctx.owned_covers):
+                    continue  # would be redundant in every superset
+                new = closure[i] & ~mask
+                if new & conflict:
+                    continue
+                new_bits = _bits(new)
+                added = [items[b] for b in new_bits]
+                add_conflict = 0
+                for bit in new_bits:
+                    add_conflict |= self.conflicts[bit]
+                merged = mask | new
+                price = recurring + sum(x.recurring for x in added)
+                if add_conflict & merged or (self.budget is not None and price > self.budget + 1e-9):
+                    continue
+                now = chosen + [i]
+                now_members = members + added
+                now_agg = agg.add(added)
+                if admissible(merged) and self.irredundant(now):
+                    parts = components(now_members, merged, ctx, now_agg)
+                    key = rank_key(parts, now_agg.covers, ctx)
+                    if not best or key > best[0][0]:
+                        best[:] = [(key, merged, parts)]
+                    elif key == best[0][0]:
+                        best.append((key, merged, parts))
+                if i + 1 < len(closure) and not (best and upper_bound(now_agg, self.pools[i + 1], ctx) < best[0][0]):
+                    dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price)
+
+        dfs(0, [], 0, [], Aggregate(), 0, 0.0)
+        if not best:
+            return None
+        key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))
+        return mask, key, parts
 
 
 def _bits(mask: int) -> list[int]:
@@ -358,24 +417,27 @@ def _context(kb: KnowledgeBase, ev: Evaluation, units: list[Unit], cons: Constra
     owned_covers = 0
     for pid in owned:
         owned_covers |= _covers_mask(kb.products[pid], units)
+    weights = tuple(w for _, _, w in units)
     return Context(
-        need_weights=tuple(w for _, _, w in units),
+        need_weights=weights,
         need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in ev.needs}),
         owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
-        budget=cons.budget, strategy=strategy, weights=kb.ranking_weights)
+        stated=sum(1 << i for i, (need, _, _) in enumerate(units) if "stated" in ev.need_sources.get(need, ())),
+        unit_price=unit_price(cons.budget, sum(weights), kb.framework.ranking.reference_price),
+        strategy=strategy, weights=kb.ranking_weights)
 
 
 def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products: Iterable[str],
-                 strategy: str | None) -> tuple[float, dict[str, float]]:
-    """Score any set of products under the utility (the reference the search must agree with)."""
+                 strategy: str | None) -> tuple[Key, dict[str, float]]:
+    """Rank any set of products: its key and components (the reference the search must agree with)."""
     chosen = sorted(set(products) - cons.owned)
     owned = sorted(cons.owned & set(kb.products))
     index = {pid: i for i, pid in enumerate(chosen + owned)}
     units = need_units(kb, ev)
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
-    members = [_item(kb, pid, ev, units, index, cons.owned) for pid in chosen]
+    members = [_item(kb, pid, ev, units, index, cons) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
-    return total(parts, ctx), dict(zip(COMPONENTS, parts, strict=True))
+    return rank_key(parts, _sum_covers(members), ctx), dict(zip(COMPONENTS, parts, strict=True))
 
 
 def _covers_mask(product: Product, units: list[Unit]) -> int:

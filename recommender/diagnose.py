@@ -121,7 +121,7 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
     def feasible(kept: frozenset[Constraint]) -> bool:
         c = relaxed(kept)
         seeds, _ = classify(kb, profile, assessment, ev, c)
-        return bool(search(kb, ev, c, seeds, 1, strategy)[0])
+        return bool(search(kb, ev, c, seeds, 1, strategy).bundles)
 
     def min_budget(kept: frozenset[Constraint]) -> float | None:
         c = relaxed(kept - {("budget", "")})

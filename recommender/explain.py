@@ -103,7 +103,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                          budget_monthly=cons.budget, lines=lines)
     uncovered = [n for n in ev.needs if n not in covered]
     return Bundle(
-        rank=rank, score=found.score,
+        rank=rank, stated_coverage=found.stated, score=found.score,
         breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,
                                  total=found.score),
         products=products, price=price, covered_needs=covered,

@@ -1,18 +1,29 @@
-"""Bundle utility: a transparent weighted sum of five components, each in [0, 1].
+"""Bundle ranking: stated needs first, then a transparent utility.
 
-* coverage  - share of the customer's need weight the bundle (plus what the
-              customer already owns) covers; needs are weighted by priority
-              (stated needs 1.0, inferred needs by their rule's weight).
+Bundles are ranked by a key ``(stated, total)``: ``stated`` is the share of the
+needs the customer stated that the bundle (with what the customer owns)
+covers, so a bundle that covers every stated need always ranks above one that
+does not; ``total`` is a weighted sum of five components, each in [0, 1]:
+
+* coverage  - share of all need weight covered, stated and inferred (stated needs
+              weigh 1.0, inferred ones their rule's weight).
 * fit       - mean rule fit of the bundle's products (a product no rule proposed
               has the base fit 0.3).
-* cost      - 1 - monthly cost / budget; without a budget 1 / (1 + cost / 1000).
-              Monthly cost counts one-time charges spread over 36 months.
-* lifecycle - how well the bundle follows the lifecycle strategy the rules chose
-              (seed 004, 3.2): trial = a small first step, cross_sell = touch more
-              of the needed modules, retain = products that complement each other
-              or what the customer owns (switching cost), upgrade = products that
-              replace owned ones or are stars, win_back = proven products
-              (stars and cash cows). Neutral 0.5 without a strategy.
+* cost      - value for money: need weight covered per yuan, as
+              ``C·r / (C·r + M)`` with ``C`` the weight the bundle's own products
+              cover, ``M`` its monthly cost (one-time charges spread over 36
+              months) and ``r`` what one unit of need weight is worth: the budget
+              spread over the needs, else the knowledge's reference price. A
+              product that covers need for less than the bundle's average price
+              raises it; unspent budget earns nothing.
+* lifecycle - how well the bundle follows the lifecycle strategy of seed 004 3.2:
+              trial (new customers: free or promotional terms, which are advice,
+              not fewer products) is neutral; cross_sell = touch more of the
+              needed modules; retain = products that complement each other or
+              what the customer owns (switching cost); upgrade = products that
+              replace owned ones or are stars; win_back = products the customer
+              left, or proven ones (stars and cash cows). Neutral 0.5 without a
+              strategy.
 * portfolio - mean portfolio stage (seed 001): star 1, cash cow 0.75,
               question mark 0.4, dog 0.
 
@@ -45,7 +56,7 @@ class Item:
     modules: int  # bitmask over modules
     complements: int  # bitmask over products (search indices)
     upgrades: bool  # replaces something owned, or is a star
-    proven: bool  # star or cash cow
+    proven: bool  # star or cash cow, or a product the customer left (win back)
     monthly: float = 0.0  # recurring plus one-time spread over AMORTISATION_MONTHS; set by __post_init__
 
     def __post_init__(self) -> None:
@@ -58,15 +69,15 @@ class Context:
     need_modules: int  # bitmask of modules the needs belong to
     owned_covers: int  # needs already covered by owned products
     owned: int  # bitmask of owned products (search indices)
-    budget: float | None
+    stated: int  # bitmask of the needs the customer stated
+    unit_price: float  # what one unit of need weight is worth per month, in yuan (see ``cost_score``)
     strategy: str | None
     weights: dict[str, float]
-    _coverage: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
+    _weight: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
 
-    def coverage(self, covers: int) -> float:
-        """Share of the need weight covered by ``covers`` (plus owned products); memoised."""
-        covers |= self.owned_covers
-        value = self._coverage.get(covers)
+    def weight(self, covers: int) -> float:
+        """Need weight of the needs in ``covers``; memoised."""
+        value = self._weight.get(covers)
         if value is None:
             weights = self.need_weights
             got = 0.0
@@ -75,8 +86,18 @@ class Context:
                 low = rest & -rest
                 got += weights[low.bit_length() - 1]
                 rest ^= low
-            value = self._coverage[covers] = got / self.total_weight
+            value = self._weight[covers] = got
         return value
+
+    def coverage(self, covers: int) -> float:
+        """Share of the need weight covered by ``covers`` plus owned products."""
+        return self.weight(covers | self.owned_covers) / self.total_weight
+
+    def stated_share(self, covers: int) -> float:
+        """Share of the stated need weight covered by ``covers`` plus owned products (1.0 when none is stated)."""
+        if not self.stated:
+            return 1.0
+        return round(self.weight((covers | self.owned_covers) & self.stated) / self.weight(self.stated), 6)
 
     @cached_property
     def total_weight(self) -> float:
@@ -89,10 +110,15 @@ class Context:
         return tuple(self.weights[c] / weight_sum for c in COMPONENTS)
 
 
-def cost_score(monthly: float, budget: float | None) -> float:
-    if budget:
-        return max(0.0, 1.0 - monthly / budget)
-    return 1.0 / (1.0 + monthly / 1000.0)
+def cost_score(covered_weight: float, monthly: float, unit_price: float) -> float:
+    """Value for money: 1 for free coverage, falling as each covered unit costs more than ``unit_price``."""
+    value = covered_weight * unit_price
+    return value / (value + monthly) if value > 0 else 0.0
+
+
+def unit_price(budget: float | None, total_weight: float, reference: float) -> float:
+    """What one unit of need weight is worth per month: the budget spread over the needs, else ``reference``."""
+    return budget / total_weight if budget and total_weight else reference
 
 
 class Aggregate(NamedTuple):
@@ -137,9 +163,7 @@ def components(members: Sequence[Item], own_mask: int, ctx: Context, agg: Aggreg
     a = agg if agg is not None else Aggregate().add(members)
     n = a.n
     strategy = ctx.strategy
-    if strategy == "trial":
-        lifecycle = 1.0 / n
-    elif strategy == "cross_sell":
+    if strategy == "cross_sell":
         wanted = bin(ctx.need_modules).count("1") or 1
         lifecycle = bin(a.modules & ctx.need_modules).count("1") / wanted
     elif strategy == "retain":
@@ -149,9 +173,17 @@ def components(members: Sequence[Item], own_mask: int, ctx: Context, agg: Aggreg
         lifecycle = a.upgrades / n
     elif strategy == "win_back":
         lifecycle = a.proven / n
-    else:
+    else:  # no strategy, or trial
         lifecycle = 0.5
-    return (ctx.coverage(a.covers), a.fit / n, cost_score(a.monthly, ctx.budget), lifecycle, a.stage / n)
+    return (ctx.coverage(a.covers), a.fit / n, cost_score(ctx.weight(a.covers), a.monthly, ctx.unit_price),
+            lifecycle, a.stage / n)
+
+
+Key = tuple[float, float]  # (stated share, total): how bundles are ranked
+
+
+def rank_key(parts: Parts, covers: int, ctx: Context) -> Key:
+    return ctx.stated_share(covers), total(parts, ctx)
 
 
 def total(parts: Parts, ctx: Context) -> float:
@@ -181,22 +213,21 @@ def lifecycle_capable(item: Item, strategy: str | None) -> bool:
     return False
 
 
-def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> float:
-    """No strict superset of the bundle summed up in ``agg`` drawn from ``pool`` scores above this.
+def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> Key:
+    """No strict superset of the bundle summed up in ``agg`` drawn from ``pool`` ranks above this key.
 
-    A superset adds at least one product, so: coverage reaches at most what bundle
-    and pool cover together; a mean (fit, portfolio) at most the larger of today's
-    mean and the pool's best; cost only gets worse; lifecycle: ``1/(n+1)`` for
-    trial, 0.5 without a strategy, the modules bundle and pool can touch for
-    cross-sell, and for the share strategies (retain, upgrade, win back) the share
-    reached by adding every capable product of the pool and nothing else.
+    A superset adds at least one product, so: coverage (stated or all) reaches at
+    most what bundle and pool cover together; a mean (fit, portfolio) at most the
+    larger of today's mean and the pool's best; cost at most the value of that
+    coverage at today's price, as prices only add up; lifecycle: 0.5 without a
+    strategy or for trial, the modules bundle and pool can touch for cross-sell,
+    and for the share strategies (retain, upgrade, win back) the share reached by
+    adding every capable product of the pool and nothing else.
     """
     n = agg.n
     strategy = ctx.strategy
-    if strategy is None:
+    if strategy is None or strategy == "trial":
         lifecycle = 0.5
-    elif strategy == "trial":
-        lifecycle = 1.0 / (n + 1)
     elif strategy == "cross_sell":
         wanted = bin(ctx.need_modules).count("1") or 1
         lifecycle = bin((agg.modules | pool.modules) & ctx.need_modules).count("1") / wanted
@@ -205,5 +236,7 @@ def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> float:
         lifecycle = (have + pool.capable) / (n + pool.capable) if pool.capable else have / (n + 1)
     fit = max(pool.fit, agg.fit / n) if n else pool.fit
     stage = max(pool.stage, agg.stage / n) if n else pool.stage
-    best: Parts = (ctx.coverage(agg.covers | pool.covers), fit, cost_score(agg.monthly, ctx.budget), lifecycle, stage)
-    return total(best, ctx) + 1e-6
+    reach = agg.covers | pool.covers
+    best: Parts = (ctx.coverage(reach), fit, cost_score(ctx.weight(reach), agg.monthly, ctx.unit_price), lifecycle,
+                   stage)
+    return ctx.stated_share(reach), total(best, ctx) + 1e-6

@@ -84,7 +84,8 @@ class Recommender:
                            owned=frozenset(profile.existing_products))
         strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
         seeds, left_out = classify(kb, profile, assessment, ev, cons)
-        found, exact = search(kb, ev, cons, seeds, top_k, strategy)
+        searched = search(kb, ev, cons, seeds, top_k, strategy)
+        found, exact = searched.bundles, searched.exact
         shared = left_out_models(kb, left_out)
         reasons: dict[str, list[Reason]] = {}
         bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons)

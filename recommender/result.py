@@ -118,6 +118,7 @@ class Bundle(_Frozen):
     """One recommended bundle: products, price, score breakdown and rationale."""
 
     rank: int
+    stated_coverage: float = Field(description="Share of the stated need weight covered; ranks before the score.")
     score: float
     breakdown: ScoreBreakdown
     products: list[BundleProduct]

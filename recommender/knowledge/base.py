@@ -71,7 +71,8 @@ class KnowledgeBase:
 
     @cached_property
     def ranking_weights(self) -> dict[str, float]:
-        return self.framework.ranking.model_dump()
+        """The component weights (the reference price is not a weight)."""
+        return self.framework.ranking.model_dump(exclude={"reference_price"})
 
     @cached_property
     def module_index(self) -> dict[str, int]:

@@ -96,6 +96,9 @@ class RankingWeights(Strict):
     cost: float = Field(default=0.15, ge=0)
     lifecycle: float = Field(default=0.1, ge=0)
     portfolio: float = Field(default=0.1, ge=0)
+    reference_price: float = Field(default=500.0, gt=0, lt=1e9, description=(
+        "Yuan per month a fully weighted need is worth when the customer gives no budget; the cost component "
+        "measures value for money against it. A reading, not a seed figure."))
 
 
 class Framework(Strict):

@@ -40,9 +40,10 @@ from .ranking import (
 )
 from .result import CustomerAssessment, LeftOutReason
 
-EXACT_SEEDS = 8  # up to this many seeds the search is exhaustive
+EXACT_SEEDS = 32  # up to this many seeds the search is exhaustive
 PER_UNIT = 3  # past it, each need unit keeps its best few products
-MAX_NODES = 20_000
+MAX_NODES = 200_000
+ALTERNATIVE_NODES = 5_000  # alternatives need not be optimal: a smaller budget keeps top_k cheap
 MAX_OVERLAP = 0.5  # an alternative shares at most this share of its products with each bundle before it
 
 
@@ -273,12 +274,15 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
                    [items[index[seeds[j]]].covers for j in order], conflicts, cons.budget,
                    _pools(order, closure_items, strategy))
 
-    chosen: list[tuple[int, Key, Parts]] = []
-    taken: list[int] = []
-    while len(chosen) < top_k:
-        best = space.best(lambda m: m not in taken and all(jaccard(m, t) <= MAX_OVERLAP for t in taken))
-        if best is None and taken:
-            best = space.best(lambda m: m not in taken)
+    first = space.best(lambda m: True, MAX_NODES)
+    exact = exact and not space.stopped
+    chosen: list[tuple[int, Key, Parts]] = [first] if first else []
+    taken: list[int] = [first[0]] if first else []
+    while first and len(chosen) < top_k:
+        best = space.best(lambda m: m not in taken and all(jaccard(m, t) <= MAX_OVERLAP for t in taken),
+                          ALTERNATIVE_NODES)
+        if best is None:
+            best = space.best(lambda m: m not in taken, ALTERNATIVE_NODES)
         if best is None:
             break
         chosen.append(best)
@@ -325,8 +329,11 @@ class _Space:
                 return False
         return True
 
-    def best(self, admissible: Callable[[int], bool]) -> tuple[int, Key, Parts] | None:
-        """The admissible bundle with the highest key; ties go to fewer products, then lower bits."""
+    def best(self, admissible: Callable[[int], bool], max_nodes: int) -> tuple[int, Key, Parts] | None:
+        """The admissible bundle with the highest key; ties go to fewer products, then lower bits.
+
+        Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``.
+        """
         ctx, items, closure, own_cover = self.ctx, self.items, self.closure, self.own_cover
         best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
         nodes = 0
@@ -336,7 +343,7 @@ class _Space:
             nonlocal nodes
             for i in range(start, len(closure)):
                 nodes += 1
-                if nodes > MAX_NODES:
+                if nodes > max_nodes:
                     self.stopped = True
                     return
                 if not own_cover[i] & ~(agg.covers | ctx.owned_covers):

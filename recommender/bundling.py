@@ -287,7 +287,6 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
             break
         chosen.append(best)
         taken.append(best[0])
-    exact = exact and not space.stopped
     gap = None
     if not exact and chosen:
         bound = upper_bound(Aggregate(), whole, ctx)

@@ -451,11 +451,13 @@ def _covers_mask(product: Product, units: list[Unit]) -> int:
 
 
 def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index: dict[str, int],
-          owned: frozenset[str]) -> Item:
+          cons: Constraints) -> Item:
     p = kb.products[pid]
+    owned = cons.owned
     modules = kb.module_index
+    sized = cons.prices(kb).product(pid)  # the budget and the cost score apply to the sized price
     return Item(
-        id=pid, recurring=p.recurring, one_time=p.one_time,
+        id=pid, recurring=sized.recurring, one_time=sized.one_time,
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
         covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),

@@ -11,15 +11,17 @@ constraints?", answered by the real bundle search.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from .bundling import Constraints, added_price, classify, search
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
+from .pricing import OneTimeBudget
 from .profile import CustomerProfile
 from .result import CustomerAssessment, Diagnosis, Relaxation
 
-Constraint = tuple[str, str]  # ("budget", "") | ("excluded", product) | ("owned", product)
+Constraint = tuple[str, str]  # ("budget" | "budget_one_time", "") | ("excluded" | "owned", product)
 Oracle = Callable[[frozenset[Constraint]], bool]
 
 
@@ -64,8 +66,17 @@ def fastdiag(constraints: Sequence[Constraint], feasible: Oracle) -> list[Constr
     return fd(False, list(constraints), everything)
 
 
-def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, min_budget: float | None) -> Text:
+def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, min_budget: float | None,
+             one_time: OneTimeBudget | None = None) -> Text:
     kind, pid = constraint
+    if kind == "budget_one_time" and one_time is not None:
+        zh = f"将一次性预算从{one_time.amount:g}元提高" + (f"到至少{min_budget:g}元" if min_budget is not None else "")
+        en = f"raise the one-time budget from {one_time.amount:g} yuan" + (
+            f" to at least {min_budget:g} yuan" if min_budget is not None else "")
+        if one_time.months is not None:
+            zh += f"（未给出一次性预算时按{one_time.months:g}个月的月预算计；请填写budget_one_time）"
+            en += f" (without a budget_one_time it is {one_time.months:g} months of the monthly budget; give one)"
+        return Text(zh=zh, en=en)
     if kind == "budget":
         if min_budget is not None:
             return Text(zh=f"将月预算从{budget:g}元提高到至少{min_budget:g}元",
@@ -78,11 +89,15 @@ def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, mi
 
 def label(constraint: Constraint) -> str:
     kind, pid = constraint
-    return "budget_monthly" if kind == "budget" else f"{kind}_products:{pid}"
+    if kind in ("budget", "budget_one_time"):
+        return "budget_monthly" if kind == "budget" else "budget_one_time"
+    return f"{kind}_products:{pid}"
 
 
 def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeBase, budget: float | None,
-             min_budget: Callable[[frozenset[Constraint]], float | None], no_needs: bool) -> Diagnosis:
+             min_budget: Callable[[frozenset[Constraint]], float | None], no_needs: bool,
+             one_time: OneTimeBudget | None = None,
+             min_one_time: Callable[[frozenset[Constraint]], float | None] | None = None) -> Diagnosis:
     """Explain an empty result in words an account manager can act on."""
     if no_needs:
         return Diagnosis(conflict=[], relaxations=[], text=Text(
@@ -96,8 +111,12 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
             en="Even without the customer's constraints no sellable product covers these needs "
                "(excluded by rules, retired or ineligible); see the left-out products."))
     kept = frozenset(constraints) - set(relax)
-    relaxations = [Relaxation(constraint=label(c), text=describe(
-        c, kb, budget, min_budget(kept) if c[0] == "budget" else None)) for c in relax]
+    def least(c: Constraint) -> float | None:
+        if c[0] == "budget":
+            return min_budget(kept)
+        return min_one_time(kept) if c[0] == "budget_one_time" and min_one_time is not None else None
+
+    relaxations = [Relaxation(constraint=label(c), text=describe(c, kb, budget, least(c), one_time)) for c in relax]
     names_en = ", ".join(label(c) for c in conflict)
     return Diagnosis(conflict=[label(c) for c in conflict], relaxations=relaxations, text=Text(
         zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集：{names_en}。",
@@ -110,23 +129,30 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
     constraints: list[Constraint] = []
     if cons.budget is not None:
         constraints.append(("budget", ""))
+    if cons.budget_one_time is not None:
+        constraints.append(("budget_one_time", ""))
     constraints += [("excluded", p) for p in sorted(cons.excluded)]
     constraints += [("owned", p) for p in sorted(cons.owned)]
 
     def relaxed(kept: frozenset[Constraint]) -> Constraints:
-        return Constraints(budget=cons.budget if ("budget", "") in kept else None,
-                           excluded=frozenset(p for k, p in kept if k == "excluded"),
-                           owned=frozenset(p for k, p in kept if k == "owned"))
+        return replace(cons, budget=cons.budget if ("budget", "") in kept else None,
+                       budget_one_time=cons.budget_one_time if ("budget_one_time", "") in kept else None,
+                       excluded=frozenset(p for k, p in kept if k == "excluded"),
+                       owned=frozenset(p for k, p in kept if k == "owned"))
 
     def feasible(kept: frozenset[Constraint]) -> bool:
         c = relaxed(kept)
         seeds, _ = classify(kb, profile, assessment, ev, c)
         return bool(search(kb, ev, c, seeds, 1, strategy).bundles)
 
-    def min_budget(kept: frozenset[Constraint]) -> float | None:
-        c = relaxed(kept - {("budget", "")})
+    def least(kept: frozenset[Constraint], kind: str) -> float | None:
+        """The least a usable product costs (monthly or one-time) once the ``kind`` budget is relaxed."""
+        c = relaxed(kept - {(kind, "")})
         seeds, _ = classify(kb, profile, assessment, ev, c)
-        prices = [added_price(kb, s, c.owned) for s in seeds]
+        charges = [added_price(kb, s, c.owned, c) for s in seeds]
+        prices = [x.recurring if kind == "budget" else x.one_time for x in charges]
         return min(prices) if prices else None
 
-    return diagnose(constraints, feasible, kb, cons.budget, min_budget, no_needs=not ev.needs)
+    return diagnose(constraints, feasible, kb, cons.budget, lambda kept: least(kept, "budget"),
+                    no_needs=not ev.needs, one_time=cons.budget_one_time,
+                    min_one_time=lambda kept: least(kept, "budget_one_time"))

@@ -321,6 +321,8 @@ class _Session:
                     (rule.priority, -index, effect.offer.tier, rule.id))
             elif effect.note:
                 self.notes.append((index, rule.id, effect.note))
+            elif effect.quantity:
+                pass  # sizes a price: pricing.rule_quantities reads it from the firings
             else:
                 kind = effect.kind
                 self.single.setdefault(kind, []).append((rule.priority, -index, getattr(effect, kind), rule.id))

@@ -5,7 +5,18 @@ from __future__ import annotations
 from .bundling import Constraints, Exclusion, Found, added_price, covered_by, covers, ineligibility
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Product, Text
+from .knowledge.schema import Text
+from .pricing import (
+    Charge,
+    Pricing,
+    Quantity,
+    Sized,
+    one_time_budget,
+    over_budget,
+    quantity_note,
+    quantity_text,
+    rule_quantities,
+)
 from .profile import CustomerProfile
 from .result import (
     Advice,
@@ -85,22 +96,29 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
     order = [pid for layer in phases for pid in layer]
     products = []
     lines = []
+    pricing = cons.prices(kb)
     for pid in order:
         p = kb.products[pid]
+        sized = pricing.product(pid)
+        q = sized.quantity
         if pid not in reasons:
             reasons[pid] = own_reasons(kb, ev, pid)
         products.append(BundleProduct(
             id=pid, name_zh=p.name_zh, name_en=p.name_en, category=p.category, portfolio=p.portfolio,
-            recurring=p.recurring, one_time=p.one_time,
+            quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
+            recurring=sized.recurring, one_time=sized.one_time,
             illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
             reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
-        lines += _price_lines(pid, p)
+        lines += _price_lines(pid, sized)
     items = {i for pid in found.products | (cons.owned & kb.products.keys()) for i in kb.products[pid].need_items}
     covered = [n for n in ev.needs if covered_by(n, items)]
     weights = kb.ranking_weights
     price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
                          one_time=round(sum(p.one_time for p in products), 2),
-                         budget_monthly=cons.budget, lines=lines)
+                         budget_monthly=cons.budget,
+                         budget_one_time=cons.budget_one_time.amount if cons.budget_one_time else None,
+                         one_time_budget_months=cons.budget_one_time.months if cons.budget_one_time else None,
+                         lines=lines)
     uncovered = [n for n in ev.needs if n not in covered]
     return Bundle(
         rank=rank, stated_coverage=found.stated, score=found.score,
@@ -108,12 +126,14 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                                  total=found.score),
         products=products, price=price, covered_needs=covered,
         uncovered_needs=uncovered, phases=phases,
-        left_out=_left_out(kb, ev, found, seeds, left_out, cons, price.recurring_monthly, uncovered))
+        left_out=_left_out(kb, ev, found, seeds, left_out, cons, Charge(price.recurring_monthly, price.one_time),
+                           uncovered))
 
 
-def _price_lines(pid: str, product: Product) -> list[PriceLine]:
-    return [PriceLine(product=pid, priceType=x.priceType, amount=x.amount, illustrative=x.illustrative)
-            for x in product.prices]
+def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
+    return [PriceLine(product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount,
+                      quantity=x.quantity, amount=x.amount, illustrative=x.price.illustrative)
+            for x in sized.lines]
 
 
 def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
@@ -127,13 +147,13 @@ def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[s
 
 
 def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str, ...],
-              left_out: dict[str, LeftOut], cons: Constraints, recurring: float,
+              left_out: dict[str, LeftOut], cons: Constraints, spent: Charge,
               uncovered: list[str]) -> list[LeftOut]:
     out = [x for pid, x in left_out.items() if pid not in found.products]
     for pid in seeds:
         if pid in found.products:
             continue
-        reason = _seed_left_out(kb, ev, pid, found, cons, recurring, uncovered)
+        reason = _seed_left_out(kb, ev, pid, found, cons, spent, uncovered)
         if reason is not None:
             p = kb.products[pid]
             out.append(LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en,
@@ -142,7 +162,7 @@ def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str,
 
 
 def _seed_left_out(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, cons: Constraints,
-                   recurring: float, uncovered: list[str]) -> Exclusion | None:
+                   spent: Charge, uncovered: list[str]) -> Exclusion | None:
     """Why a usable product is not in this bundle; None for a mere alternative.
 
     Alternatives for needs the bundle already covers are not listed unless a
@@ -156,11 +176,10 @@ def _seed_left_out(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, co
         assert why is not None
         return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{why.zh}",
                                           en=f"excludes {kb.name(other, 'en')} in this bundle: {why.en}"))
-    extra = added_price(kb, pid, found.products | cons.owned)
-    if cons.budget is not None and recurring + extra > cons.budget + 1e-9:
-        return Exclusion("over_budget", Text(
-            zh=f"加入后月费{recurring + extra:g}元，超出预算{cons.budget:g}元",
-            en=f"adding it makes {recurring + extra:g} yuan/month, over the {cons.budget:g} budget"))
+    over = over_budget(added_price(kb, pid, found.products | cons.owned, cons), cons.budget, cons.budget_one_time,
+                       spent)
+    if over is not None:
+        return Exclusion("over_budget", over)
     product = kb.products[pid]
     would_add = [n for n in uncovered if covers(product, n)]
     if would_add:
@@ -228,6 +247,9 @@ _L = {
     "relax": {"zh": "可行的放宽方式", "en": "Relaxations that would give a bundle"},
     "rules": {"zh": "触发的规则", "en": "Rules fired"},
     "budget": {"zh": "预算", "en": "budget"},
+    "budget_once": {"zh": "一次性预算", "en": "one-time budget"},
+    "budget_once_default": {"zh": "，即{months}个月的月预算(客户未给出)",
+                            "en": " = {months} months of the monthly budget (none given)"},
 }
 
 
@@ -249,12 +271,11 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})",
            f"  {_t('products', lang)}:"]
     names = {p.id: _name(p, lang) for p in bundle.products}
+    lines: dict[str, list[PriceLine]] = {}
+    for x in bundle.price.lines:
+        lines.setdefault(x.product, []).append(x)
     for p in bundle.products:
-        star = "*" if p.illustrative_price else ""
-        price = f"{p.recurring:g} {_t('per_month', lang)}{star}"
-        if p.one_time:
-            price += f" + {p.one_time:g} {_t('once', lang)}{star}"
-        out.append(f"  • {_name(p, lang)} [{p.id}] — {price}")
+        out.append(f"  • {_name(p, lang)} [{p.id}] — {_product_price(p, lines.get(p.id, []), lang)}")
         for r in p.reasons:
             line = f"      - {r.text.get(lang)}"
             if r.kind == "rule":
@@ -269,8 +290,14 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     line = f"  {_t('price', lang)}: {total.recurring_monthly:g} {_t('per_month', lang)}"
     if total.one_time:
         line += f", {total.one_time:g} {_t('once', lang)}"
-    if total.budget_monthly is not None:
-        line += f" ({_t('budget', lang)} {total.budget_monthly:g})"
+    if total.budget_monthly is not None or total.budget_one_time is not None:
+        budgets = [f"{_t('budget', lang)} {total.budget_monthly:g}"] if total.budget_monthly is not None else []
+        if total.budget_one_time is not None:
+            once = f"{_t('budget_once', lang)} {total.budget_one_time:g}"
+            if total.one_time_budget_months is not None:
+                once += _t("budget_once_default", lang, months=f"{total.one_time_budget_months:g}")
+            budgets.append(once)
+        line += f" ({'; '.join(budgets)})"
     if any(p.illustrative_price for p in bundle.products):
         line += " " + _t("illustrative", lang)
     out.append(line)
@@ -280,6 +307,22 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
         out.append(f"  {_t('left_out', lang)}:")
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
     return out
+
+
+def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
+    """The product's price; a sized one as ``2000 yuan/month × 120 sites + ... = total``."""
+    star = "*" if p.illustrative_price else ""
+    unit = {"recurring": _t("per_month", lang), "one_time": _t("once", lang)}
+    if all(x.per == "customer" for x in lines):
+        text = f"{p.recurring:g} {unit['recurring']}{star}"
+        return text + (f" + {p.one_time:g} {unit['one_time']}{star}" if p.one_time else "")
+    q = Quantity(p.quantity, p.per, p.quantity_assumed, p.quantity_rule)
+    times = quantity_text(q)
+    parts = [f"{x.unit_amount:g} {unit[x.priceType]}{star}" + (f" {times.get(lang)}" if times and x.per != "customer"
+                                                               else "") for x in lines if x.unit_amount]
+    total = f"{p.recurring:g} {unit['recurring']}" + (f" + {p.one_time:g} {unit['one_time']}" if p.one_time else "")
+    note = quantity_note(q)
+    return " + ".join(parts) + f" = {total}" + (f" ({note.get(lang)})" if note else "")
 
 
 def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
@@ -365,10 +408,20 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
         out.append(("不符合条件：" if zh else "Not eligible: ") + barrier.get(lang))
     if not product.sellable:
         out.append(("产品状态：" if zh else "Lifecycle status: ") + product.lifecycleStatus)
-    monthly = added_price(kb, pid)
+    pricing = Pricing.for_customer(kb, profile, rule_quantities(kb, (r.rule for r in rec.fired_rules)))
+    charge = pricing.added(pid)
     budget = profile.budget_monthly
-    line = (f"月费（含依赖）：{monthly:g}元" if zh else f"Monthly price with what it requires: {monthly:g} yuan")
+    line = (f"月费（含依赖）：{charge.recurring:g}元" if zh
+            else f"Monthly price with what it requires: {charge.recurring:g} yuan")
+    if charge.one_time:
+        line += f"，一次性费用{charge.one_time:g}元" if zh else f", {charge.one_time:g} yuan one-time"
+    times = quantity_text(pricing.quantity(pid))
+    if times is not None:
+        line += f"（{times.zh}）" if zh else f" ({times.en})"
     if budget is not None:
         line += f"，预算{budget:g}元" if zh else f"; budget {budget:g} yuan"
+    once = one_time_budget(kb, profile)
+    if once is not None:
+        line += f"，一次性预算{once.amount:g}元" if zh else f", one-time budget {once.amount:g} yuan"
     out.append(line)
     return text_lines(out) + "\n"

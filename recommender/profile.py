@@ -46,6 +46,7 @@ def _plain_text(value: str) -> str:
 PlainText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_plain_text)]
 Money = Annotated[float, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Units = Annotated[int, Field(ge=1, le=MAX_COUNT)]  # a count that sizes prices: leave it out when there are none
 Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False)]
 _GROWTH = "Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone."
 
@@ -87,6 +88,16 @@ class CustomerProfile(BaseModel):
     existing_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
     excluded_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
     budget_monthly: Money | None = Field(default=None, description="The monthly budget, in yuan.")
+    budget_one_time: Money | None = Field(default=None, description=(
+        "What the customer can pay at once (installation, equipment, licences), in yuan; when absent the "
+        "catalog's default applies: a number of months of the monthly budget."))
+    sites: Units | None = Field(default=None, description=(
+        "Premises or branches (offices, stores, hotels); products priced per site are sold once for each."))
+    mobile_users: Units | None = Field(default=None, description=(
+        "People who use handsets or data cards for work, staff or agents; products priced per user are sold "
+        "once for each. Defaults to employees."))
+    fleet_size: Units | None = Field(default=None, description=(
+        "Vehicles; products priced per vehicle are sold once for each."))
     key_persons: list[KeyPerson] = Field(default_factory=list, max_length=MAX_ITEMS)
     region: PlainText | None = None
     city: PlainText | None = None

@@ -16,6 +16,7 @@ from .errors import Positions
 from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
+from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, check_profile, read_profile_file
 from .result import Reason, Recommendation
 
@@ -81,7 +82,8 @@ class Recommender:
         ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
                              tuple(p.rank for p in profile.key_persons))
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
-                           owned=frozenset(profile.existing_products))
+                           owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
+                           pricing=Pricing.for_customer(kb, profile, rule_quantities(kb, (f.rule for f in ev.firings))))
         strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
         seeds, left_out = classify(kb, profile, assessment, ev, cons)
         searched = search(kb, ev, cons, seeds, top_k, strategy)

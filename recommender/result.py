@@ -66,8 +66,12 @@ class BundleProduct(_Frozen):
     name_en: str
     category: str
     portfolio: str
-    recurring: float
-    one_time: float
+    quantity: int = Field(description="Units bought: sites, users or vehicles as ``per`` says; 1 per customer.")
+    per: Literal["customer", "site", "user", "vehicle"] = Field(description="What the quantity counts.")
+    quantity_assumed: bool = Field(description="The profile lacks the count, so 1 was taken.")
+    quantity_rule: str | None = Field(description="The rule that set the quantity, if one did.")
+    recurring: float = Field(description="Sized monthly charges: unit price × quantity, summed over its prices.")
+    one_time: float = Field(description="Sized one-time charges.")
     illustrative_price: bool
     phase: int
     reasons: list[Reason]
@@ -86,8 +90,13 @@ class ScoreBreakdown(_Frozen):
 
 
 class PriceLine(_Frozen):
+    """One price of a product: ``unit_amount × quantity = amount``."""
+
     product: str
     priceType: Literal["recurring", "one_time"]
+    per: Literal["customer", "site", "user", "vehicle"]
+    unit_amount: float = Field(description="The price of one unit, after volume tiers.")
+    quantity: int
     amount: float
     illustrative: bool
 
@@ -96,6 +105,10 @@ class PriceSummary(_Frozen):
     recurring_monthly: float
     one_time: float
     budget_monthly: float | None
+    budget_one_time: float | None = Field(description="The one-time budget the bundle was held to.")
+    one_time_budget_months: float | None = Field(description=(
+        "Set when the customer gave no one-time budget: the catalog's default is this many months of the "
+        "monthly budget."))
     lines: list[PriceLine]
 
 

@@ -26,6 +26,11 @@ PortfolioStage = Literal["star", "cash_cow", "question_mark", "dog"]
 StrategyKind = Literal["trial", "cross_sell", "retain", "upgrade", "win_back"]
 
 SELLABLE_STATUSES = ("Active", "Launched")
+# What a price is charged per (see pricing.py); the first is the default.
+PRICE_BASES = ("customer", "site", "user", "vehicle")
+PriceBasis = Literal["customer", "site", "user", "vehicle"]
+# The most units of one product a quantity can count (the bound of profile counts).
+MAX_QUANTITY = 10**10
 
 # Ids name entries across files and reach every output medium (SVG, Mermaid, DOT,
 # Markdown, terminals), so they are restricted to characters none of them treat
@@ -163,14 +168,32 @@ class PortfolioPolicy(Strict):
     question_mark: Literal["allow", "with_reason"] = "allow"
 
 
+class OneTimeBudgetPolicy(Strict):
+    """The default one-time budget: a number of months of the customer's monthly budget."""
+
+    months: float = Field(gt=0, le=120, description=(
+        "A customer who gives no budget_one_time may pay up to this many months of its monthly budget at once."))
+    source: str | None = Field(default=None, description="Seed passage or reading this figure comes from.")
+
+
 class Catalog(Named):
     schema_: str | None = Field(default=None, alias="$schema")
     categories: list[Named] = Field(min_length=1)
     portfolio_policy: PortfolioPolicy = Field(default_factory=PortfolioPolicy, description=(
         "exclude dogs; offer question marks only when a rule proposes them (with_reason)"))
+    one_time_budget: OneTimeBudgetPolicy | None = Field(default=None, description=(
+        "The one-time budget of a customer who gives none; without it one-time charges are checked only "
+        "against a budget_one_time the customer gives."))
 
 
 # --- catalogs/<name>/products.yaml ------------------------------------------
+
+class VolumeTier(Strict):
+    """From ``min_quantity`` units on, every unit costs ``amount``."""
+
+    min_quantity: int = Field(ge=2, le=MAX_QUANTITY)
+    amount: float = Field(ge=0, allow_inf_nan=False)
+
 
 class Price(Strict):
     priceType: Literal["recurring", "one_time"]
@@ -178,6 +201,11 @@ class Price(Strict):
     unit: Literal["yuan/month", "yuan"] = "yuan/month"
     illustrative: bool = Field(default=False, description="True when the seeds give no price.")
     description: Text | None = None
+    per: PriceBasis = Field(default="customer", description=(
+        "What the amount is charged per: the customer (once), a site (premises, branch), a user (handset) "
+        "or a vehicle. Sized prices are multiplied by the customer's count of that unit."))
+    tiers: list[VolumeTier] = Field(default_factory=list, description=(
+        "Volume tiers in ascending order of min_quantity: from a tier's min_quantity on, every unit costs its amount."))
 
     @model_validator(mode="after")
     def _unit_matches(self) -> Price:
@@ -338,6 +366,25 @@ class OfferEffect(Strict):
     tier: Id
 
 
+class QuantityEffect(Strict):
+    """How many units of a product the customer buys: per a unit the profile counts, or a number."""
+
+    product: Id
+    per: PriceBasis | None = Field(default=None, description="Count this unit instead of the product's own.")
+    count: int | None = Field(default=None, ge=1, le=MAX_QUANTITY, description="Exactly this many units.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> QuantityEffect:
+        if (self.per is None) == (self.count is None):
+            raise ValueError("a quantity has exactly one of: per (site, user, vehicle or customer) or count")
+        return self
+
+    @property
+    def value(self) -> str:
+        """The unit to count, or the count written as digits."""
+        return self.per if self.per is not None else str(self.count)
+
+
 class Effect(Strict):
     """One declared effect. Exactly one key is set."""
 
@@ -345,6 +392,7 @@ class Effect(Strict):
     propose: ProposeEffect | None = None
     exclude: ExcludeEffect | None = None
     offer: OfferEffect | None = None
+    quantity: QuantityEffect | None = None
     channel: Id | None = None
     service_level: Id | None = None
     strategy: Id | None = None

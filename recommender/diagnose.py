@@ -17,7 +17,7 @@ from .bundling import Constraints, added_price, classify, search
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
-from .pricing import OneTimeBudget
+from .pricing import OneTimeBudget, money
 from .profile import CustomerProfile
 from .result import CustomerAssessment, Diagnosis, Relaxation
 
@@ -69,19 +69,22 @@ def fastdiag(constraints: Sequence[Constraint], feasible: Oracle) -> list[Constr
 def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, min_budget: float | None,
              one_time: OneTimeBudget | None = None) -> Text:
     kind, pid = constraint
-    if kind == "budget_one_time" and one_time is not None:
-        zh = f"将一次性预算从{one_time.amount:g}元提高" + (f"到至少{min_budget:g}元" if min_budget is not None else "")
-        en = f"raise the one-time budget from {one_time.amount:g} yuan" + (
-            f" to at least {min_budget:g} yuan" if min_budget is not None else "")
-        if one_time.months is not None:
-            zh += f"（未给出一次性预算时按{one_time.months:g}个月的月预算计；请填写budget_one_time）"
-            en += f" (without a budget_one_time it is {one_time.months:g} months of the monthly budget; give one)"
-        return Text(zh=zh, en=en)
-    if kind == "budget":
+    if kind == "budget_one_time" and one_time is not None:  # one the customer gave (a default follows the budget)
+        now = money(one_time.amount)
         if min_budget is not None:
-            return Text(zh=f"将月预算从{budget:g}元提高到至少{min_budget:g}元",
-                        en=f"raise the monthly budget from {budget:g} to at least {min_budget:g} yuan")
-        return Text(zh=f"放宽月预算({budget:g}元)", en=f"relax the monthly budget ({budget:g} yuan)")
+            return Text(zh=f"将一次性预算从{now}元提高到至少{money(min_budget)}元",
+                        en=f"raise the one-time budget from {now} to at least {money(min_budget)} yuan")
+        return Text(zh=f"放宽一次性预算({now}元)", en=f"relax the one-time budget ({now} yuan)")
+    if kind == "budget" and budget is not None:
+        if min_budget is not None:
+            text = Text(zh=f"将月预算从{money(budget)}元提高到至少{money(min_budget)}元",
+                        en=f"raise the monthly budget from {money(budget)} to at least {money(min_budget)} yuan")
+            if one_time is not None and one_time.months is not None:
+                months = money(one_time.months)
+                text = Text(zh=text.zh + f"（一次性预算按{months}个月的月预算随之提高）",
+                            en=text.en + f" (the one-time budget, {months} months of it, rises with it)")
+            return text
+        return Text(zh=f"放宽月预算({money(budget)}元)", en=f"relax the monthly budget ({money(budget)} yuan)")
     if kind == "excluded":
         return Text(zh=f"允许推荐{kb.name(pid, 'zh')}", en=f"allow {kb.name(pid, 'en')} ({pid})")
     return Text(zh=f"替换客户已有的{kb.name(pid, 'zh')}", en=f"replace the owned {kb.name(pid, 'en')} ({pid})")
@@ -129,14 +132,16 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
     constraints: list[Constraint] = []
     if cons.budget is not None:
         constraints.append(("budget", ""))
-    if cons.budget_one_time is not None:
+    default_once = cons.budget_one_time is not None and cons.budget_one_time.months is not None
+    if cons.budget_one_time is not None and not default_once:  # a default one follows the monthly budget
         constraints.append(("budget_one_time", ""))
     constraints += [("excluded", p) for p in sorted(cons.excluded)]
     constraints += [("owned", p) for p in sorted(cons.owned)]
 
     def relaxed(kept: frozenset[Constraint]) -> Constraints:
         return replace(cons, budget=cons.budget if ("budget", "") in kept else None,
-                       budget_one_time=cons.budget_one_time if ("budget_one_time", "") in kept else None,
+                       budget_one_time=cons.budget_one_time if (
+                           "budget" if default_once else "budget_one_time", "") in kept else None,
                        excluded=frozenset(p for k, p in kept if k == "excluded"),
                        owned=frozenset(p for k, p in kept if k == "owned"))
 
@@ -150,7 +155,11 @@ def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAss
         c = relaxed(kept - {(kind, "")})
         seeds, _ = classify(kb, profile, assessment, ev, c)
         charges = [added_price(kb, s, c.owned, c) for s in seeds]
-        prices = [x.recurring if kind == "budget" else x.one_time for x in charges]
+        if kind == "budget" and default_once:  # the default one-time budget grows with the monthly one
+            months = cons.budget_one_time.months if cons.budget_one_time else None
+            prices = [max(x.recurring, x.one_time / months) if months else x.recurring for x in charges]
+        else:
+            prices = [x.recurring if kind == "budget" else x.one_time for x in charges]
         return min(prices) if prices else None
 
     return diagnose(constraints, feasible, kb, cons.budget, lambda kept: least(kept, "budget"),

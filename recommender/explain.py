@@ -11,6 +11,7 @@ from .pricing import (
     Pricing,
     Quantity,
     Sized,
+    money,
     one_time_budget,
     over_budget,
     quantity_note,
@@ -287,15 +288,15 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
                        for i, layer in enumerate(bundle.phases))
     out.append(f"  {_t('phases', lang)}: {phases}")
     total = bundle.price
-    line = f"  {_t('price', lang)}: {total.recurring_monthly:g} {_t('per_month', lang)}"
+    line = f"  {_t('price', lang)}: {money(total.recurring_monthly)} {_t('per_month', lang)}"
     if total.one_time:
-        line += f", {total.one_time:g} {_t('once', lang)}"
+        line += f", {money(total.one_time)} {_t('once', lang)}"
     if total.budget_monthly is not None or total.budget_one_time is not None:
-        budgets = [f"{_t('budget', lang)} {total.budget_monthly:g}"] if total.budget_monthly is not None else []
+        budgets = [f"{_t('budget', lang)} {money(total.budget_monthly)}"] if total.budget_monthly is not None else []
         if total.budget_one_time is not None:
-            once = f"{_t('budget_once', lang)} {total.budget_one_time:g}"
+            once = f"{_t('budget_once', lang)} {money(total.budget_one_time)}"
             if total.one_time_budget_months is not None:
-                once += _t("budget_once_default", lang, months=f"{total.one_time_budget_months:g}")
+                once += _t("budget_once_default", lang, months=f"{money(total.one_time_budget_months)}")
             budgets.append(once)
         line += f" ({'; '.join(budgets)})"
     if any(p.illustrative_price for p in bundle.products):
@@ -313,16 +314,16 @@ def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
     """The product's price; a sized one as ``2000 yuan/month × 120 sites + ... = total``."""
     star = "*" if p.illustrative_price else ""
     unit = {"recurring": _t("per_month", lang), "one_time": _t("once", lang)}
+    total = f"{money(p.recurring)} {unit['recurring']}"
+    once = f" + {money(p.one_time)} {unit['one_time']}" if p.one_time else ""
     if all(x.per == "customer" for x in lines):
-        text = f"{p.recurring:g} {unit['recurring']}{star}"
-        return text + (f" + {p.one_time:g} {unit['one_time']}{star}" if p.one_time else "")
+        return f"{total}{star}" + (f"{once}{star}" if once else "")
     q = Quantity(p.quantity, p.per, p.quantity_assumed, p.quantity_rule)
     times = quantity_text(q)
-    parts = [f"{x.unit_amount:g} {unit[x.priceType]}{star}" + (f" {times.get(lang)}" if times and x.per != "customer"
-                                                               else "") for x in lines if x.unit_amount]
-    total = f"{p.recurring:g} {unit['recurring']}" + (f" + {p.one_time:g} {unit['one_time']}" if p.one_time else "")
+    parts = [f"{money(x.unit_amount)} {unit[x.priceType]}{star}"
+             + (f" {times.get(lang)}" if times and x.per != "customer" else "") for x in lines if x.unit_amount]
     note = quantity_note(q)
-    return " + ".join(parts) + f" = {total}" + (f" ({note.get(lang)})" if note else "")
+    return " + ".join(parts) + f" = {total}{once}" + (f" ({note.get(lang)})" if note else "")
 
 
 def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
@@ -411,17 +412,17 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
     pricing = Pricing.for_customer(kb, profile, rule_quantities(kb, (r.rule for r in rec.fired_rules)))
     charge = pricing.added(pid)
     budget = profile.budget_monthly
-    line = (f"月费（含依赖）：{charge.recurring:g}元" if zh
-            else f"Monthly price with what it requires: {charge.recurring:g} yuan")
+    line = (f"月费（含依赖）：{money(charge.recurring)}元" if zh
+            else f"Monthly price with what it requires: {money(charge.recurring)} yuan")
     if charge.one_time:
-        line += f"，一次性费用{charge.one_time:g}元" if zh else f", {charge.one_time:g} yuan one-time"
+        line += f"，一次性费用{money(charge.one_time)}元" if zh else f", {money(charge.one_time)} yuan one-time"
     times = quantity_text(pricing.quantity(pid))
     if times is not None:
         line += f"（{times.zh}）" if zh else f" ({times.en})"
     if budget is not None:
-        line += f"，预算{budget:g}元" if zh else f"; budget {budget:g} yuan"
+        line += f"，预算{money(budget)}元" if zh else f"; budget {money(budget)} yuan"
     once = one_time_budget(kb, profile)
     if once is not None:
-        line += f"，一次性预算{once.amount:g}元" if zh else f", one-time budget {once.amount:g} yuan"
+        line += f"，一次性预算{money(once.amount)}元" if zh else f", one-time budget {money(once.amount)} yuan"
     out.append(line)
     return text_lines(out) + "\n"

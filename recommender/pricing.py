@@ -38,6 +38,13 @@ UNIT_NAMES = {
     "vehicle": Text(zh="辆车", en="vehicles"),
 }
 COUNT_FIELDS = {"site": "sites", "user": "mobile_users", "vehicle": "fleet_size"}
+_COUNT_NAMES = {"site": Text(zh="站点数", en="number of sites"), "user": Text(zh="用户数", en="number of users"),
+                "vehicle": Text(zh="车辆数", en="number of vehicles")}
+
+
+def money(amount: float) -> str:
+    """An amount of yuan as people write it: ``180000``, ``12.5``; never an exponent."""
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -197,21 +204,23 @@ def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | 
     recurring, once = base.recurring + charge.recurring, base.one_time + charge.one_time
     alone = base == Charge()
     if budget is not None and recurring > budget + 1e-9:
+        month, limit = money(recurring), money(budget)
         if alone:
-            return Text(zh=f"含依赖月费{recurring:g}元，超出预算{budget:g}元",
-                        en=f"costs {recurring:g} yuan/month with its dependencies, over the {budget:g} budget")
-        return Text(zh=f"加入后月费{recurring:g}元，超出预算{budget:g}元",
-                    en=f"adding it makes {recurring:g} yuan/month, over the {budget:g} budget")
+            return Text(zh=f"含依赖月费{month}元，超出预算{limit}元",
+                        en=f"costs {month} yuan/month with its dependencies, over the {limit} budget")
+        return Text(zh=f"加入后月费{month}元，超出预算{limit}元",
+                    en=f"adding it makes {month} yuan/month, over the {limit} budget")
     if one_time is not None and once > one_time.amount + 1e-9:
-        zh_limit, en_limit = f"一次性预算{one_time.amount:g}元", f"one-time budget of {one_time.amount:g} yuan"
+        total, limit = money(once), money(one_time.amount)
+        zh_limit, en_limit = f"一次性预算{limit}元", f"one-time budget of {limit} yuan"
         if one_time.months is not None:
-            zh_limit += f"（客户未给出一次性预算，按{one_time.months:g}个月的月预算计）"
-            en_limit += f" (no one-time budget given: {one_time.months:g} months of the monthly budget)"
+            zh_limit += f"（客户未给出一次性预算，按{money(one_time.months)}个月的月预算计）"
+            en_limit += f" (no one-time budget given: {money(one_time.months)} months of the monthly budget)"
         if alone:
-            return Text(zh=f"含依赖一次性费用{once:g}元，超出{zh_limit}",
-                        en=f"costs {once:g} yuan one-time with its dependencies, over the {en_limit}")
-        return Text(zh=f"加入后一次性费用{once:g}元，超出{zh_limit}",
-                    en=f"adding it makes {once:g} yuan one-time, over the {en_limit}")
+            return Text(zh=f"含依赖一次性费用{total}元，超出{zh_limit}",
+                        en=f"costs {total} yuan one-time with its dependencies, over the {en_limit}")
+        return Text(zh=f"加入后一次性费用{total}元，超出{zh_limit}",
+                    en=f"adding it makes {total} yuan one-time, over the {en_limit}")
     return None
 
 
@@ -220,7 +229,7 @@ def quantity_text(q: Quantity) -> Text | None:
     if q.per == "customer":
         return None
     unit = UNIT_NAMES[q.per]
-    return Text(zh=f"× {q.count}{unit.zh}", en=f"× {q.count} {unit.en}")
+    return Text(zh=f"× {q.count}{unit.zh}", en=f"× {q.count} {unit.en if q.count != 1 else q.per}")
 
 
 def quantity_note(q: Quantity) -> Text | None:
@@ -228,5 +237,7 @@ def quantity_note(q: Quantity) -> Text | None:
     if q.rule is not None:
         return Text(zh=f"数量由规则{q.rule}设定", en=f"quantity set by rule {q.rule}")
     if q.assumed:
-        return Text(zh=f"未提供{COUNT_FIELDS[q.per]}，按1计", en=f"{COUNT_FIELDS[q.per]} not given; 1 assumed")
+        name = _COUNT_NAMES[q.per]
+        return Text(zh=f"未提供{name.zh}（{COUNT_FIELDS[q.per]}），按1计",
+                    en=f"{name.en} ({COUNT_FIELDS[q.per]}) not given; 1 assumed")
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import get_args
 
 from .diagnose import fastdiag
 from .errors import Issue, KnowledgeError, Positions, ProfileError, did_you_mean
@@ -19,7 +20,7 @@ from .knowledge.schema import BundleExpectation, Scenario
 from .knowledge.yamlpos import load_file
 from .profile import CustomerProfile, check_profile, reference_issues
 from .recommender import Recommender
-from .result import Recommendation
+from .result import Bundle, LeftOutReason, Recommendation
 from .text import clean_text, text_lines
 
 
@@ -111,8 +112,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
     e = scenario.expect
     fw = kb.framework
     checks: list[tuple[str, list[str], set[str]]] = [
-        ("product", [p for b in (e.top_bundle, e.any_bundle) if b for p in b.include + b.exclude],
-         set(kb.products)),
+        ("product", [p for b in (e.top_bundle, e.any_bundle) if b
+                     for p in b.include + b.exclude + list(b.quantities) + list(b.left_out)], set(kb.products)),
         ("rule", e.rules_fired + e.rules_not_fired + e.notes, set(kb.rule_index)),
         ("need", e.needs, set(kb.need_module)),
         ("channel", [e.channel] if e.channel else [], {c.id for c in fw.channels}),
@@ -122,6 +123,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
         ("customer class", [e.customer_class] if e.customer_class else [], {c.id for c in fw.customer_classes}),
         ("offer", list(e.offers), set(kb.offers)),
         ("tier", list(e.offers.values()), {t.id for o in kb.offers.values() for t in o.tiers}),
+        ("left-out reason", [r for b in (e.top_bundle, e.any_bundle) if b for r in b.left_out.values()],
+         set(get_args(LeftOutReason))),
     ]
     out = []
     for what, values, known in checks:
@@ -141,8 +144,10 @@ def compare(scenario: Scenario, result: Recommendation) -> list[str]:
         failures.append(f"expected {'no bundle' if e.no_bundle else 'bundles'}, got {len(bundles)} bundle(s)")
     if e.top_bundle is not None:
         failures += _bundle(e.top_bundle, bundles[:1], "the top bundle")
+        failures += _sized(e.top_bundle, result.bundles[:1], "the top bundle")
     if e.any_bundle is not None:
         failures += _bundle(e.any_bundle, bundles, "any bundle")
+        failures += _sized(e.any_bundle, result.bundles, "any bundle")
     needs = {n.id for n in result.needs}
     failures += [f"expected need {n!r}; needs were {sorted(needs)}" for n in e.needs if n not in needs]
     fired = {r.rule for r in result.fired_rules}
@@ -177,6 +182,20 @@ def _bundle(expected: BundleExpectation, bundles: list[list[str]], where: str) -
     for pid in expected.exclude:
         if any(pid in b for b in bundles):
             failures.append(f"expected product {pid!r} not in {where}")
+    return failures
+
+
+def _sized(expected: BundleExpectation, bundles: list[Bundle], where: str) -> list[str]:
+    """Quantities and left-out reasons a bundle (any of ``bundles``) must show."""
+    failures = []
+    for pid, want in expected.quantities.items():
+        got = sorted({p.quantity for b in bundles for p in b.products if p.id == pid})
+        if want not in got:
+            failures.append(f"expected {pid!r} in quantity {want} in {where}; got {got or 'not in it'}")
+    for pid, reason in expected.left_out.items():
+        reasons = sorted({x.reason for b in bundles for x in b.left_out if x.product == pid})
+        if reason not in reasons:
+            failures.append(f"expected {pid!r} left out of {where} as {reason!r}; got {reasons or 'not left out'}")
     return failures
 
 

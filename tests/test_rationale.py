@@ -77,7 +77,7 @@ def test_profile_built_in_python_reports_every_problem() -> None:
         CustomerProfile(name="", industry="finance", employees=1, budget_montly=5)  # type: ignore[call-arg]
     assert sorted(i.path for i in err.value.issues) == ["budget_montly", "employees", "name"]
     hint = next(i.hint for i in err.value.issues if i.path == "budget_montly")
-    assert hint == "did you mean 'budget_monthly'?"
+    assert hint == "did you mean 'budget_monthly' or 'budget_one_time'?"
 
 
 def test_a_profile_that_is_not_a_mapping_is_a_profile_error(rec: Recommender) -> None:

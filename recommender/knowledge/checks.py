@@ -15,6 +15,7 @@ from ..errors import Issue, did_you_mean
 from ..graph import ProductGraph
 from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
 from .limits import check_limits
+from .price_checks import check_prices, check_quantities
 from .schema import (
     LIFECYCLE_STAGES,
     MODULE_IDS,
@@ -49,8 +50,10 @@ def check_references(fw: Framework | None, assessment: Assessment | None, catalo
     if products is not None:
         issues += _products(products, refs, docs["products"])
         issues += _graph(products, docs["products"])
+        issues += check_prices(products, docs["products"])
     if rules is not None:
         issues += _rules(rules, refs, docs["rules"], products)
+        issues += check_quantities(rules, products, docs["rules"])
     if products is not None and rules is not None:
         issues += _unreachable(products, rules, docs["products"])
     if offers is not None and "offers" in docs:

@@ -428,6 +428,10 @@ class RulesFile(Strict):
 class BundleExpectation(Strict):
     include: list[Id] = Field(default_factory=list, description="Products that must be in the bundle.")
     exclude: list[Id] = Field(default_factory=list, description="Products that must not be in the bundle.")
+    quantities: dict[Id, int] = Field(default_factory=dict, description=(
+        "product id -> the quantity it must be sold in (sites, users or vehicles, as the product is priced)."))
+    left_out: dict[Id, str] = Field(default_factory=dict, description=(
+        "product id -> the reason code it must be left out with (over_budget, ineligible, ...)."))
 
 
 class Expectation(Strict):

@@ -61,6 +61,14 @@ def _md(text: str) -> str:
 _STAR = "\\*"  # escaped: two illustrative prices in one cell would otherwise read as *emphasis*
 
 
+def _price(price: Any) -> str:
+    """``2000 yuan/month per site (from 20: 1800, from 100: 1500)``: amount, unit, what it is per, volume tiers."""
+    text = f"{price.amount:g} {price.unit}" + (f" per {price.per}" if price.per != "customer" else "")
+    if price.tiers:
+        text += " (" + ", ".join(f"from {t.min_quantity}: {t.amount:g}" for t in price.tiers) + ")"
+    return text + (_STAR if price.illustrative else "")
+
+
 def catalog_page(kb: KnowledgeBase) -> str:
     c = kb.catalog
     out = [f"# {_md(c.name_en)} ({_md(c.name_zh)})", "", f"Catalog id `{c.id}`. Source: {_md(c.source or '-')}.",
@@ -85,7 +93,7 @@ def catalog_page(kb: KnowledgeBase) -> str:
                 f"| modules | {', '.join(_md(kb.name(m, 'en')) for m in p.modules)} |",
                 f"| need items | {_items(kb, p.need_items)} |",
                 f"| status | {p.lifecycleStatus}; portfolio {p.portfolio.replace('_', ' ')} |"]
-        prices = "; ".join(f"{x.amount:g} {x.unit}{_STAR if x.illustrative else ''}" for x in p.prices) or "-"
+        prices = "; ".join(_price(x) for x in p.prices) or "-"
         out.append(f"| prices | {prices} |")
         e = p.eligibility
         rules = [f"min {e.min_employees} staff" if e.min_employees else "",

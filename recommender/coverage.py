@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.checks import unreachable
+from .vocabulary import RELATION_KINDS
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> 
         modules_without_products=[m.id for m in kb.framework.modules if m.id not in served],
         unreachable_products=unreachable(kb.products.values(), kb.rules),
         dangling_relations=[f"{pid} {kind} {rel.product}" for pid, p in kb.products.items()
-                            for kind in ("requires", "excludes", "complements", "replaces")
+                            for kind in RELATION_KINDS
                             for rel in getattr(p, kind) if rel.product not in kb.products],
         rules_never_fired=[r.id for r in kb.rules if r.id not in fired],
         scenarios=len(runs),

@@ -45,6 +45,7 @@ from .errors import EngineError
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Op, Rule, Text, When
 from .numbers import engine_number
+from .vocabulary import STATED
 
 _CACHE_SIZE = 1024
 _STORED_THEN_REFUSED = (_durable.MessageNotHandledException, _durable.MessageObservedException)
@@ -121,7 +122,7 @@ class RuleEngine:
         self._session: _Session | None = None
         self._cache: OrderedDict[Any, Evaluation] = OrderedDict()
         self.definition, self._compiled = compile_rules(kb.rules)
-        self.referenced = referenced_ids(kb.rules, kb.need_module)
+        self.referenced = referenced_ids(kb.rules, kb.need_group)
         self.ruleset_name = f"kb_{kb.fingerprint}"
         self._host = _QuietHost()
         try:
@@ -276,7 +277,7 @@ class _Session:
         self.errors: list[BaseException] = []
         self.opened = False
         self.needs = needs
-        self.need_sources: dict[str, set[str]] = {n: {"stated"} for n in needs}
+        self.need_sources: dict[str, set[str]] = {n: {STATED} for n in needs}
         self.proposals: dict[str, float] = {}
         self.proposal_sources: dict[str, set[str]] = {}
         self.exclusions: dict[str, list[tuple[int, str, Text]]] = {}
@@ -286,7 +287,7 @@ class _Session:
         self.derived: list[dict[str, Any]] = []
 
     def need_fact(self, need: str) -> dict[str, Any]:
-        module = self.engine._kb.need_module[need]
+        module = self.engine._kb.need_group[need]  # what a module condition matches
         return {"sid": self.sid, "kind": "need", "id": need, "module": module}
 
     def fire(self, index: int, matched: list[tuple[str, tuple[str, ...], Any]],

@@ -44,6 +44,8 @@ CODES: dict[str, str] = {
     "duplicate-id": "the same id used twice",
     "bad-need-id": "a need item id that does not start with its module id",
     "missing-module": "one of the nine modules is missing from the framework",
+    "missing-vocabulary": "an id the code gives a meaning to (a value type, an assessment step, a ranking weight) "
+                          "is missing from the knowledge",
     "unknown-catalog": "a catalog name with no directory under catalogs/",
     "unknown-field": "a field that rules or the assessment cannot use",
     "unsorted-cuts": "assessment cut points not in ascending order",

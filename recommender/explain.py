@@ -24,6 +24,7 @@ from .result import (
     AdviceChoice,
     Bundle,
     BundleProduct,
+    CustomerAssessment,
     FiredRule,
     Lang,
     LeftOut,
@@ -37,6 +38,7 @@ from .result import (
     ScoreBreakdown,
 )
 from .text import text_lines
+from .vocabulary import STATED
 
 
 def format_input(firing_input: tuple[str, str, object]) -> str:
@@ -237,6 +239,10 @@ _L = {
     "assessment": {"zh": "评估", "en": "Assessment"},
     "value_type": {"zh": "价值类型", "en": "value type"},
     "class": {"zh": "客户等级", "en": "class"},
+    "known": {"zh": "；已知{known}/{total}项指标，缺失项按中位分计", "en": "; {known} of {total} indicators known, "
+              "missing ones count at the median score"},
+    "capped": {"zh": "；指标不足，按得分本可评为{by_score}类", "en": "; too few indicators for class {by_score}, "
+               "which the score alone would reach"},
     "needs": {"zh": "需求", "en": "Needs"},
     "stated": {"zh": "客户陈述", "en": "stated"},
     "advice": {"zh": "销售建议", "en": "Advice"},
@@ -326,15 +332,26 @@ def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
     return " + ".join(parts) + f" = {total}{once}" + (f" ({note.get(lang)})" if note else "")
 
 
+def assessment_confidence(a: CustomerAssessment, lang: Lang) -> str:
+    """How much of the measurement system the class rests on (seed 004 3.1), and whether that capped it."""
+    known = sum(len(s.indicators) for s in a.steps)
+    total = known + sum(len(s.missing) for s in a.steps)
+    text = _t("known", lang, known=known, total=total) if known < total else ""
+    if a.class_by_score != a.customer_class and a.class_by_score is not None:
+        text += _t("capped", lang, by_score=a.class_by_score)
+    return text
+
+
 def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
     a = rec.assessment
     out = [f"{_t('customer', lang)}: {rec.customer_name}" + (f" ({rec.customer_id})" if rec.customer_id else ""),
            f"{_t('assessment', lang)}: {_t('value_type', lang)} {a.value_type}"
            + (f", {_t('class', lang)} {a.customer_class}" if a.customer_class else "")
-           + (f", {_t('score', lang)} {a.score:.2f}" if a.score is not None else ""),
+           + (f", {_t('score', lang)} {a.score:.2f}" if a.score is not None else "")
+           + assessment_confidence(a, lang),
            f"{_t('needs', lang)}: " + "; ".join(
                f"{_name(n, lang)} [{n.id}] {n.weight:g} ("
-               + ", ".join(_t("stated", lang) if s == "stated" else s for s in n.sources) + ")"
+               + ", ".join(_t(STATED, lang) if s == STATED else s for s in n.sources) + ")"
                for n in rec.needs)]
     adv = rec.advice
     advice = [f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})"

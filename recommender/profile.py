@@ -19,6 +19,7 @@ from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, forma
 from .knowledge.schema import LifecycleStage
 from .numbers import MAX_NUMBER
 from .text import first_invisible
+from .vocabulary import STEP_SCORE_FIELDS
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
@@ -145,8 +146,8 @@ RULE_FIELDS: dict[str, type] = {
     "monthly_spend": float, "value_type": str, "segment": str, "lifecycle_stage": str,
     "budget_monthly": float, "region": str, "city": str, "capital_city": bool,
     "customer_class": str, "key_person_rank": str, "key_person_level": float,
-    "scale_score": float, "it_investment_score": float, "it_complexity_score": float,
-    "score": float, "existing_count": float,
+    **dict.fromkeys(STEP_SCORE_FIELDS, float),
+    "score": float, "assessment_coverage": float, "existing_count": float,
 }
 
 

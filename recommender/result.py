@@ -21,18 +21,29 @@ class _Frozen(BaseModel):
 
 
 class StepScore(_Frozen):
+    """One step: the mean of all its indicators, a missing one counted at the assessment's ``missing_score``."""
+
     id: str
     name_zh: str
     name_en: str
     score: float | None
-    indicators: dict[str, int]
+    indicators: dict[str, int]  # the indicators the profile gives, by field
+    missing: list[str]  # the indicators it does not give
 
 
 class CustomerAssessment(_Frozen):
-    """Seed 004's measurement system applied to the profile."""
+    """Seed 004's measurement system applied to the profile.
+
+    ``coverage`` is the share of the indicators the profile gives: the
+    confidence of the class. A class band may require a minimum coverage; when
+    the profile falls short, ``customer_class`` is the band its coverage allows
+    and ``class_by_score`` the one the score alone would reach.
+    """
 
     steps: list[StepScore]
     score: float | None
+    coverage: float
+    class_by_score: str | None
     customer_class: str | None
     value_type: str
     value_type_assessed: bool

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import Issue
 from ..graph import ProductGraph
+from ..vocabulary import KEY_PERSON
 from .schema import Assessment, Catalog, Framework, Module, Named, Offer, Product, Rule
 
 
@@ -37,11 +38,18 @@ class KnowledgeBase:
 
     @cached_property
     def need_module(self) -> dict[str, str]:
-        """Every need id (module or item) -> its module id."""
+        """Every need id (module, item or key-person need) -> the module it is reported under."""
         out: dict[str, str] = {m.id: m.id for m in self.framework.modules}
         for module in self.framework.modules:
             out.update({item.id: module.id for item in module.items})
+        out.update({n.id: n.module for n in self.framework.key_person_needs})
         return out
+
+    @cached_property
+    def need_group(self) -> dict[str, str]:
+        """Every need id -> what a need condition on a group matches: a module item's module;
+        a key-person need (seed 004 3.2, outside the modules) the group ``key_person``."""
+        return {**self.need_module, **{n.id: KEY_PERSON for n in self.framework.key_person_needs}}
 
     @cached_property
     def names(self) -> dict[str, Named]:
@@ -54,6 +62,7 @@ class KnowledgeBase:
         for module in fw.modules:
             out[module.id] = module
             out.update({item.id: item for item in module.items})
+        out.update({n.id: n for n in fw.key_person_needs})
         out.update({o.id: o for o in self.offers.values()})
         for offer in self.offers.values():
             out.update({t.id: t for t in offer.tiers})

@@ -14,11 +14,19 @@ from pathlib import Path
 from ..errors import Issue, did_you_mean
 from ..graph import ProductGraph
 from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
+from ..vocabulary import (
+    ASSESSMENT_STEPS,
+    KEY_PERSON,
+    LIFECYCLE_STAGES,
+    MODULES,
+    RELATION_KINDS,
+    SCORE_COMPONENTS,
+    SINGLE_ADVICE,
+    VALUE_TYPES,
+)
 from .limits import check_limits
 from .price_checks import check_prices, check_quantities
 from .schema import (
-    LIFECYCLE_STAGES,
-    MODULE_IDS,
     Assessment,
     Catalog,
     Framework,
@@ -83,7 +91,8 @@ class _Refs:
         self.ids["products"] = {p.id for p in products.products} if products else None
         self.ids["offers"] = {o.id for o in offers.offers} if offers else None
         self.item_module = {i.id: m.id for m in fw.modules for i in m.items} if fw else {}
-        self.ids["needs"] = set(self.item_module) | {m.id for m in fw.modules} if fw else None
+        self.ids["needs"] = (set(self.item_module) | {m.id for m in fw.modules}
+                             | {n.id for n in fw.key_person_needs}) if fw else None
         self.tiers = {o.id: {t.id for t in o.tiers} for o in offers.offers} if offers else {}
         self.sellable = {p.id for p in products.products if p.sellable} if products else set()
 
@@ -108,9 +117,13 @@ def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Docum
 
 def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
     have = [m.id for m in fw.modules]
-    for missing in sorted(set(MODULE_IDS) - set(have), key=MODULE_IDS.index):
+    for missing in sorted(set(MODULES) - set(have), key=MODULES.index):
         yield doc.issue(("modules",), "missing-module", f"module {missing!r} is missing",
                         "the framework has exactly nine modules (seed 004, 3.2)")
+    yield from _missing_vocabulary(doc, ("value_types",), "value type", VALUE_TYPES, [v.id for v in fw.value_types],
+                                   "the assessment assigns it (seed 004 3.1); rules and eligibility test it")
+    yield from _missing_vocabulary(doc, ("ranking",), "ranking weight", SCORE_COMPONENTS, fw.ranking.model_fields_set,
+                                   "every component of a bundle's score needs its weight (0 switches it off)")
     layers = {layer.id for layer in fw.layers}
     for i, module in enumerate(fw.modules):
         if module.layer not in layers:
@@ -124,6 +137,14 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
     yield from _duplicates(((("modules", i), m.id) for i, m in enumerate(fw.modules)), doc, "module")
     yield from _duplicates(((("modules", i, "items", j), it.id) for i, m in enumerate(fw.modules)
                             for j, it in enumerate(m.items)), doc, "need item")
+    prefix = KEY_PERSON + "."
+    for i, need in enumerate(fw.key_person_needs):
+        if not need.id.startswith(prefix):
+            yield doc.issue(("key_person_needs", i, "id"), "bad-need-id",
+                            f"key-person need {need.id!r} must start with {prefix!r}",
+                            f"write it as '{prefix}{need.id.split('.')[-1]}': key persons' needs are not module items")
+    yield from _duplicates(((("key_person_needs", i), n.id) for i, n in enumerate(fw.key_person_needs)), doc,
+                           "key-person need")
     for key in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
                 "channels", "service_levels", "strategies"):
         entries = getattr(fw, key)
@@ -134,9 +155,25 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
                         did_you_mean(fw.default_catalog, catalog_dirs(root)))
 
 
+def _missing_vocabulary(doc: Document, path: tuple[str | int, ...], what: str, required: Iterable[str],
+                        have: Iterable[str], why: str) -> Iterator[Issue]:
+    """An id the code relies on (see ``vocabulary``) that the knowledge does not define."""
+    present = set(have)
+    for missing in required:
+        if missing not in present:
+            yield doc.issue(path, "missing-vocabulary", f"{what} {missing!r} is missing", why)
+
+
 def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[Issue]:
     numeric = set(MEASUREMENT_FIELDS)
+    yield from _missing_vocabulary(doc, ("steps",), "assessment step", ASSESSMENT_STEPS,
+                                   [s.id for s in assessment.steps],
+                                   "the three steps of seed 004 3.1 keep these ids: the value type reads 'scale' "
+                                   "and rules test <step>_score")
     for i, step in enumerate(assessment.steps):
+        if step.id not in ASSESSMENT_STEPS:
+            yield doc.issue(("steps", i, "id"), "unknown-reference", f"unknown assessment step {step.id!r}",
+                            did_you_mean(step.id, ASSESSMENT_STEPS))
         for j, ind in enumerate(step.indicators):
             path = ("steps", i, "indicators", j)
             if ind.field not in numeric:
@@ -149,6 +186,8 @@ def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[
                               "customer class")
     for i, industry in enumerate(assessment.social_value_industries):
         yield from refs.check("industries", industry, doc, ("social_value_industries", i), "industry")
+    for i, segment in enumerate(assessment.social_value_segments):
+        yield from refs.check("segments", segment, doc, ("social_value_segments", i), "segment")
 
 
 def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
@@ -163,7 +202,8 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
                 yield doc.issue(at + ("need_items", j), "item-outside-modules",
                                 f"need item {item!r} belongs to module {module!r}, which the product does not list",
                                 f"add {module!r} to modules")
-        for kind in ("requires", "excludes", "complements", "replaces"):
+        for relation in RELATION_KINDS:
+            kind = str(relation)
             for j, rel in enumerate(getattr(p, kind)):
                 yield from refs.check("products", rel.product, doc, at + (kind, j, "product"), "product")
                 if rel.product == p.id:
@@ -264,8 +304,7 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile 
                 if tiers is not None and effect.offer.tier not in tiers:
                     yield doc.issue(at + ("tier",), "unknown-reference", f"unknown tier {effect.offer.tier!r}",
                                     did_you_mean(effect.offer.tier, tiers))
-            for kind, key in (("channels", "channel"), ("service_levels", "service_level"),
-                              ("strategies", "strategy")):
+            for key, kind in SINGLE_ADVICE.items():
                 value = getattr(effect, key)
                 if value is not None:
                     yield from refs.check(kind, value, doc, at, key.replace("_", " "))
@@ -310,7 +349,7 @@ def _contradictions(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Ite
                             f"rule {rule.id!r} both proposes and excludes {effect.exclude.product!r}",
                             "keep one of the two effects")
         kind = effect.kind
-        if kind in ("channel", "service_level", "strategy"):
+        if kind in SINGLE_ADVICE:
             value = getattr(effect, kind)
             if kind in single and single[kind] != value:
                 yield doc.issue(at + (j, kind), "contradictory-effects",

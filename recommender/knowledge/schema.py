@@ -14,16 +14,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
 
-MODULE_IDS = ("transmission", "access", "infrastructure", "finance", "office", "hr",
-              "production", "customer", "partner")
-LIFECYCLE_STAGES = ("new", "growth", "mature", "decline", "churned")
+# The closed lists live in vocabulary.py; re-exported here for existing imports.
+from ..vocabulary import LIFECYCLE_STAGES as LIFECYCLE_STAGES
+from ..vocabulary import MODULES
+from ..vocabulary import LifecycleStage as LifecycleStage
+from ..vocabulary import ModuleId as ModuleId
+from ..vocabulary import PortfolioStage as PortfolioStage
+from ..vocabulary import StrategyKind as StrategyKind
 
-ModuleId = Literal["transmission", "access", "infrastructure", "finance", "office", "hr",
-                   "production", "customer", "partner"]
-LifecycleStage = Literal["new", "growth", "mature", "decline", "churned"]
+MODULE_IDS = MODULES
+
 LifecycleStatus = Literal["In design", "In test", "Active", "Launched", "Retired", "Obsolete"]
-PortfolioStage = Literal["star", "cash_cow", "question_mark", "dog"]
-StrategyKind = Literal["trial", "cross_sell", "retain", "upgrade", "win_back"]
 
 SELLABLE_STATUSES = ("Active", "Launched")
 # What a price is charged per (see pricing.py); the first is the default.
@@ -90,6 +91,23 @@ class KeyPersonRank(Named):
     level: int = Field(ge=1, description="Higher is more senior.")
 
 
+class KeyPersonNeed(Named):
+    """A key person's own need (seed 004 3.2), outside the nine modules' items.
+
+    Its id starts with ``key_person.``; ``module`` is where it is reported and
+    counted. A stated module need never expands to it and a need condition on a
+    module never matches it: only rules naming it infer it.
+    """
+
+    module: ModuleId = Field(description="The module it is reported under.")
+
+
+class CapitalCity(Named):
+    """A capital city; a profile's ``city`` names it by id, name or alias (case and spaces ignored)."""
+
+    aliases: list[str] = Field(default_factory=list, description="Other spellings: 长春, 长春市, Changchun ...")
+
+
 class Strategy(Named):
     kind: StrategyKind
     description: Text | None = None
@@ -122,7 +140,10 @@ class Framework(Strict):
     channels: list[Named] = Field(default_factory=list)
     service_levels: list[Named] = Field(default_factory=list)
     strategies: list[Strategy] = Field(default_factory=list)
-    capital_cities: list[str] = Field(default_factory=list)
+    capital_cities: list[CapitalCity | str] = Field(default_factory=list, description=(
+        "Capital cities (seed 002 4.4): an entry with names and aliases, or a plain name."))
+    key_person_needs: list[KeyPersonNeed] = Field(default_factory=list, description=(
+        "Key persons' own needs (seed 004 3.2), inferred by rules on key persons."))
     ranking: RankingWeights = Field(default_factory=RankingWeights)
 
 
@@ -146,6 +167,8 @@ class Step(Named):
 class ClassBand(Strict):
     customer_class: Id
     min_score: float = Field(ge=0, le=5)
+    min_known: float = Field(default=0, ge=0, le=1, description=(
+        "Share of the indicators the profile must give for this class; with fewer, the next band down applies."))
 
 
 class Assessment(Strict):
@@ -156,7 +179,12 @@ class Assessment(Strict):
     steps: list[Step] = Field(min_length=1)
     classes: list[ClassBand] = Field(min_length=1)
     social_value_industries: list[Id] = Field(default_factory=list)
+    social_value_segments: list[Id] = Field(default_factory=list, description=(
+        "Segments whose customers are of social value type, like social_value_industries."))
     dual_value_min_score: float = Field(default=4.0, ge=1, le=5)
+    missing_score: float = Field(default=3.0, ge=1, le=5, description=(
+        "Score of an indicator the profile does not give: the median quintile, so a gap neither lifts nor sinks a "
+        "step (seed 004 3.1 averages every indicator of a step)."))
 
 
 # --- catalogs/<name>/catalog.yaml -------------------------------------------

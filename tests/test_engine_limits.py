@@ -28,6 +28,7 @@ from recommender.knowledge import limits
 from recommender.knowledge.schema import RulesFile
 from recommender.profile import CustomerProfile
 from recommender.recommender import default_knowledge_dir
+from recommender.vocabulary import ASSESSMENT_STEPS
 
 from .child import ChildRun, run_child
 
@@ -152,9 +153,11 @@ def group_fields(groups: int) -> str:
 
 
 def assessment(steps: int) -> str:
+    """``steps`` steps: the three the code reads (vocabulary.ASSESSMENT_STEPS), then more."""
     text = "steps:\n"
     for i in range(steps):
-        text += (f"  - id: s{i}\n    name_zh: 步骤{i}\n    name_en: Step {i}\n"
+        step = ASSESSMENT_STEPS[i] if i < len(ASSESSMENT_STEPS) else f"s{i}"
+        text += (f"  - id: {step}\n    name_zh: 步骤{i}\n    name_en: Step {i}\n"
                  "    indicators:\n      - {field: employees, cuts: [20, 50, 200, 1000]}\n")
     return text + "classes:\n  - {customer_class: a, min_score: 4.0}\n  - {customer_class: d, min_score: 0}\n"
 
@@ -181,7 +184,7 @@ SIZES = {"tests": limits.MAX_TESTS_AT_NODE, "in_values": limits.MAX_TESTS_AT_NOD
          "any_branches": limits.MAX_ENGINE_RULES, "groups": limits.MAX_GROUPS_PER_CONDITION,
          "thresholds": limits.MAX_PENDING_TESTS, "shared_value": limits.MAX_PENDING_TESTS,
          "steps": limits.MAX_ASSESSMENT_STEPS}
-# A customer that reaches every limit: all 17 fields of its fact filled in.
+# A customer that reaches every limit: all 18 fields of its fact filled in.
 CUSTOMER = {"name": "x", "industry": "finance", "employees": 10**6, "company_revenue": 1e8, "annual_spend": 1.2e6,
             "segment": "finance", "lifecycle_stage": "growth", "budget_monthly": 5000, "region": "r7", "city": "c0",
             "key_persons": [{"rank": "bureau"}], "needs": ["office"]}

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import yaml
 
 from recommender import KnowledgeError, load_knowledge, ranking, vocabulary
 from recommender.knowledge.schema import Effect, Product, RankingWeights
@@ -60,10 +61,12 @@ def test_knowledge_lacking_a_vocabulary_id_is_refused(kb_copy: Path, file: str, 
     assert issues[0].file == str(kb_copy / file) and issues[0].line is not None and issues[0].hint
 
 
-def test_renamed_step_is_named_with_the_expected_ids(kb_copy: Path) -> None:
-    edit(kb_copy / "assessment.yaml", "  - id: scale\n", "  - id: size\n")
-    with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(kb_copy)
-    unknown = [i for i in caught.value.issues if i.code == "unknown-reference"]
-    assert [i.message for i in unknown] == ["unknown assessment step 'size'"]
-    assert unknown[0].path == "steps[0].id"
+def test_a_step_beyond_the_three_is_allowed_and_scored(kb_copy: Path) -> None:
+    """Extra steps join the overall score (their <id>_score is no rule field); the three stay required."""
+    path = kb_copy / "assessment.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["steps"].append({"id": "attitude", "name_zh": "信息化态度", "name_en": "IT attitude",
+                          "indicators": [{"field": "it_staff", "cuts": [1, 3, 10, 50]}]})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    kb = load_knowledge(kb_copy)
+    assert [s.id for s in kb.assessment.steps][-1] == "attitude"

@@ -53,7 +53,7 @@ MAX_FACT_FIELDS = 253  # fields of one fact (sid included; the engine adds an id
 
 # The customer fact: customer_fact's own fields (see assess.customer_fact), the
 # sid and kind the engine adds, and one <step>_score field per assessment step.
-CUSTOMER_FACT_FIELDS = 17 + 2
+CUSTOMER_FACT_FIELDS = 18 + 2
 MAX_ASSESSMENT_STEPS = MAX_FACT_FIELDS - CUSTOMER_FACT_FIELDS
 
 _KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person"}

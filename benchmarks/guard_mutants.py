@@ -1,8 +1,9 @@
 """Remove each guard of the engine adapter in turn and show which test catches it.
 
 Each mutant is a copy of this checkout with one guard edited out of
-``recommender/engine.py``; the guard and pitfall tests then run on it. Every line
-should say "caught by ...". Run:
+``recommender/engine.py`` (most guards serve both rule stages); the guard,
+pitfall and bundle-stage tests then run on it. Every line should say
+"caught by ...". Run:
 
     python benchmarks/guard_mutants.py
 """
@@ -29,7 +30,7 @@ MUTANTS = [
     ("keep the first error",
      "quiet=failure is not None or bool(session.errors))", "quiet=False)"),
     ("delete_state after each evaluation",
-     "            self._host.delete_state(self.ruleset_name, session.sid)\n", "            pass\n"),
+     "            self._host.delete_state(ruleset, session.sid)\n", "            pass\n"),
     ("fresh sid per evaluation",
      "sid = str(next(self._sids))", 'sid = "1"'),
     ("effects once per rule",
@@ -38,11 +39,15 @@ MUTANTS = [
      "        with self._lock:\n            cached", "        if True:\n            cached"),
     ("no background timer threads",
      "    def _run(self) -> None:", "    def _unused(self) -> None:"),
+    ("catch-all _bundle rule (bundle stage)",
+     '        definition["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}\n', "        pass\n"),
+    ("assert only referenced products (bundle stage)",
+     "for p in sorted(lines) if p in ref.products]", "for p in sorted(lines)]"),
     ("actions catch their errors",
      "            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it\n",
      "            except ZeroDivisionError as exc:\n"),
 ]
-TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py"]
+TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py", "tests/test_bundle_stage.py"]
 for name, old, new in MUTANTS:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "w"

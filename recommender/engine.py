@@ -5,6 +5,14 @@ into durable-rules JSON conditions and attaches one small Python action per rule
 that records the firing and applies its declared effects. Derived needs and
 proposed products are asserted back as facts, so rules chain.
 
+Rules run in two stages, each its own ruleset in the same Host. The *customer*
+stage (:meth:`RuleEngine.evaluate`) runs on the customer, its needs and key
+persons, before the bundle search. The *bundle* stage
+(:meth:`RuleEngine.evaluate_bundle`) runs on each chosen bundle: the customer, one
+fact per product in the bundle and one bundle fact (its spend); its effects are
+add-ons, offer tiers, discounts and notes for that bundle. Every guard below
+holds for both rulesets.
+
 durable-rules 2.0.28 has sharp edges (see DESIGN.md); each is handled here and
 pinned by a regression test in ``tests/test_engine_pitfalls.py``:
 
@@ -12,7 +20,9 @@ pinned by a regression test in ``tests/test_engine_pitfalls.py``:
   no rule condition matches makes ``assert_facts`` raise before running actions.
   So every evaluation asserts a customer fact that a catch-all rule
   (``_session``) always fires on, and need, product and key-person facts are
-  asserted only when some condition can match them (``referenced_ids``).
+  asserted only when some condition can match them (``referenced_ids``). The
+  bundle fact, whose spend may meet none of the conditions, has a catch-all of
+  its own (``_bundle``) in the bundle-stage ruleset.
 * durable-rules parses numbers only in some spellings and cannot encode lone
   surrogates: :func:`engine_fact` puts every fact value in a form it parses.
 * Deleting a state that was never created raises and hides the first error: only
@@ -63,7 +73,7 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]
 class Input(NamedTuple):
     """One input fact a firing matched: ``customer.industry = logistics``."""
 
-    kind: str  # "customer" | "need" | "product" | "key_person"
+    kind: str  # "customer" | "need" | "product" | "key_person" | "bundle"
     field: str
     value: Any
 
@@ -98,11 +108,33 @@ class Evaluation:
     facts: tuple[dict[str, Any], ...] = field(repr=False, default=())
 
 
+class Discount(NamedTuple):
+    """A bundle-stage discount: ``percent`` off ``product``'s ``price_type`` price, set by ``rule``."""
+
+    product: str
+    price_type: str  # "recurring" | "one_time"
+    percent: float
+    rule: str
+    reason: Text
+
+
+@dataclass(frozen=True)
+class BundleEvaluation:
+    """What the bundle-stage rules concluded for one bundle; plain, immutable data."""
+
+    add_ons: dict[str, tuple[str, ...]]  # product -> the rules that add it, in file order
+    discounts: tuple[Discount, ...]  # one per product and price type: the largest wins
+    offers: dict[str, Choice]
+    notes: tuple[tuple[str, Text], ...]
+    firings: tuple[Firing, ...]
+
+
 @dataclass(frozen=True)
 class Referenced:
     needs: frozenset[str]
     products: frozenset[str]
     key_person_ranks: frozenset[str]
+    bundle: bool = False  # some condition tests the bundle fact
 
 
 @dataclass
@@ -120,20 +152,29 @@ class RuleEngine:
         self._lock = threading.Lock()
         self._sids = count(1)
         self._session: _Session | None = None
-        self._cache: OrderedDict[Any, Evaluation] = OrderedDict()
+        self._cache: OrderedDict[Any, Evaluation | BundleEvaluation] = OrderedDict()
         self.definition, self._compiled = compile_rules(kb.rules)
         self.referenced = referenced_ids(kb.rules, kb.need_group)
         self.ruleset_name = f"kb_{kb.fingerprint}"
+        # The bundle stage: its own ruleset (none when no rule runs on bundles).
+        self.spend_fields = spend_fields(kb.rules)
+        self.bundle_definition, self._bundle_compiled = compile_rules(kb.rules, "bundle")
+        self.bundle_referenced = referenced_ids(kb.rules, kb.need_group, "bundle")
+        self.bundle_ruleset_name = self.ruleset_name + "_bundle"
+        self.has_bundle_stage = bool(self._bundle_compiled)
         self._host = _QuietHost()
+        rulesets = {self.ruleset_name: self._with_actions(self.definition, self._compiled)}
+        if self.has_bundle_stage:
+            rulesets[self.bundle_ruleset_name] = self._with_actions(self.bundle_definition, self._bundle_compiled)
         try:
-            self._host.register_rulesets({self.ruleset_name: self._with_actions(self.definition)})
+            self._host.register_rulesets(rulesets)
         except Exception as exc:  # the load-time limit checks should make this unreachable
             raise EngineError(f"durable-rules refused the rule base: {exc}") from exc
 
-    def _with_actions(self, definition: dict[str, Any]) -> dict[str, Any]:
+    def _with_actions(self, definition: dict[str, Any], compiled_rules: dict[str, _Compiled]) -> dict[str, Any]:
         rules: dict[str, Any] = {}
         for name, body in definition.items():
-            compiled = self._compiled.get(name)
+            compiled = compiled_rules.get(name)
             run = self._action(compiled) if compiled else self._opened if name == "_session" else _noop
             rules[name] = dict(body, run=run)
         return rules
@@ -158,41 +199,79 @@ class RuleEngine:
 
     def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float],
                  key_person_ranks: tuple[str, ...] = ()) -> Evaluation:
-        """Run the rules on one customer fact, its stated needs (weight 1.0 each) and key persons."""
+        """Run the customer-stage rules on one customer fact, its stated needs (weight 1.0 each) and key persons."""
         ranks = tuple(r for r in key_person_ranks if r in self.referenced.key_person_ranks)
         key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())), ranks)
+
+        def facts(session: _Session) -> list[dict[str, Any]]:
+            out = [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
+            return out + [{"sid": session.sid, "kind": "key_person", "id": f"kp{i}", "rank": r}
+                          for i, r in enumerate(ranks)]
+
+        result = self._evaluate(key, self.ruleset_name, customer, dict(needs), facts, _Session.result)
+        assert isinstance(result, Evaluation)
+        return result
+
+    def evaluate_bundle(self, customer: Mapping[str, Any], lines: Mapping[str, tuple[float, float]],
+                        key_person_ranks: tuple[str, ...] = ()) -> BundleEvaluation:
+        """Run the bundle-stage rules on one chosen bundle.
+
+        ``lines`` maps each product in the bundle to its sized (monthly, one-time)
+        list price; the bundle fact's spend fields are summed from them.
+        """
+        if not self.has_bundle_stage:
+            return BundleEvaluation({}, (), {}, (), ())
+        ref = self.bundle_referenced
+        ranks = tuple(r for r in key_person_ranks if r in ref.key_person_ranks)
+        key = ("bundle", tuple(sorted(customer.items())), tuple(sorted(lines.items())), ranks)
+
+        def facts(session: _Session) -> list[dict[str, Any]]:
+            sid = session.sid
+            out = [{"sid": sid, "kind": "product", "id": p} for p in sorted(lines) if p in ref.products]
+            if ref.bundle:
+                out.append(dict(engine_fact(bundle_fact(lines, self.spend_fields)), sid=sid, kind="bundle"))
+            return out + [{"sid": sid, "kind": "key_person", "id": f"kp{i}", "rank": r} for i, r in enumerate(ranks)]
+
+        result = self._evaluate(key, self.bundle_ruleset_name, customer, {}, facts,
+                                lambda session, _: session.bundle_result())
+        assert isinstance(result, BundleEvaluation)
+        return result
+
+    def _evaluate(self, key: Any, ruleset: str, customer: Mapping[str, Any], needs: dict[str, float],
+                  more_facts: Callable[[_Session], list[dict[str, Any]]],
+                  finish: Callable[[_Session, list[dict[str, Any]]], Evaluation | BundleEvaluation],
+                  ) -> Evaluation | BundleEvaluation:
+        """One evaluation of ``ruleset`` in a fresh session: the customer fact and ``more_facts``, cached by ``key``."""
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
             sid = str(next(self._sids))
-            session = _Session(self, sid, dict(needs))
-            facts = [dict(engine_fact(customer), sid=sid, kind="customer")]
-            facts += [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
-            facts += [{"sid": sid, "kind": "key_person", "id": f"kp{i}", "rank": r} for i, r in enumerate(ranks)]
+            session = _Session(self, sid, needs)
+            facts = [dict(engine_fact(customer), sid=sid, kind="customer"), *more_facts(session)]
             self._session = session
             failure: Exception | None = None
             try:
-                self._host.assert_facts(self.ruleset_name, facts)
+                self._host.assert_facts(ruleset, facts)
             except Exception as exc:
                 failure = exc
                 # durable-rules raises these only after it stored the facts: the state exists.
                 session.opened |= isinstance(exc, _STORED_THEN_REFUSED)
             finally:
                 self._session = None
-                self._close(session, quiet=failure is not None or bool(session.errors))
+                self._close(session, ruleset, quiet=failure is not None or bool(session.errors))
             if failure is not None:
                 raise EngineError(f"durable-rules refused the facts: {failure}") from failure
             if session.errors:
                 raise EngineError(f"a rule action failed: {session.errors[0]!r}") from session.errors[0]
-            result = session.result(facts)
+            result = finish(session, facts)
             self._cache[key] = result
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
             return result
 
-    def _close(self, session: _Session, quiet: bool) -> None:
+    def _close(self, session: _Session, ruleset: str, quiet: bool) -> None:
         """Delete the session's durable-rules state, if it was ever created.
 
         Deleting a state that was never created raises (error 309), and deleting
@@ -203,7 +282,7 @@ class RuleEngine:
         if not session.opened:
             return
         try:
-            self._host.delete_state(self.ruleset_name, session.sid)
+            self._host.delete_state(ruleset, session.sid)
         except Exception as exc:
             if not quiet:
                 raise EngineError(f"durable-rules could not delete a session: {exc}") from exc
@@ -283,6 +362,8 @@ class _Session:
         self.exclusions: dict[str, list[tuple[int, str, Text]]] = {}
         self.single: dict[str, list[tuple[int, int, str, str]]] = {}
         self.notes: list[tuple[int, str, Text]] = []
+        self.add_ons: dict[str, list[tuple[int, str]]] = {}
+        self.discounts: dict[tuple[str, str], list[tuple[float, int, int, str, Text]]] = {}
         self.firings: dict[int, list[tuple[Input, ...]]] = {}
         self.derived: list[dict[str, Any]] = []
 
@@ -304,7 +385,13 @@ class _Session:
     def apply(self, index: int, rule: Rule) -> list[dict[str, Any]]:
         new_facts = []
         for effect in rule.then:
-            if effect.infer_need:
+            if effect.add_on:  # bundle stage: nothing to chain on, the bundle is given
+                self.add_ons.setdefault(effect.add_on.product, []).append((index, rule.id))
+            elif effect.discount:
+                d = effect.discount
+                self.discounts.setdefault((d.product, d.priceType), []).append(
+                    (d.percent, rule.priority, -index, rule.id, d.reason))
+            elif effect.infer_need:
                 need = effect.infer_need.need
                 if _merge(self.needs, self.need_sources, need, effect.infer_need.weight, rule.id) \
                         and need in self.engine.referenced.needs:
@@ -329,15 +416,35 @@ class _Session:
                 self.single.setdefault(kind, []).append((rule.priority, -index, getattr(effect, kind), rule.id))
         return new_facts
 
-    def result(self, facts: list[dict[str, Any]]) -> Evaluation:
-        def choice(key: str) -> Choice | None:
-            options = self.single.get(key)
-            if not options:
-                return None
-            _, _, value, rule = max(options)
-            return Choice(value, rule)
+    def choice(self, key: str) -> Choice | None:
+        options = self.single.get(key)
+        if not options:
+            return None
+        _, _, value, rule = max(options)
+        return Choice(value, rule)
 
+    def offers(self) -> dict[str, Choice]:
+        return {k.split(":", 1)[1]: c for k in sorted(self.single) if k.startswith("offer:")
+                if (c := self.choice(k)) is not None}
+
+    def fired(self) -> tuple[Firing, ...]:
         rules = self.engine._rules
+        return tuple(Firing(rules[i].id, inp) for i in sorted(self.firings)
+                     for inp in sorted(set(self.firings[i]), key=repr))
+
+    def bundle_result(self) -> BundleEvaluation:
+        discounts = []
+        for (product, price_type), options in sorted(self.discounts.items()):
+            percent, _, _, rule, reason = max(options, key=lambda o: o[:3])
+            discounts.append(Discount(product, price_type, percent, rule, reason))
+        return BundleEvaluation(
+            add_ons={p: tuple(r for _, r in sorted(v)) for p, v in sorted(self.add_ons.items())},
+            discounts=tuple(discounts), offers=self.offers(),
+            notes=tuple((r, t) for _, r, t in sorted(self.notes, key=lambda n: n[0])),
+            firings=self.fired())
+
+    def result(self, facts: list[dict[str, Any]]) -> Evaluation:
+        choice = self.choice
         return Evaluation(
             needs=dict(sorted(self.needs.items())),
             need_sources={k: tuple(sorted(v)) for k, v in sorted(self.need_sources.items())},
@@ -345,33 +452,60 @@ class _Session:
             proposal_sources={k: tuple(sorted(v)) for k, v in sorted(self.proposal_sources.items())},
             exclusions={k: tuple((r, t) for _, r, t in sorted(v, key=lambda e: e[0]))
                         for k, v in sorted(self.exclusions.items())},
-            offers={k.split(":", 1)[1]: c for k in sorted(self.single) if k.startswith("offer:")
-                    if (c := choice(k)) is not None},
+            offers=self.offers(),
             channel=choice("channel"),
             service_level=choice("service_level"),
             strategy=choice("strategy"),
             notes=tuple((r, t) for _, r, t in sorted(self.notes, key=lambda n: n[0])),
-            firings=tuple(Firing(rules[i].id, inp) for i in sorted(self.firings)
-                          for inp in sorted(set(self.firings[i]), key=repr)),
+            firings=self.fired(),
             facts=tuple(facts) + tuple(self.derived),
         )
 
 
 # --- compiling `when` into durable-rules JSON --------------------------------
 
-def compile_rules(rules: tuple[Rule, ...]) -> tuple[dict[str, Any], dict[str, _Compiled]]:
-    """durable-rules ruleset definition (without actions) and per-rule metadata."""
+def compile_rules(rules: tuple[Rule, ...], stage: str = "customer") -> tuple[dict[str, Any], dict[str, _Compiled]]:
+    """durable-rules ruleset definition (without actions) and per-rule metadata of one stage's rules.
+
+    Engine rule names keep the rule's index among all ``rules`` (``r<index>_<branch>``).
+    """
     definition: dict[str, Any] = {
         "_session": {"all": [{"m": {"kind": "customer"}}]},
     }
+    if stage == "bundle":  # the bundle fact's spend may meet no condition: it must still match a rule
+        definition["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}
     compiled: dict[str, _Compiled] = {}
+    spends = spend_fields(rules)
     for index, rule in enumerate(rules):
+        if rule.stage != stage:
+            continue
         for b, branch in enumerate(_branches(rule.when)):
             name = f"r{index}_{b}"
-            conditions, meta = _conditions(branch)
+            conditions, meta = _conditions(branch, spends)
             definition[name] = {"all": conditions}
             compiled[name] = _Compiled(index, meta)
     return definition, compiled
+
+
+def spend_fields(rules: tuple[Rule, ...]) -> dict[frozenset[str], str]:
+    """The bundle fact's spend fields: ``spend`` counts every product, and each set of
+    products some condition leaves out (``not_counting``) gets its own field."""
+    fields = {frozenset[str](): "spend"}
+    for rule in rules:
+        for branch in _branches(rule.when):
+            if branch.bundle is not None and branch.bundle.spend is not None:
+                left_out = frozenset(branch.bundle.not_counting)
+                fields.setdefault(left_out, f"spend_{len(fields)}")
+    return fields
+
+
+def bundle_fact(lines: Mapping[str, tuple[float, float]], spends: Mapping[frozenset[str], str]) -> dict[str, Any]:
+    """The bundle fact: its spend fields, one-time charges and size, from per-product (monthly, one-time)."""
+    fact: dict[str, Any] = {name: round(sum(m for p, (m, _) in lines.items() if p not in left_out), 2)
+                            for left_out, name in spends.items()}
+    fact["one_time"] = round(sum(o for _, o in lines.values()), 2)
+    fact["size"] = len(lines)
+    return fact
 
 
 def _branches(when: When) -> list[When]:
@@ -380,7 +514,8 @@ def _branches(when: When) -> list[When]:
     return [when]
 
 
-def _conditions(when: When) -> tuple[list[dict[str, Any]], list[tuple[str, str, tuple[str, ...]]]]:
+def _conditions(when: When, spends: Mapping[frozenset[str], str] | None = None
+                ) -> tuple[list[dict[str, Any]], list[tuple[str, str, tuple[str, ...]]]]:
     conditions: list[dict[str, Any]] = []
     meta: list[tuple[str, str, tuple[str, ...]]] = []
     if when.customer:
@@ -398,6 +533,12 @@ def _conditions(when: When) -> tuple[list[dict[str, Any]], list[tuple[str, str, 
         ranks = _ids(when.key_person)
         conditions.append({"k": {"$and": [{"kind": "key_person"}, _any([{"rank": r} for r in ranks])]}})
         meta.append(("k", "key_person", ("rank",)))
+    if when.bundle:
+        names = {"spend": (spends or {}).get(frozenset(when.bundle.not_counting), "spend")}
+        tested = {names.get(f, f): c for f, c in when.bundle.fields.items()}
+        tests = [{"kind": "bundle"}] + [_constraint(f, c) for f, c in sorted(tested.items())]
+        conditions.append({"b": {"$and": tests}})
+        meta.append(("b", "bundle", tuple(sorted(tested))))
     return conditions, meta
 
 
@@ -438,8 +579,9 @@ def _constant(value: Any) -> Any:
     return engine_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> Referenced:
-    """Needs, products and key-person ranks some condition can match; only these become facts.
+def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str], stage: str = "customer") -> Referenced:
+    """Needs, products, key-person ranks and the bundle fact some condition of one stage can match;
+    only these become facts.
 
     A need condition on a module matches every need of that module, so all of
     the module's needs count as referenced.
@@ -447,10 +589,14 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str]) -> R
     needs: set[str] = set()
     products: set[str] = set()
     ranks: set[str] = set()
+    bundle = False
     for rule in rules:
+        if rule.stage != stage:
+            continue
         for branch in _branches(rule.when):
+            bundle |= branch.bundle is not None
             for n in _ids(branch.need):
                 needs.update(k for k, m in need_module.items() if k == n or ("." not in n and m == n))
             products.update(_ids(branch.product))
             ranks.update(_ids(branch.key_person))
-    return Referenced(frozenset(needs), frozenset(products), frozenset(ranks))
+    return Referenced(frozenset(needs), frozenset(products), frozenset(ranks), bundle)

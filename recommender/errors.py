@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "requires-conflict": "a product that needs two products that exclude each other",
     "rule-never-fires": "a rule condition no customer can meet",
     "contradictory-effects": "a rule whose effects contradict each other",
+    "wrong-stage": "a rule condition or effect its stage (customer or bundle) cannot have",
     "unreachable-product": "a product no need reaches (warning)",
     "bad-character": "a text holds an invisible control character, a lone surrogate or a direction override",
     "text-too-long": "a text longer than allowed",

@@ -43,6 +43,8 @@ from .vocabulary import STATED
 
 def format_input(firing_input: tuple[str, str, object]) -> str:
     kind, field, value = firing_input
+    if kind == "bundle":  # spend_<n> is the spend of one not_counting set of a bundle-stage rule
+        return f"bundle.{'spend' if field.startswith('spend') else field} = {value}"
     return f"customer.{field} = {value}" if kind == "customer" else f"{kind.replace('_', '-')} = {value}"
 
 
@@ -209,14 +211,17 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
         entity = kb.names[c.value]
         return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule)
 
-    offers = []
-    for offer_id, c in ev.offers.items():
-        offer = kb.offers[offer_id]
-        tier = next(t for t in offer.tiers if t.id == c.value)
-        offers.append(OfferChoice(offer=offer_id, tier=tier.id, name_zh=f"{offer.name_zh} {tier.name_zh}",
-                                  name_en=f"{offer.name_en} {tier.name_en}", benefits=tier.benefits, rule=c.rule))
+    offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
     return Advice(channel=choice(ev.channel), service_level=choice(ev.service_level), strategy=choice(ev.strategy),
                   offers=offers, notes=[Note(rule=r, text=t) for r, t in ev.notes])
+
+
+def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
+    """The tier ``c`` of offer ``offer_id``, with its names and benefits."""
+    offer = kb.offers[offer_id]
+    tier = next(t for t in offer.tiers if t.id == c.value)
+    return OfferChoice(offer=offer_id, tier=tier.id, name_zh=f"{offer.name_zh} {tier.name_zh}",
+                       name_en=f"{offer.name_en} {tier.name_en}", benefits=tier.benefits, rule=c.rule)
 
 
 # --- rendering ----------------------------------------------------------------
@@ -285,7 +290,7 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
         out.append(f"  • {_name(p, lang)} [{p.id}] — {_product_price(p, lines.get(p.id, []), lang)}")
         for r in p.reasons:
             line = f"      - {r.text.get(lang)}"
-            if r.kind == "rule":
+            if r.kind in ("rule", "add_on"):
                 line = f"      - {_t('rule', lang)} {r.rule}: {r.text.get(lang)}"
                 if r.inputs:
                     line += f" ({_t('on', lang)} {'; '.join(r.inputs)})"
@@ -313,7 +318,8 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     if bundle.left_out:
         out.append(f"  {_t('left_out', lang)}:")
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
-    return out
+    from .bundle_stage import stage_lines  # it builds on this module
+    return out + stage_lines(bundle, lang)
 
 
 def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
@@ -399,11 +405,13 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
                        "Not considered: it covers none of the customer's needs and no rule proposed it.")
     fired = {r.rule: r for r in rec.fired_rules}
     mentions = [(r, e.kind) for r in kb.rules for e in r.then
-                if (e.propose and e.propose.product == pid) or (e.exclude and e.exclude.product == pid)]
+                if (e.propose and e.propose.product == pid) or (e.exclude and e.exclude.product == pid)
+                or (e.add_on and e.add_on.product == pid)]
     if mentions:
         out.append("规则：" if zh else "Rules:")
         for rule, kind in mentions:
-            verb = {"propose": "推荐" if zh else "proposes", "exclude": "排除" if zh else "excludes"}[kind]
+            verb = {"propose": "推荐" if zh else "proposes", "exclude": "排除" if zh else "excludes",
+                    "add_on": "作为附加产品加入方案" if zh else "adds it to a bundle"}[kind]
             if rule.id in fired:
                 on = "; ".join(fired[rule.id].inputs[0])
                 state = f"已触发，依据 {on}" if zh else f"fired on {on}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .assess import assess, customer_fact
+from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firings
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import RuleEngine
@@ -79,21 +80,25 @@ class Recommender:
         kb, engine = self._state  # one snapshot, even if reload() runs meanwhile
         profile = check_profile(profile, kb)
         assessment = assess(profile, kb)
-        ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
-                             tuple(p.rank for p in profile.key_persons))
+        fact, ranks = customer_fact(profile, assessment, kb), tuple(p.rank for p in profile.key_persons)
+        ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks)
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                            owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
                            pricing=Pricing.for_customer(kb, profile, rule_quantities(kb, (f.rule for f in ev.firings))))
         strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
         seeds, left_out = classify(kb, profile, assessment, ev, cons)
         searched = search(kb, ev, cons, seeds, top_k, strategy)
-        found, exact = searched.bundles, searched.exact
+        # the second rule stage, on each chosen bundle: add-ons, offer tiers, discounts, notes
+        staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons) for f in searched.bundles]
+        found, exact = [s.found for s in staged], searched.exact
         shared = left_out_models(kb, left_out)
         reasons: dict[str, list[Reason]] = {}
         bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons)
                    for rank, f in enumerate(found, start=1)]
+        bundles = [apply_bundle_stage(kb, b, s) for b, s in zip(bundles, staged, strict=True)]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
             knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),
-            bundles=bundles, optimal=exact, advice=advice_model(kb, ev), fired_rules=fired_rules(kb, ev.firings),
+            bundles=bundles, optimal=exact, advice=advice_model(kb, ev),
+            fired_rules=with_bundle_firings(kb, fired_rules(kb, ev.firings), staged),
             diagnosis=None if bundles else why_not(kb, profile, assessment, ev, cons, strategy))

@@ -63,7 +63,7 @@ class NeedResult(_Frozen):
 class Reason(_Frozen):
     """Why a product is in a bundle."""
 
-    kind: Literal["need", "rule", "dependency"]
+    kind: Literal["need", "rule", "dependency", "add_on"]
     need: str | None = None
     rule: str | None = None
     inputs: list[str] = Field(default_factory=list)
@@ -151,10 +151,27 @@ class Bundle(_Frozen):
     uncovered_needs: list[str]
     phases: list[list[str]]
     left_out: list[LeftOut]
+    offers: list[OfferChoice] = Field(default_factory=list, description=(
+        "Offer tiers the bundle-stage rules chose from this bundle's own spend."))
+    discounts: list[Discount] = Field(default_factory=list, description=(
+        "Discounts the bundle-stage rules give on this bundle; price.recurring_monthly and price.one_time are "
+        "net of them, the price lines are list prices."))
+    notes: list[Note] = Field(default_factory=list, description="Notes of the bundle-stage rules on this bundle.")
 
     def rationale_text(self, lang: Lang = "en") -> str:
         from .explain import render_bundle
         return render_bundle(self, lang)
+
+
+class Discount(_Frozen):
+    """A share off one product's price in a bundle, set by a bundle-stage rule (seed 002: broadband 0 yuan)."""
+
+    product: str
+    priceType: Literal["recurring", "one_time"]
+    percent: float
+    amount: float = Field(description="Yuan off: percent of the product's sized price of this type.")
+    rule: str
+    text: Text
 
 
 class AdviceChoice(_Frozen):
@@ -194,6 +211,8 @@ class FiredRule(_Frozen):
     source: str | None
     location: str | None
     inputs: list[list[str]]  # one list of matched inputs per firing
+    bundles: list[int] = Field(default_factory=list, description=(
+        "For a bundle-stage rule: the ranks of the bundles it fired on, one per list of inputs."))
 
 
 class Relaxation(_Frozen):

@@ -113,16 +113,19 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
     fw = kb.framework
     checks: list[tuple[str, list[str], set[str]]] = [
         ("product", [p for b in (e.top_bundle, e.any_bundle) if b
-                     for p in b.include + b.exclude + list(b.quantities) + list(b.left_out)], set(kb.products)),
-        ("rule", e.rules_fired + e.rules_not_fired + e.notes, set(kb.rule_index)),
+                     for p in b.include + b.exclude + list(b.quantities) + list(b.left_out) + list(b.prices)],
+         set(kb.products)),
+        ("rule", e.rules_fired + e.rules_not_fired + e.notes
+         + [r for b in (e.top_bundle, e.any_bundle) if b for r in b.notes], set(kb.rule_index)),
         ("need", e.needs, set(kb.need_module)),
         ("channel", [e.channel] if e.channel else [], {c.id for c in fw.channels}),
         ("service level", [e.service_level] if e.service_level else [], {c.id for c in fw.service_levels}),
         ("strategy", [e.strategy] if e.strategy else [], {c.id for c in fw.strategies}),
         ("value type", [e.value_type] if e.value_type else [], {c.id for c in fw.value_types}),
         ("customer class", [e.customer_class] if e.customer_class else [], {c.id for c in fw.customer_classes}),
-        ("offer", list(e.offers), set(kb.offers)),
-        ("tier", list(e.offers.values()), {t.id for o in kb.offers.values() for t in o.tiers}),
+        ("offer", list(e.offers) + [o for b in (e.top_bundle, e.any_bundle) if b for o in b.offers], set(kb.offers)),
+        ("tier", list(e.offers.values()) + [t for b in (e.top_bundle, e.any_bundle) if b for t in b.offers.values()],
+         {t.id for o in kb.offers.values() for t in o.tiers}),
         ("left-out reason", [r for b in (e.top_bundle, e.any_bundle) if b for r in b.left_out.values()],
          set(get_args(LeftOutReason))),
     ]
@@ -145,9 +148,11 @@ def compare(scenario: Scenario, result: Recommendation) -> list[str]:
     if e.top_bundle is not None:
         failures += _bundle(e.top_bundle, bundles[:1], "the top bundle")
         failures += _sized(e.top_bundle, result.bundles[:1], "the top bundle")
+        failures += _staged(e.top_bundle, result.bundles[:1], "the top bundle")
     if e.any_bundle is not None:
         failures += _bundle(e.any_bundle, bundles, "any bundle")
         failures += _sized(e.any_bundle, result.bundles, "any bundle")
+        failures += _staged(e.any_bundle, result.bundles, "any bundle")
     needs = {n.id for n in result.needs}
     failures += [f"expected need {n!r}; needs were {sorted(needs)}" for n in e.needs if n not in needs]
     fired = {r.rule for r in result.fired_rules}
@@ -159,10 +164,11 @@ def compare(scenario: Scenario, result: Recommendation) -> list[str]:
         got_id = got.id if got is not None else None
         if want is not None and got_id != want:
             failures.append(f"expected {key} {want!r}, got {got_id!r}")
-    offers = {o.offer: o.tier for o in advice.offers}
+    top = result.bundles[0] if result.bundles else None  # what bundle-stage rules said of the recommendation
+    offers = {o.offer: o.tier for o in [*advice.offers, *(top.offers if top else [])]}
     failures += [f"expected offer {o!r} tier {t!r}, got {offers.get(o)!r}" for o, t in e.offers.items()
                  if offers.get(o) != t]
-    notes = {n.rule for n in advice.notes}
+    notes = {n.rule for n in [*advice.notes, *(top.notes if top else [])]}
     failures += [f"expected the note of rule {r!r}" for r in e.notes if r not in notes]
     a = result.assessment
     if e.value_type is not None and a.value_type != e.value_type:
@@ -196,6 +202,25 @@ def _sized(expected: BundleExpectation, bundles: list[Bundle], where: str) -> li
         reasons = sorted({x.reason for b in bundles for x in b.left_out if x.product == pid})
         if reason not in reasons:
             failures.append(f"expected {pid!r} left out of {where} as {reason!r}; got {reasons or 'not left out'}")
+    return failures
+
+
+def _staged(expected: BundleExpectation, bundles: list[Bundle], where: str) -> list[str]:
+    """Offer tiers, notes and net prices the bundle-stage rules must give a bundle (any of ``bundles``)."""
+    failures = []
+    for offer, tier in expected.offers.items():
+        got = sorted({o.tier for b in bundles for o in b.offers if o.offer == offer})
+        if tier not in got:
+            failures.append(f"expected offer {offer!r} tier {tier!r} on {where}; got {got or 'none'}")
+    for rule in expected.notes:
+        if not any(n.rule == rule for b in bundles for n in b.notes):
+            failures.append(f"expected the note of rule {rule!r} on {where}")
+    for pid, want in expected.prices.items():
+        net = sorted({round(p.recurring - sum(d.amount for d in b.discounts if d.product == pid
+                                              and d.priceType == "recurring"), 2)
+                      for b in bundles for p in b.products if p.id == pid})
+        if not any(abs(n - want) < 0.005 for n in net):
+            failures.append(f"expected {pid!r} at {want:g} yuan/month in {where}; got {net or 'not in it'}")
     return failures
 
 

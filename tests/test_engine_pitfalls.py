@@ -97,5 +97,5 @@ def test_every_rule_matching_one_fact_fires(rec: Recommender) -> None:
     fired = {r.rule for r in result.fired_rules}
     assert {"finance_dedicated_lines", "finance_mobile_payment", "large_customer_integration", "channel_direct",
             "key_account_service", "lifecycle_mature", "retention_plan"} <= fired
-    # chaining: dedicated_line was proposed by a rule, which fires fixed_mobile_bundle on the product fact
+    # the bundle stage: the chosen bundle holds the dedicated line, which fires fixed_mobile_bundle on it
     assert "fixed_mobile_bundle" in fired

@@ -27,6 +27,8 @@ from ..vocabulary import (
 from .limits import check_limits
 from .price_checks import check_prices, check_quantities
 from .schema import (
+    STAGE_CONDITIONS,
+    STAGE_EFFECTS,
     Assessment,
     Catalog,
     Framework,
@@ -221,12 +223,12 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
 
 
 def proposed_products(rules: Iterable[Rule]) -> set[str]:
-    """Products some rule proposes: the only way a product fact can come to exist."""
-    return {e.propose.product for r in rules for e in r.then if e.propose}
+    """Products some rule proposes or adds to a bundle as an add-on: reachable without a need item."""
+    return {ref.product for r in rules for e in r.then for ref in (e.propose, e.add_on) if ref is not None}
 
 
 def unreachable(products: Iterable[Product], rules: Iterable[Rule]) -> list[str]:
-    """Products no need reaches: they list no need item and no rule proposes them."""
+    """Products no need reaches: they list no need item and no rule proposes or adds them."""
     proposed = proposed_products(rules)
     return [p.id for p in products if not p.need_items and p.id not in proposed]
 
@@ -284,15 +286,21 @@ def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
 def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile | None) -> Iterator[Issue]:
     yield from _duplicates(((("rules", i), r.id) for i, r in enumerate(rules.rules)), doc, "rule")
     proposed = proposed_products(rules.rules)
+    in_bundles = proposed | {p.id for p in products.products if p.need_items} if products else None
     for i, rule in enumerate(rules.rules):
         yield from _when(rule.when, refs, doc, ("rules", i, "when"))
-        yield from _never_fires(rule.when, proposed, doc, ("rules", i, "when"))
+        staged = list(_stage(rule, doc, ("rules", i)))
+        yield from staged
+        if rule.stage == "customer":
+            yield from _never_fires(rule.when, proposed, doc, ("rules", i, "when"), check_products=not staged)
+        else:
+            yield from _never_fires(rule.when, in_bundles, doc, ("rules", i, "when"), in_bundle=True)
         yield from _contradictions(rule, doc, ("rules", i, "then"))
         for j, effect in enumerate(rule.then):
             at: tuple[str | int, ...] = ("rules", i, "then", j, effect.kind)
             if effect.infer_need:
                 yield from refs.check("needs", effect.infer_need.need, doc, at + ("need",), "need")
-            for ref in (effect.propose, effect.exclude):
+            for ref in (effect.propose, effect.exclude, effect.add_on, effect.discount):
                 if ref is not None:
                     yield from refs.check("products", ref.product, doc, at + ("product",), "product")
             if effect.offer:
@@ -307,11 +315,55 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile 
                     yield from refs.check(kind, value, doc, at, key.replace("_", " "))
 
 
-def _never_fires(when: When, proposed: set[str], doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
-    """Conditions no customer can meet: empty ranges, empty lists, products no rule proposes."""
+def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
+    """Condition parts and effects the rule's stage cannot have (``wrong-stage``)."""
+    stage = rule.stage
+    other = "bundle" if stage == "customer" else "customer"
+    for path, branch in _branch_paths(rule.when, at + ("when",)):
+        for part in ("customer", "need", "product", "bundle", "key_person"):
+            if getattr(branch, part) is None or part in STAGE_CONDITIONS[stage]:
+                continue
+            if stage == "customer":
+                message = (f"a customer-stage rule cannot test {part!r}: it runs before the search, so it would "
+                           "chain on a proposal that may be in no bundle")
+                hint = ("write 'stage: bundle' to run it on the chosen bundle, where 'product' means a product "
+                        "in the bundle; turn a 'propose' into an 'add_on'")
+            else:
+                message = (f"a bundle-stage rule cannot test {part!r}; it tests the customer, products in the "
+                           "bundle, the bundle and key persons")
+                hint = "test the need in a customer-stage rule, or test the product that covers it"
+            yield doc.issue(path + (part,), "wrong-stage", message, hint)
+    for j, effect in enumerate(rule.then):
+        if effect.kind not in STAGE_EFFECTS[stage]:
+            yield doc.issue(at + ("then", j, effect.kind), "wrong-stage",
+                            f"a {stage}-stage rule cannot {effect.kind.replace('_', ' ')}: that is an effect of "
+                            f"the {other} stage",
+                            f"{stage}-stage effects: {', '.join(STAGE_EFFECTS[stage])}"
+                            + ("; write 'stage: bundle' for a rule on the chosen bundle" if stage == "customer"
+                               else "; move it to a customer-stage rule"))
+
+
+def _branch_paths(when: When, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], When]]:
+    if when.any:
+        for k, branch in enumerate(when.any):
+            yield from _branch_paths(branch, at + ("any", k))
+    else:
+        yield at, when
+
+
+def _never_fires(when: When, proposed: set[str] | None, doc: Document, at: tuple[str | int, ...],
+                 check_products: bool = True, in_bundle: bool = False) -> Iterator[Issue]:
+    """Conditions no customer can meet: empty ranges, empty lists, products no rule proposes.
+
+    At the bundle stage (``in_bundle``) a product condition needs a product some
+    bundle can hold: one that covers a need item, or that a rule proposes or adds.
+    """
     for k, branch in enumerate(when.any or []):
-        yield from _never_fires(branch, proposed, doc, at + ("any", k))
-    for name, constraint in (when.customer or {}).items():
+        yield from _never_fires(branch, proposed, doc, at + ("any", k), check_products, in_bundle)
+    ranges = [(("customer", name), name, c) for name, c in (when.customer or {}).items()]
+    ranges += [(("bundle", name), f"the bundle's {name}", c)
+               for name, c in (when.bundle.fields if when.bundle else {}).items()]
+    for where, name, constraint in ranges:
         if not isinstance(constraint, Op):
             continue
         low = max((float(v) for op, v in constraint.operators if op in ("gt", "gte")), default=None)  # type: ignore[arg-type]
@@ -319,13 +371,18 @@ def _never_fires(when: When, proposed: set[str], doc: Document, at: tuple[str | 
         empty = low is not None and high is not None and (
             low > high or (low == high and (constraint.gt is not None or constraint.lt is not None)))
         if empty or constraint.in_ == [] or (constraint.exists is False and len(constraint.operators) > 1):
-            yield doc.issue(at + ("customer", name), "rule-never-fires",
+            yield doc.issue(at + where, "rule-never-fires",
                             f"no value of {name} satisfies {_ops_text(constraint)}",
                             "check the bounds: gte/gt must be below lte/lt, and 'in' needs at least one value")
     for j, pid in enumerate(when.product if isinstance(when.product, list) else [when.product] if when.product
                             else []):
-        if pid not in proposed:
-            path = at + ("product", j) if isinstance(when.product, list) else at + ("product",)
+        if not check_products or proposed is None or pid in proposed:
+            continue
+        path = at + ("product", j) if isinstance(when.product, list) else at + ("product",)
+        if in_bundle:
+            yield doc.issue(path, "rule-never-fires", f"no bundle can hold {pid!r}, so this condition never holds",
+                            f"{pid!r} covers no need item and no rule proposes or adds it", severity="warning")
+        else:
             yield doc.issue(path, "rule-never-fires", f"no rule proposes {pid!r}, so this condition never holds",
                             "a product condition matches products proposed by other rules; add a rule that "
                             "proposes it, or test a customer field instead", severity="warning")
@@ -393,6 +450,17 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
                 continue
             for v in value if isinstance(value, list) else [value]:
                 yield from _value(name, v, want, refs, doc, path + ((op,) if isinstance(constraint, Op) else ()))
+    if when.bundle is not None:
+        for name, constraint in when.bundle.fields.items():
+            ops = constraint.operators if isinstance(constraint, Op) else [("eq", constraint)]
+            for op, value in ops:
+                if op == "exists":
+                    continue
+                for v in value if isinstance(value, list) else [value]:
+                    yield from _value(f"the bundle's {name}", v, float, refs, doc,
+                                      at + ("bundle", name) + ((op,) if isinstance(constraint, Op) else ()))
+        for j, pid in enumerate(when.bundle.not_counting):
+            yield from refs.check("products", pid, doc, at + ("bundle", "not_counting", j), "product")
     for key, kind in (("need", "needs"), ("product", "products"), ("key_person", "key_person_ranks")):
         value = getattr(when, key)
         values = value if isinstance(value, list) else [value] if value else []

@@ -24,6 +24,10 @@ A fact walks the network depth first, keeping the nodes still to visit on a
 stack of 64 (``handleAlpha`` in ``events.c``); a node's joins are always pushed,
 so keeping that stack bounded keeps its list of 128 far from full too (129 links
 give error 107). A fact with more than 253 fields crashes the parser.
+
+Each rule stage compiles into its own ruleset (customer stage and bundle stage,
+see :mod:`recommender.engine`), so every network limit is checked per stage;
+the bundle fact's spend fields are bounded like the customer fact's.
 ``tests/test_engine_limits.py`` measures each limit against the real engine,
 just below and just above; ``benchmarks/limits_check.py`` cross-checks the
 whole check on random rule bases.
@@ -37,10 +41,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import compile_rules
+from ..engine import compile_rules, spend_fields
 from ..errors import Issue
 from ..numbers import MAX_NUMBER, number_problem
-from .schema import Assessment, Op, RulesFile, When
+from .schema import RULE_STAGES, Assessment, Op, RulesFile, When
 from .yamlpos import Document
 
 # Largest sizes that work; one more hangs, crashes or fails (durable-rules error code).
@@ -55,8 +59,11 @@ MAX_FACT_FIELDS = 253  # fields of one fact (sid included; the engine adds an id
 # sid and kind the engine adds, and one <step>_score field per assessment step.
 CUSTOMER_FACT_FIELDS = 18 + 2
 MAX_ASSESSMENT_STEPS = MAX_FACT_FIELDS - CUSTOMER_FACT_FIELDS
+# The bundle fact: sid, kind, one_time, size and one spend field per not_counting set.
+BUNDLE_FACT_FIELDS = 4
+MAX_SPEND_FIELDS = MAX_FACT_FIELDS - BUNDLE_FACT_FIELDS
 
-_KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person"}
+_KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person", "b": "bundle"}
 _SYMBOLS = {"eq": "=", "neq": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ex": "exists", "nex": "absent"}
 _HINT_SPLIT = "or move some of these rules to another catalog"
 
@@ -72,8 +79,10 @@ def check_limits(rules: RulesFile | None, assessment: Assessment | None,
     if rules is not None and "rules" in docs:
         numbers = list(_rule_numbers(rules, docs["rules"]))
         issues += numbers
+        issues += _spend_fields(rules, docs["rules"])
         if not numbers:  # compiling needs numbers the engine can take
-            issues += _network_limits(rules, docs["rules"])
+            for stage in RULE_STAGES:
+                issues += _network_limits(rules, docs["rules"], stage)
     return issues
 
 
@@ -92,13 +101,35 @@ def _fact_fields(assessment: Assessment, doc: Document) -> Iterator[Issue]:
                         "merge steps: put more indicators in one step")
 
 
+def _spend_fields(rules: RulesFile, doc: Document) -> Iterator[Issue]:
+    spends = spend_fields(tuple(rules.rules))
+    if len(spends) <= MAX_SPEND_FIELDS:
+        return
+    seen = 0
+    for i, rule in enumerate(rules.rules):
+        for at, branch in _branch_paths(rule.when, ("rules", i, "when")):
+            if branch.bundle is None or branch.bundle.spend is None:
+                continue
+            seen = max(seen, list(spends).index(frozenset(branch.bundle.not_counting)))
+            if seen == MAX_SPEND_FIELDS:
+                yield doc.issue(at + ("bundle", "not_counting"), "engine-limit",
+                                f"the rules leave {len(spends) - 1} different sets of products out of the "
+                                f"bundle's spend; each is a field of the bundle fact, which the rule engine "
+                                f"takes with at most {MAX_FACT_FIELDS} fields, so at most {MAX_SPEND_FIELDS - 1} "
+                                "sets", "reuse the same not_counting lists")
+                return
+
+
 # --- numbers in rule conditions ---------------------------------------------
 
 def _rule_numbers(rules: RulesFile, doc: Document) -> Iterator[Issue]:
     for i, rule in enumerate(rules.rules):
         for at, branch in _branch_paths(rule.when, ("rules", i, "when")):
-            for name, constraint in (branch.customer or {}).items():
-                path = at + ("customer", name)
+            tested = [(("customer", name), name, c) for name, c in (branch.customer or {}).items()]
+            bundle = branch.bundle.fields if branch.bundle else {}
+            tested += [(("bundle", name), name, c) for name, c in bundle.items()]
+            for where, name, constraint in tested:
+                path = at + where
                 if not isinstance(constraint, Op):
                     yield from _number(name, constraint, doc, path)
                     continue
@@ -248,15 +279,16 @@ def _join_label(parent: _Node, alternatives: list[Any]) -> str:
 
 # --- limits of the network ---------------------------------------------------
 
-def _network_limits(rules: RulesFile, doc: Document) -> Iterator[Issue]:
-    definition, _ = compile_rules(tuple(rules.rules))
+def _network_limits(rules: RulesFile, doc: Document, stage: str = "customer") -> Iterator[Issue]:
+    definition, _ = compile_rules(tuple(rules.rules), stage)
     net = build_network(definition)
     names = list(definition)
     if len(names) > MAX_ENGINE_RULES:
         first_over = names[MAX_ENGINE_RULES]
+        which = "rules" if stage == "customer" else "bundle-stage rules"
         yield _issue(rules, doc, first_over, "", "",
-                     f"the rules make {len(names):,} engine rules (one per 'any' branch, plus "
-                     f"{len(names) - _branch_count(rules)} internal); the rule engine holds at most "
+                     f"the {which} make {len(names):,} engine rules (one per 'any' branch, plus "
+                     f"{len(names) - _branch_count(rules, stage)} internal); the rule engine holds at most "
                      f"{MAX_ENGINE_RULES:,}",
                      "use 'in' lists instead of 'any' branches that differ in one value, " + _HINT_SPLIT)
     for place, groups in net.groups:
@@ -428,8 +460,8 @@ def _is_number(value: Any) -> bool:
 
 # --- locating issues ---------------------------------------------------------
 
-def _branch_count(rules: RulesFile) -> int:
-    return sum(1 for rule in rules.rules for _ in _branch_paths(rule.when, ()))
+def _branch_count(rules: RulesFile, stage: str = "customer") -> int:
+    return sum(1 for rule in rules.rules if rule.stage == stage for _ in _branch_paths(rule.when, ()))
 
 
 def _issue(rules: RulesFile, doc: Document, engine_rule: str, alias: str, name: str,
@@ -446,4 +478,6 @@ def _rule_path(rules: RulesFile, engine_rule: str, alias: str, name: str) -> tup
     if alias not in _KEYS:
         return at
     at += (_KEYS[alias],)
-    return at + (name,) if alias == "c" and name and name != "kind" else at
+    if alias == "b" and name.startswith("spend"):
+        name = "spend"  # spend_<n> is the spend field of one not_counting set
+    return at + (name,) if alias in ("c", "b") and name and name != "kind" else at

@@ -27,6 +27,9 @@ MODULE_IDS = MODULES
 LifecycleStatus = Literal["In design", "In test", "Active", "Launched", "Retired", "Obsolete"]
 
 SELLABLE_STATUSES = ("Active", "Launched")
+# When a rule runs: on the customer before the search, or on each chosen bundle after it.
+RULE_STAGES = ("customer", "bundle")
+RuleStage = Literal["customer", "bundle"]
 # What a price is charged per (see pricing.py); the first is the default.
 PRICE_BASES = ("customer", "site", "user", "vehicle")
 PriceBasis = Literal["customer", "site", "user", "vehicle"]
@@ -356,22 +359,64 @@ Constraint = Annotated[
 ]
 
 
+class BundleCondition(Strict):
+    """Conditions on the chosen bundle (bundle-stage rules only); all given must hold.
+
+    Money is the bundle's sized list price, before any bundle-stage discount.
+    """
+
+    spend: Constraint | None = Field(default=None, description=(
+        "The bundle's monthly recurring spend, in yuan, not counting the products in not_counting."))
+    one_time: Constraint | None = Field(default=None, description="The bundle's one-time charges, in yuan.")
+    size: Constraint | None = Field(default=None, description="The number of products in the bundle.")
+    not_counting: list[Id] = Field(default_factory=list, description=(
+        "Products whose monthly price the spend leaves out, e.g. the broadband a spend level makes free."))
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> BundleCondition:
+        if self.spend is None and self.one_time is None and self.size is None:
+            raise ValueError("a bundle condition needs at least one of: spend, one_time, size")
+        if self.not_counting and self.spend is None:
+            raise ValueError("not_counting qualifies spend: give spend too")
+        return self
+
+    @property
+    def fields(self) -> dict[str, Op | bool | int | float | str]:
+        """The tested fields of the bundle fact and their constraints."""
+        return {k: v for k in ("spend", "one_time", "size") if (v := getattr(self, k)) is not None}
+
+
 class When(Strict):
-    """All parts must hold. ``need``/``product``/``key_person`` lists mean any one of them."""
+    """All parts must hold. ``need``/``product``/``key_person`` lists mean any one of them.
+
+    At the bundle stage ``product`` means a product *in the chosen bundle* and
+    ``bundle`` tests the bundle itself; ``need`` belongs to the customer stage.
+    """
 
     customer: dict[str, Constraint] | None = None
     need: Id | list[Id] | None = None
-    product: Id | list[Id] | None = None
+    product: Id | list[Id] | None = Field(default=None, description=(
+        "Customer stage: proposed by another rule (refused by validate). Bundle stage: in the chosen bundle."))
+    bundle: BundleCondition | None = Field(default=None, description="The chosen bundle (bundle-stage rules).")
     key_person: Id | list[Id] | None = Field(default=None, description="A key person of one of these ranks.")
     any: list[When] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
-        if not (self.customer or self.need or self.product or self.key_person or self.any):
-            raise ValueError("a condition needs at least one of: customer, need, product, key_person, any")
-        if self.any and (self.customer or self.need or self.product or self.key_person):
+        if not (self.customer or self.need or self.product or self.bundle or self.key_person or self.any):
+            raise ValueError("a condition needs at least one of: customer, need, product, bundle, key_person, any")
+        if self.any and (self.customer or self.need or self.product or self.bundle or self.key_person):
             raise ValueError("'any' stands alone: put the shared parts inside each branch")
         return self
+
+    def branches(self) -> list[When]:
+        """The alternatives this condition stands for: its ``any`` branches, flattened, or itself."""
+        return [leaf for branch in self.any for leaf in branch.branches()] if self.any else [self]
+
+    @property
+    def products(self) -> list[str]:
+        """The product ids ``product`` names (any one of them must hold)."""
+        return self.product if isinstance(self.product, list) else [self.product] if self.product else []
 
 
 class NeedEffect(Strict):
@@ -413,6 +458,21 @@ class QuantityEffect(Strict):
         return self.per if self.per is not None else str(self.count)
 
 
+class AddOnEffect(Strict):
+    """Bundle stage: the product joins the bundle, because of what the bundle holds."""
+
+    product: Id
+
+
+class DiscountEffect(Strict):
+    """Bundle stage: a share off a product's price in this bundle (100 makes it free)."""
+
+    product: Id
+    percent: float = Field(gt=0, le=100)
+    priceType: Literal["recurring", "one_time"] = Field(default="recurring", description="Which price it reduces.")
+    reason: Text
+
+
 class Effect(Strict):
     """One declared effect. Exactly one key is set."""
 
@@ -425,6 +485,8 @@ class Effect(Strict):
     service_level: Id | None = None
     strategy: Id | None = None
     note: Text | None = None
+    add_on: AddOnEffect | None = None
+    discount: DiscountEffect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -442,8 +504,23 @@ class Rule(Strict):
     description: Text
     source: str | None = None
     priority: int = Field(default=0, description="Decides between rules setting the same single-valued advice.")
+    stage: RuleStage = Field(default="customer", description=(
+        "customer: runs on the customer and its needs, before the search; bundle: runs on each chosen bundle."))
     when: When
     then: list[Effect] = Field(min_length=1)
+
+
+# What each rule stage may test and do; validate refuses the rest, located. At the
+# customer stage no product is chosen yet, so no condition tests products.
+BUNDLE_EFFECTS = ("add_on", "discount", "offer", "note")
+STAGE_EFFECTS: dict[str, tuple[str, ...]] = {
+    "customer": tuple(k for k in Effect.model_fields if k not in ("add_on", "discount")),
+    "bundle": BUNDLE_EFFECTS,
+}
+STAGE_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "customer": ("customer", "need", "key_person"),
+    "bundle": ("customer", "product", "bundle", "key_person"),
+}
 
 
 class RulesFile(Strict):
@@ -460,6 +537,11 @@ class BundleExpectation(Strict):
         "product id -> the quantity it must be sold in (sites, users or vehicles, as the product is priced)."))
     left_out: dict[Id, str] = Field(default_factory=dict, description=(
         "product id -> the reason code it must be left out with (over_budget, ineligible, ...)."))
+    offers: dict[Id, Id] = Field(default_factory=dict, description=(
+        "offer id -> the tier the bundle-stage rules must choose for the bundle."))
+    notes: list[Id] = Field(default_factory=list, description="Bundle-stage rule ids whose notes the bundle must show.")
+    prices: dict[Id, float] = Field(default_factory=dict, description=(
+        "product id -> its monthly price in the bundle after bundle-stage discounts (0 when free)."))
 
 
 class Expectation(Strict):
@@ -474,8 +556,10 @@ class Expectation(Strict):
     channel: Id | None = None
     service_level: Id | None = None
     strategy: Id | None = None
-    offers: dict[Id, Id] = Field(default_factory=dict, description="offer id -> expected tier id")
-    notes: list[Id] = Field(default_factory=list, description="Rule ids whose notes must appear.")
+    offers: dict[Id, Id] = Field(default_factory=dict, description=(
+        "offer id -> expected tier id, chosen by a customer-stage rule or on the top bundle"))
+    notes: list[Id] = Field(default_factory=list, description=(
+        "Rule ids whose notes must appear in the advice or on the top bundle."))
     value_type: Id | None = None
     customer_class: Id | None = None
 

@@ -39,6 +39,7 @@ from .knowledge.schema import Text
 from .pricing import Charge, over_budget
 from .profile import CustomerProfile
 from .result import Bundle, CustomerAssessment, Discount, FiredRule, Lang, LeftOut, Note, Reason
+from .vocabulary import BUNDLE_STAGE
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def _add_on_hint(kb: KnowledgeBase, x: LeftOut, staged: Staged) -> LeftOut:
         return x
     fired = {f.rule for f in staged.evaluation.firings}
     for rule in kb.rules:
-        if rule.stage != "bundle" or rule.id in fired or not any(
+        if rule.stage != BUNDLE_STAGE or rule.id in fired or not any(
                 e.add_on and e.add_on.product == x.product for e in rule.then):
             continue
         triggers = sorted({p for branch in rule.when.branches() for p in branch.products})

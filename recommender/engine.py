@@ -55,7 +55,7 @@ from .errors import EngineError
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Op, Rule, Text, When
 from .numbers import engine_number
-from .vocabulary import STATED
+from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE, STATED
 
 _CACHE_SIZE = 1024
 _STORED_THEN_REFUSED = (_durable.MessageNotHandledException, _durable.MessageObservedException)
@@ -158,8 +158,8 @@ class RuleEngine:
         self.ruleset_name = f"kb_{kb.fingerprint}"
         # The bundle stage: its own ruleset (none when no rule runs on bundles).
         self.spend_fields = spend_fields(kb.rules)
-        self.bundle_definition, self._bundle_compiled = compile_rules(kb.rules, "bundle")
-        self.bundle_referenced = referenced_ids(kb.rules, kb.need_group, "bundle")
+        self.bundle_definition, self._bundle_compiled = compile_rules(kb.rules, BUNDLE_STAGE)
+        self.bundle_referenced = referenced_ids(kb.rules, kb.need_group, BUNDLE_STAGE)
         self.bundle_ruleset_name = self.ruleset_name + "_bundle"
         self.has_bundle_stage = bool(self._bundle_compiled)
         self._host = _QuietHost()
@@ -223,7 +223,7 @@ class RuleEngine:
             return BundleEvaluation({}, (), {}, (), ())
         ref = self.bundle_referenced
         ranks = tuple(r for r in key_person_ranks if r in ref.key_person_ranks)
-        key = ("bundle", tuple(sorted(customer.items())), tuple(sorted(lines.items())), ranks)
+        key = (BUNDLE_STAGE, tuple(sorted(customer.items())), tuple(sorted(lines.items())), ranks)
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             sid = session.sid
@@ -464,7 +464,7 @@ class _Session:
 
 # --- compiling `when` into durable-rules JSON --------------------------------
 
-def compile_rules(rules: tuple[Rule, ...], stage: str = "customer") -> tuple[dict[str, Any], dict[str, _Compiled]]:
+def compile_rules(rules: tuple[Rule, ...], stage: str = CUSTOMER_STAGE) -> tuple[dict[str, Any], dict[str, _Compiled]]:
     """durable-rules ruleset definition (without actions) and per-rule metadata of one stage's rules.
 
     Engine rule names keep the rule's index among all ``rules`` (``r<index>_<branch>``).
@@ -472,7 +472,7 @@ def compile_rules(rules: tuple[Rule, ...], stage: str = "customer") -> tuple[dic
     definition: dict[str, Any] = {
         "_session": {"all": [{"m": {"kind": "customer"}}]},
     }
-    if stage == "bundle":  # the bundle fact's spend may meet no condition: it must still match a rule
+    if stage == BUNDLE_STAGE:  # the bundle fact's spend may meet no condition: it must still match a rule
         definition["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}
     compiled: dict[str, _Compiled] = {}
     spends = spend_fields(rules)
@@ -579,7 +579,8 @@ def _constant(value: Any) -> Any:
     return engine_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str], stage: str = "customer") -> Referenced:
+def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
+                   stage: str = CUSTOMER_STAGE) -> Referenced:
     """Needs, products, key-person ranks and the bundle fact some condition of one stage can match;
     only these become facts.
 

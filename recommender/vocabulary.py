@@ -46,6 +46,15 @@ SingleAdvice = Literal["channel", "service_level", "strategy"]
 SINGLE_ADVICE: Final[dict[SingleAdvice, str]] = {
     "channel": "channels", "service_level": "service_levels", "strategy": "strategies"}
 
+# Rule stages (rules.yaml `stage`): customer-stage rules run on the customer before the bundle
+# search, bundle-stage rules on each chosen bundle after it; engine.py runs one ruleset per stage.
+RuleStage = Literal["customer", "bundle"]
+RULE_STAGES: Final[tuple[RuleStage, ...]] = get_args(RuleStage)
+CUSTOMER_STAGE, BUNDLE_STAGE = RULE_STAGES
+# Effects only a bundle-stage rule has (it also chooses offers and writes notes).
+BundleEffect = Literal["add_on", "discount"]
+BUNDLE_ONLY_EFFECTS: Final[tuple[BundleEffect, ...]] = get_args(BundleEffect)
+
 # Components of a bundle's score; framework.yaml `ranking` weighs each one.
 ScoreComponent = Literal["coverage", "fit", "cost", "lifecycle", "portfolio"]
 SCORE_COMPONENTS: Final[tuple[ScoreComponent, ...]] = get_args(ScoreComponent)

@@ -310,3 +310,14 @@ def test_the_shipped_knowledge_runs_rules_in_both_stages() -> None:
         assert {r.stage for r in kb.rules} == {"customer", "bundle"}
         assert not any(r.when.products for r in kb.rules if r.stage == "customer")
 
+
+
+def test_the_stages_are_declared_once_in_the_vocabulary() -> None:
+    from recommender import vocabulary
+    from recommender.knowledge.schema import STAGE_CONDITIONS, STAGE_EFFECTS, Effect, Rule, When
+
+    assert tuple(STAGE_EFFECTS) == tuple(STAGE_CONDITIONS) == vocabulary.RULE_STAGES
+    assert set(vocabulary.BUNDLE_ONLY_EFFECTS) <= set(Effect.model_fields)
+    assert set().union(*STAGE_EFFECTS.values()) == set(Effect.model_fields)
+    assert set().union(*STAGE_CONDITIONS.values()) == set(When.model_fields) - {"any"}
+    assert Rule.model_fields["stage"].default == vocabulary.CUSTOMER_STAGE

@@ -16,6 +16,8 @@ from ..graph import ProductGraph
 from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
 from ..vocabulary import (
     ASSESSMENT_STEPS,
+    BUNDLE_STAGE,
+    CUSTOMER_STAGE,
     KEY_PERSON,
     LIFECYCLE_STAGES,
     MODULES,
@@ -291,7 +293,7 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile 
         yield from _when(rule.when, refs, doc, ("rules", i, "when"))
         staged = list(_stage(rule, doc, ("rules", i)))
         yield from staged
-        if rule.stage == "customer":
+        if rule.stage == CUSTOMER_STAGE:
             yield from _never_fires(rule.when, proposed, doc, ("rules", i, "when"), check_products=not staged)
         else:
             yield from _never_fires(rule.when, in_bundles, doc, ("rules", i, "when"), in_bundle=True)
@@ -318,12 +320,12 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile 
 def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Issue]:
     """Condition parts and effects the rule's stage cannot have (``wrong-stage``)."""
     stage = rule.stage
-    other = "bundle" if stage == "customer" else "customer"
+    other = BUNDLE_STAGE if stage == CUSTOMER_STAGE else CUSTOMER_STAGE
     for path, branch in _branch_paths(rule.when, at + ("when",)):
         for part in ("customer", "need", "product", "bundle", "key_person"):
             if getattr(branch, part) is None or part in STAGE_CONDITIONS[stage]:
                 continue
-            if stage == "customer":
+            if stage == CUSTOMER_STAGE:
                 message = (f"a customer-stage rule cannot test {part!r}: it runs before the search, so it would "
                            "chain on a proposal that may be in no bundle")
                 hint = ("write 'stage: bundle' to run it on the chosen bundle, where 'product' means a product "
@@ -339,7 +341,7 @@ def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Iss
                             f"a {stage}-stage rule cannot {effect.kind.replace('_', ' ')}: that is an effect of "
                             f"the {other} stage",
                             f"{stage}-stage effects: {', '.join(STAGE_EFFECTS[stage])}"
-                            + ("; write 'stage: bundle' for a rule on the chosen bundle" if stage == "customer"
+                            + ("; write 'stage: bundle' for a rule on the chosen bundle" if stage == CUSTOMER_STAGE
                                else "; move it to a customer-stage rule"))
 
 

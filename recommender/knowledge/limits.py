@@ -44,7 +44,8 @@ from typing import Any
 from ..engine import compile_rules, spend_fields
 from ..errors import Issue
 from ..numbers import MAX_NUMBER, number_problem
-from .schema import RULE_STAGES, Assessment, Op, RulesFile, When
+from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES
+from .schema import Assessment, Op, RulesFile, When
 from .yamlpos import Document
 
 # Largest sizes that work; one more hangs, crashes or fails (durable-rules error code).
@@ -279,13 +280,13 @@ def _join_label(parent: _Node, alternatives: list[Any]) -> str:
 
 # --- limits of the network ---------------------------------------------------
 
-def _network_limits(rules: RulesFile, doc: Document, stage: str = "customer") -> Iterator[Issue]:
+def _network_limits(rules: RulesFile, doc: Document, stage: str = CUSTOMER_STAGE) -> Iterator[Issue]:
     definition, _ = compile_rules(tuple(rules.rules), stage)
     net = build_network(definition)
     names = list(definition)
     if len(names) > MAX_ENGINE_RULES:
         first_over = names[MAX_ENGINE_RULES]
-        which = "rules" if stage == "customer" else "bundle-stage rules"
+        which = "rules" if stage == CUSTOMER_STAGE else "bundle-stage rules"
         yield _issue(rules, doc, first_over, "", "",
                      f"the {which} make {len(names):,} engine rules (one per 'any' branch, plus "
                      f"{len(names) - _branch_count(rules, stage)} internal); the rule engine holds at most "
@@ -460,7 +461,7 @@ def _is_number(value: Any) -> bool:
 
 # --- locating issues ---------------------------------------------------------
 
-def _branch_count(rules: RulesFile, stage: str = "customer") -> int:
+def _branch_count(rules: RulesFile, stage: str = CUSTOMER_STAGE) -> int:
     return sum(1 for rule in rules.rules if rule.stage == stage for _ in _branch_paths(rule.when, ()))
 
 

@@ -14,12 +14,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
 
+from ..vocabulary import (
+    BUNDLE_ONLY_EFFECTS,
+    BUNDLE_STAGE,
+    CUSTOMER_STAGE,
+    MODULES,
+)
+
 # The closed lists live in vocabulary.py; re-exported here for existing imports.
 from ..vocabulary import LIFECYCLE_STAGES as LIFECYCLE_STAGES
-from ..vocabulary import MODULES
+from ..vocabulary import RULE_STAGES as RULE_STAGES
 from ..vocabulary import LifecycleStage as LifecycleStage
 from ..vocabulary import ModuleId as ModuleId
 from ..vocabulary import PortfolioStage as PortfolioStage
+from ..vocabulary import RuleStage as RuleStage
 from ..vocabulary import StrategyKind as StrategyKind
 
 MODULE_IDS = MODULES
@@ -27,9 +35,6 @@ MODULE_IDS = MODULES
 LifecycleStatus = Literal["In design", "In test", "Active", "Launched", "Retired", "Obsolete"]
 
 SELLABLE_STATUSES = ("Active", "Launched")
-# When a rule runs: on the customer before the search, or on each chosen bundle after it.
-RULE_STAGES = ("customer", "bundle")
-RuleStage = Literal["customer", "bundle"]
 # What a price is charged per (see pricing.py); the first is the default.
 PRICE_BASES = ("customer", "site", "user", "vehicle")
 PriceBasis = Literal["customer", "site", "user", "vehicle"]
@@ -504,7 +509,7 @@ class Rule(Strict):
     description: Text
     source: str | None = None
     priority: int = Field(default=0, description="Decides between rules setting the same single-valued advice.")
-    stage: RuleStage = Field(default="customer", description=(
+    stage: RuleStage = Field(default=CUSTOMER_STAGE, description=(
         "customer: runs on the customer and its needs, before the search; bundle: runs on each chosen bundle."))
     when: When
     then: list[Effect] = Field(min_length=1)
@@ -512,14 +517,13 @@ class Rule(Strict):
 
 # What each rule stage may test and do; validate refuses the rest, located. At the
 # customer stage no product is chosen yet, so no condition tests products.
-BUNDLE_EFFECTS = ("add_on", "discount", "offer", "note")
 STAGE_EFFECTS: dict[str, tuple[str, ...]] = {
-    "customer": tuple(k for k in Effect.model_fields if k not in ("add_on", "discount")),
-    "bundle": BUNDLE_EFFECTS,
+    CUSTOMER_STAGE: tuple(k for k in Effect.model_fields if k not in BUNDLE_ONLY_EFFECTS),
+    BUNDLE_STAGE: (*BUNDLE_ONLY_EFFECTS, "offer", "note"),
 }
 STAGE_CONDITIONS: dict[str, tuple[str, ...]] = {
-    "customer": ("customer", "need", "key_person"),
-    "bundle": ("customer", "product", "bundle", "key_person"),
+    CUSTOMER_STAGE: ("customer", "need", "key_person"),
+    BUNDLE_STAGE: ("customer", "product", "bundle", "key_person"),
 }
 
 

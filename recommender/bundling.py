@@ -39,6 +39,7 @@ from .ranking import (
     upper_bound,
 )
 from .result import CustomerAssessment, LeftOutReason
+from .winback import WIN_BACK
 
 EXACT_SEEDS = 32  # up to this many seeds the search is exhaustive
 PER_UNIT = 3  # past it, each need unit keeps its best few products
@@ -108,10 +109,19 @@ Unit = tuple[str, str, float]  # (need, need item, weight)
 
 def need_units(kb: KnowledgeBase, ev: Evaluation) -> list[Unit]:
     """What coverage is scored on: an item need is one unit; a module need spreads its
-    weight over the module's items, so a product covering more of the module covers more."""
+    weight over the module's items, so a product covering more of the module covers more.
+
+    When the rules inferred items of that module for this customer (a logistics firm's
+    field force within production), the module need spreads over those items only:
+    they say what the module means for this customer.
+    """
     units: list[Unit] = []
     for need, weight in ev.needs.items():
-        items = [need] if "." in need else [i.id for i in kb.modules[need].items]
+        if "." in need:
+            items = [need]
+        else:
+            items = [n for n in ev.needs if "." in n and kb.need_module[n] == need] or [
+                i.id for i in kb.modules[need].items]
         units += [(need, item, weight / len(items)) for item in items]
     return units
 
@@ -150,6 +160,9 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
             blocked[pid] = _hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons)
         return blocked[pid]
 
+    for pid in _only_ways(kb, ev, cons, block):  # the policy yields; every other reason still holds
+        blocked[pid] = _hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons, policy=False)
+
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
     for pid in considered:
@@ -183,8 +196,39 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     return seeds, left_out
 
 
+def portfolio_reason(kb: KnowledgeBase, pid: str, ev: Evaluation) -> Exclusion | None:
+    """Why the catalog's portfolio policy (seed 001) keeps ``pid`` out, or None."""
+    product, policy = kb.products[pid], kb.catalog.portfolio_policy
+    if product.portfolio == "dog" and policy.dog == "exclude":
+        return Exclusion("portfolio", Text(zh="瘦狗产品，按产品组合策略淘汰",
+                                           en="a dog product, retired by the portfolio policy"))
+    if product.portfolio == "question_mark" and policy.question_mark == "with_reason" and pid not in ev.proposals:
+        return Exclusion("portfolio", Text(zh="问题产品，仅在有规则推荐理由时才推荐",
+                                           en="a question-mark product, offered only when a rule gives a reason"))
+    return None
+
+
+def _only_ways(kb: KnowledgeBase, ev: Evaluation, cons: Constraints,
+               block: Callable[[str], Exclusion | None]) -> set[str]:
+    """Products the portfolio policy alone keeps out that are the only way to cover a stated need.
+
+    The policy steers the portfolio; it must not leave a need the customer stated
+    open when nothing else covers it (the account manager is told, see ``portfolio_reason``).
+    """
+    out: set[str] = set()
+    for need, item, _ in need_units(kb, ev):
+        if "stated" not in ev.need_sources.get(need, ()):
+            continue
+        covering = kb.products_by_item.get(item, ())
+        if any(p in cons.owned or block(p) is None for p in covering):
+            continue
+        out.update(p for p in covering if (reason := block(p)) is not None and reason.reason == "portfolio")
+    return out
+
+
 def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: CustomerProfile,
-                 assessment: CustomerAssessment, ev: Evaluation, cons: Constraints) -> Exclusion | None:
+                 assessment: CustomerAssessment, ev: Evaluation, cons: Constraints,
+                 policy: bool = True) -> Exclusion | None:
     if pid in cons.excluded:
         return Exclusion("customer_excluded", Text(zh="客户要求排除", en="the customer excluded it"))
     if pid in ev.exclusions:
@@ -193,13 +237,9 @@ def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Custome
     if not product.sellable:
         return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus}，不可销售",
                                          en=f"lifecycle status is {product.lifecycleStatus}; not for sale"))
-    policy = kb.catalog.portfolio_policy
-    if product.portfolio == "dog" and policy.dog == "exclude":
-        return Exclusion("portfolio", Text(zh="瘦狗产品，按产品组合策略淘汰",
-                                           en="a dog product, retired by the portfolio policy"))
-    if product.portfolio == "question_mark" and policy.question_mark == "with_reason" and pid not in ev.proposals:
-        return Exclusion("portfolio", Text(zh="问题产品，仅在有规则推荐理由时才推荐",
-                                           en="a question-mark product, offered only when a rule gives a reason"))
+    policy_reason = portfolio_reason(kb, pid, ev) if policy else None
+    if policy_reason is not None:
+        return policy_reason
     reason = ineligibility(product, profile, assessment)
     if reason is not None:
         return Exclusion("ineligible", reason)
@@ -271,18 +311,28 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     if not exact:
         order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
     space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
-                   [items[index[seeds[j]]].covers for j in order], conflicts, cons.budget,
+                   [items[index[seeds[j]]].covers for j in order], conflicts, cons.fits,
                    _pools(order, closure_items, strategy))
 
     first = space.best(lambda m: True, MAX_NODES)
     exact = exact and not space.stopped
     chosen: list[tuple[int, Key, Parts]] = [first] if first else []
     taken: list[int] = [first[0]] if first else []
+    # Which products cover each need unit the alternatives must meet another way: the
+    # stated ones (or every unit when none is stated).
+    ways = [sum(1 << b for b, x in enumerate(items) if x.covers >> u & 1) for u in range(len(units))
+            if ctx.stated >> u & 1 or not ctx.stated]
+
+    def another_way(m: int) -> bool:
+        return all(jaccard(m, t) <= MAX_OVERLAP and any(m & w and not m & t & w for w in ways) for t in taken)
+
     while first and len(chosen) < top_k:
-        best = space.best(lambda m: m not in taken and all(jaccard(m, t) <= MAX_OVERLAP for t in taken),
-                          ALTERNATIVE_NODES)
-        if best is None:
-            best = space.best(lambda m: m not in taken, ALTERNATIVE_NODES)
+        best = None
+        for admissible in (another_way, lambda m: all(jaccard(m, t) <= MAX_OVERLAP for t in taken), None):
+            best = space.best(lambda m: m not in taken and (admissible is None or admissible(m)),  # noqa: B023
+                              ALTERNATIVE_NODES)
+            if best is not None:
+                break
         if best is None:
             break
         chosen.append(best)
@@ -312,9 +362,10 @@ class _Space:
     """The irredundant bundles over a list of seeds, searched by branch and bound."""
 
     def __init__(self, ctx: Context, items: list[Item], closure: list[int], closure_items: list[list[Item]],
-                 own_cover: list[int], conflicts: list[int], budget: float | None, pools: list[Pool]):
+                 own_cover: list[int], conflicts: list[int], fits: Callable[[float, float], bool],
+                 pools: list[Pool]):
         self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
-        self.own_cover, self.conflicts, self.budget, self.pools = own_cover, conflicts, budget, pools
+        self.own_cover, self.conflicts, self.fits, self.pools = own_cover, conflicts, fits, pools
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.stopped = False
 
@@ -338,7 +389,7 @@ class _Space:
         nodes = 0
 
         def dfs(start: int, chosen: list[int], mask: int, members: list[Item], agg: Aggregate, conflict: int,
-                recurring: float) -> None:
+                recurring: float, once: float) -> None:
             nonlocal nodes
             for i in range(start, len(closure)):
                 nodes += 1
@@ -357,7 +408,8 @@ class _Space:
                     add_conflict |= self.conflicts[bit]
                 merged = mask | new
                 price = recurring + sum(x.recurring for x in added)
-                if add_conflict & merged or (self.budget is not None and price > self.budget + 1e-9):
+                price_once = once + sum(x.one_time for x in added)
+                if add_conflict & merged or not self.fits(price, price_once):
                     continue
                 now = chosen + [i]
                 now_members = members + added
@@ -370,9 +422,9 @@ class _Space:
                     elif key == best[0][0]:
                         best.append((key, merged, parts))
                 if i + 1 < len(closure) and not (best and upper_bound(now_agg, self.pools[i + 1], ctx) < best[0][0]):
-                    dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price)
+                    dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price, price_once)
 
-        dfs(0, [], 0, [], Aggregate(), 0, 0.0)
+        dfs(0, [], 0, [], Aggregate(), 0, 0.0, 0.0)
         if not best:
             return None
         key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))
@@ -462,4 +514,4 @@ def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index:
         covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
         upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == "star",
-        proven=p.portfolio in ("star", "cash_cow"))
+        proven=p.portfolio in ("star", "cash_cow") or WIN_BACK in ev.proposal_sources.get(pid, ()))

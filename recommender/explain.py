@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .bundling import Constraints, Exclusion, Found, added_price, covered_by, covers, ineligibility
+from .bundling import (
+    Constraints,
+    Exclusion,
+    Found,
+    added_price,
+    covered_by,
+    covers,
+    ineligibility,
+    portfolio_reason,
+)
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
@@ -39,6 +48,7 @@ from .result import (
 )
 from .text import text_lines
 from .vocabulary import STATED
+from .winback import WIN_BACK
 
 
 def format_input(firing_input: tuple[str, str, object]) -> str:
@@ -73,7 +83,17 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
             name = kb.names[need]
             reasons.append(Reason(kind="need", need=need, text=Text(
                 zh=f"满足需求：{name.name_zh}", en=f"covers the need: {name.name_en}")))
+    policy = portfolio_reason(kb, pid, ev)
+    if policy is not None:  # in a bundle only as the one way to a stated need (bundling._only_ways)
+        reasons.append(Reason(kind="policy_exception", text=Text(
+            zh=f"请客户经理留意：{policy.text.zh}；但它是满足客户所提需求的唯一产品，因此仍予推荐",
+            en=f"note for the account manager: {policy.text.en}; it is offered because it is the only "
+               "product that covers a need the customer stated")))
     for rule_id in ev.proposal_sources.get(pid, ()):
+        if rule_id == WIN_BACK:
+            reasons.append(Reason(kind="win_back", text=Text(
+                zh="客户曾使用此产品，流失后优先挽回", en="the customer used to have it: win it back first")))
+            continue
         rule = kb.rules[kb.rule_index[rule_id]]
         first = next(f for f in ev.firings if f.rule == rule_id)
         inputs = [format_input((i.kind, i.field, i.value)) for i in first.inputs]
@@ -237,6 +257,11 @@ _L = {
     "once": {"zh": "元(一次性)", "en": "yuan one-time"},
     "illustrative": {"zh": "(*为示意价格，种子资料未给出)", "en": "(* illustrative price; the seeds give none)"},
     "uncovered": {"zh": "未覆盖的需求", "en": "Needs not covered"},
+    "stated_gap": {"zh": "未覆盖的客户所提需求", "en": "Stated need not covered"},
+    "not_optimal": {"zh": "提示：候选产品过多，搜索未穷尽；"
+                          "最优方案的陈述需求覆盖率最多高出{stated}，得分最多高出{score}",
+                    "en": "Note: too many candidates for an exhaustive search; the optimum may cover up to {stated} "
+                          "more of the stated needs and score up to {score} more"},
     "left_out": {"zh": "未纳入的产品", "en": "Considered and left out"},
     "on": {"zh": "依据", "en": "on"},
     "rule": {"zh": "规则", "en": "rule"},
@@ -250,6 +275,7 @@ _L = {
                "which the score alone would reach"},
     "needs": {"zh": "需求", "en": "Needs"},
     "stated": {"zh": "客户陈述", "en": "stated"},
+    "win_back": {"zh": "挽回曾用产品", "en": "win back"},
     "advice": {"zh": "销售建议", "en": "Advice"},
     "channel": {"zh": "渠道", "en": "channel"},
     "service_level": {"zh": "服务等级", "en": "service level"},
@@ -280,8 +306,10 @@ def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
 def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     b = bundle.breakdown
     parts = ", ".join(f"{k} {getattr(b, k):.2f}" for k in ("coverage", "fit", "cost", "lifecycle", "portfolio"))
-    out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})",
-           f"  {_t('products', lang)}:"]
+    out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})"]
+    if bundle.distinction is not None:
+        out.append(f"  {bundle.distinction.get(lang)}")
+    out.append(f"  {_t('products', lang)}:")
     names = {p.id: _name(p, lang) for p in bundle.products}
     lines: dict[str, list[PriceLine]] = {}
     for x in bundle.price.lines:
@@ -315,6 +343,7 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     out.append(line)
     if bundle.uncovered_needs:
         out.append(f"  {_t('uncovered', lang)}: {', '.join(bundle.uncovered_needs)}")
+    out += [f"  {_t('stated_gap', lang)} {_name(g, lang)}: {g.remedy.get(lang)}" for g in bundle.stated_gaps]
     if bundle.left_out:
         out.append(f"  {_t('left_out', lang)}:")
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
@@ -357,7 +386,7 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
            + assessment_confidence(a, lang),
            f"{_t('needs', lang)}: " + "; ".join(
                f"{_name(n, lang)} [{n.id}] {n.weight:g} ("
-               + ", ".join(_t(STATED, lang) if s == STATED else s for s in n.sources) + ")"
+               + ", ".join(_t(s, lang) if s in (STATED, WIN_BACK) else s for s in n.sources) + ")"
                for n in rec.needs)]
     adv = rec.advice
     advice = [f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})"
@@ -371,6 +400,9 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
         out.append(f"{_t('advice', lang)}:")
         out += [f"  {line}" if line.startswith("    ·") else f"  - {line}" for line in advice]
     out.append("")
+    if rec.optimality_gap is not None:
+        gap = rec.optimality_gap
+        out += [_t("not_optimal", lang, stated=f"{gap.stated_coverage:.0%}", score=f"{gap.score:.3f}"), ""]
     for bundle in rec.bundles:
         out += [*_bundle_lines(bundle, lang), ""]
     if rec.diagnosis is not None:

@@ -88,6 +88,8 @@ class CustomerProfile(BaseModel):
                                    description="Module ids ('office') or need-item ids ('office.meeting').")
     existing_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
     excluded_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    former_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS, description=(
+        "Products the customer used to have and left, e.g. when it churned: they are offered back first."))
     budget_monthly: Money | None = Field(default=None, description="The monthly budget, in yuan.")
     budget_one_time: Money | None = Field(default=None, description=(
         "What the customer can pay at once (installation, equipment, licences), in yuan; when absent the "
@@ -192,10 +194,11 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
         "needs": ("need", set(kb.need_module)),
         "existing_products": ("product", set(kb.products)),
         "excluded_products": ("product", set(kb.products)),
+        "former_products": ("product", set(kb.products)),
         "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
     }
     checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k) for k in ("industry", "value_type", "segment")]
-    for key in ("needs", "existing_products", "excluded_products"):
+    for key in ("needs", "existing_products", "excluded_products", "former_products"):
         values = data.get(key)
         if isinstance(values, list):
             checks += [((key, i), v, key) for i, v in enumerate(values)]

@@ -15,11 +15,13 @@ from .diagnose import why_not
 from .engine import RuleEngine
 from .errors import Positions
 from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
+from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, check_profile, read_profile_file
-from .result import Reason, Recommendation
+from .result import OptimalityGap, Reason, Recommendation
+from .winback import with_former_products
 
 
 def default_knowledge_dir() -> Path:
@@ -82,6 +84,7 @@ class Recommender:
         assessment = assess(profile, kb)
         fact, ranks = customer_fact(profile, assessment, kb), tuple(p.rank for p in profile.key_persons)
         ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks)
+        ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                            owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
                            pricing=Pricing.for_customer(kb, profile, rule_quantities(kb, (f.rule for f in ev.firings))))
@@ -93,12 +96,16 @@ class Recommender:
         found, exact = [s.found for s in staged], searched.exact
         shared = left_out_models(kb, left_out)
         reasons: dict[str, list[Reason]] = {}
-        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons)
+        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons).model_copy(
+                   update={"stated_gaps": stated_gaps(kb, ev, f.products, cons, shared)})
                    for rank, f in enumerate(found, start=1)]
+        bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b)}) for b in bundles]
         bundles = [apply_bundle_stage(kb, b, s) for b, s in zip(bundles, staged, strict=True)]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
             knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),
-            bundles=bundles, optimal=exact, advice=advice_model(kb, ev),
+            bundles=bundles, optimal=exact,
+            optimality_gap=OptimalityGap(stated_coverage=searched.gap[0], score=searched.gap[1])
+            if searched.gap else None, advice=advice_model(kb, ev),
             fired_rules=with_bundle_firings(kb, fired_rules(kb, ev.firings), staged),
             diagnosis=None if bundles else why_not(kb, profile, assessment, ev, cons, strategy))

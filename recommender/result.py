@@ -63,7 +63,7 @@ class NeedResult(_Frozen):
 class Reason(_Frozen):
     """Why a product is in a bundle."""
 
-    kind: Literal["need", "rule", "dependency", "add_on"]
+    kind: Literal["need", "rule", "dependency", "win_back", "policy_exception", "add_on"]
     need: str | None = None
     rule: str | None = None
     inputs: list[str] = Field(default_factory=list)
@@ -138,6 +138,15 @@ class LeftOut(_Frozen):
     text: Text
 
 
+class NeedGap(_Frozen):
+    """A stated need a bundle leaves open, and what it would take to cover it."""
+
+    need: str
+    name_zh: str
+    name_en: str
+    remedy: Text
+
+
 class Bundle(_Frozen):
     """One recommended bundle: products, price, score breakdown and rationale."""
 
@@ -149,6 +158,8 @@ class Bundle(_Frozen):
     price: PriceSummary
     covered_needs: list[str]
     uncovered_needs: list[str]
+    stated_gaps: list[NeedGap] = Field(default_factory=list, description="Stated needs left open, with remedies.")
+    distinction: Text | None = Field(default=None, description="What sets this bundle apart from bundle 1.")
     phases: list[list[str]]
     left_out: list[LeftOut]
     offers: list[OfferChoice] = Field(default_factory=list, description=(
@@ -228,6 +239,13 @@ class Diagnosis(_Frozen):
     text: Text
 
 
+class OptimalityGap(_Frozen):
+    """Upper bounds on how much better than bundle 1 the optimum may be."""
+
+    stated_coverage: float
+    score: float
+
+
 class Recommendation(_Frozen):
     """The answer to one :meth:`Recommender.recommend` call."""
 
@@ -239,6 +257,8 @@ class Recommendation(_Frozen):
     needs: list[NeedResult]
     bundles: list[Bundle]
     optimal: bool  # the search was exhaustive, so bundle 1 is optimal under the utility
+    optimality_gap: OptimalityGap | None = Field(default=None, description=(
+        "When not optimal: how far the optimum may lie above bundle 1."))
     advice: Advice
     fired_rules: list[FiredRule]
     diagnosis: Diagnosis | None

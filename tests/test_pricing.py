@@ -95,8 +95,6 @@ def test_a_one_time_budget_too_small_for_any_bundle_is_named_in_the_diagnosis(re
     assert relax.constraint == "budget_one_time" and "at least 10000" in relax.text.en
 
 
-@pytest.mark.xfail(strict=True, reason="bundling.search checks only the monthly budget; the lead is to pass "
-                                       "Constraints.fits to _Space (issue 9 item 3 report)")
 def test_no_bundle_exceeds_either_budget(rec: Recommender) -> None:
     kb = rec.knowledge
     needs = [i.id for m in kb.framework.modules for i in m.items]

@@ -39,6 +39,7 @@ from .ranking import (
     upper_bound,
 )
 from .result import CustomerAssessment, LeftOutReason
+from .vocabulary import CASH_COW, DOG, QUESTION_MARK, STAR, STATED
 from .winback import WIN_BACK
 
 EXACT_SEEDS = 32  # up to this many seeds the search is exhaustive
@@ -199,10 +200,10 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
 def portfolio_reason(kb: KnowledgeBase, pid: str, ev: Evaluation) -> Exclusion | None:
     """Why the catalog's portfolio policy (seed 001) keeps ``pid`` out, or None."""
     product, policy = kb.products[pid], kb.catalog.portfolio_policy
-    if product.portfolio == "dog" and policy.dog == "exclude":
+    if product.portfolio == DOG and policy.dog == "exclude":
         return Exclusion("portfolio", Text(zh="瘦狗产品，按产品组合策略淘汰",
                                            en="a dog product, retired by the portfolio policy"))
-    if product.portfolio == "question_mark" and policy.question_mark == "with_reason" and pid not in ev.proposals:
+    if product.portfolio == QUESTION_MARK and policy.question_mark == "with_reason" and pid not in ev.proposals:
         return Exclusion("portfolio", Text(zh="问题产品，仅在有规则推荐理由时才推荐",
                                            en="a question-mark product, offered only when a rule gives a reason"))
     return None
@@ -217,7 +218,7 @@ def _only_ways(kb: KnowledgeBase, ev: Evaluation, cons: Constraints,
     """
     out: set[str] = set()
     for need, item, _ in need_units(kb, ev):
-        if "stated" not in ev.need_sources.get(need, ()):
+        if STATED not in ev.need_sources.get(need, ()):
             continue
         covering = kb.products_by_item.get(item, ())
         if any(p in cons.owned or block(p) is None for p in covering):
@@ -480,7 +481,7 @@ def _context(kb: KnowledgeBase, ev: Evaluation, units: list[Unit], cons: Constra
         need_weights=weights,
         need_modules=sum(1 << modules[m] for m in {kb.need_module[n] for n in ev.needs}),
         owned_covers=owned_covers, owned=sum(1 << index[p] for p in owned),
-        stated=sum(1 << i for i, (need, _, _) in enumerate(units) if "stated" in ev.need_sources.get(need, ())),
+        stated=sum(1 << i for i, (need, _, _) in enumerate(units) if STATED in ev.need_sources.get(need, ())),
         unit_price=unit_price(cons.budget, sum(weights), kb.framework.ranking.reference_price),
         strategy=strategy, weights=kb.ranking_weights)
 
@@ -513,5 +514,5 @@ def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index:
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
         covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
-        upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == "star",
-        proven=p.portfolio in ("star", "cash_cow") or WIN_BACK in ev.proposal_sources.get(pid, ()))
+        upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == STAR,
+        proven=p.portfolio in (STAR, CASH_COW) or WIN_BACK in ev.proposal_sources.get(pid, ()))

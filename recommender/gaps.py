@@ -14,6 +14,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
 from .result import Bundle, LeftOut, NeedGap
+from .vocabulary import STATED
 
 # Left-out reasons that a bigger budget would not cure.
 _BLOCKING = ("rule_exclusion", "customer_excluded", "retired", "portfolio", "ineligible", "conflict",
@@ -27,7 +28,7 @@ def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], con
     items = {i for pid in present for i in kb.products[pid].need_items}
     gaps = []
     for need, sources in ev.need_sources.items():
-        if "stated" not in sources or covered_by(need, items):
+        if STATED not in sources or covered_by(need, items):
             continue
         name = kb.names[need]
         gaps.append(NeedGap(need=need, name_zh=name.name_zh, name_en=name.name_en,

@@ -37,10 +37,23 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-STAGE_SCORE = {"star": 1.0, "cash_cow": 0.75, "question_mark": 0.4, "dog": 0.0}
+from .vocabulary import (
+    CASH_COW,
+    CROSS_SELL,
+    DOG,
+    QUESTION_MARK,
+    RETAIN,
+    SCORE_COMPONENTS,
+    STAR,
+    TRIAL,
+    UPGRADE,
+    WIN_BACK,
+)
+
+STAGE_SCORE = {STAR: 1.0, CASH_COW: 0.75, QUESTION_MARK: 0.4, DOG: 0.0}
 NEUTRAL_FIT = 0.3
 AMORTISATION_MONTHS = 36
-COMPONENTS = ("coverage", "fit", "cost", "lifecycle", "portfolio")
+COMPONENTS = SCORE_COMPONENTS
 
 
 @dataclass(frozen=True)
@@ -163,15 +176,15 @@ def components(members: Sequence[Item], own_mask: int, ctx: Context, agg: Aggreg
     a = agg if agg is not None else Aggregate().add(members)
     n = a.n
     strategy = ctx.strategy
-    if strategy == "cross_sell":
+    if strategy == CROSS_SELL:
         wanted = bin(ctx.need_modules).count("1") or 1
         lifecycle = bin(a.modules & ctx.need_modules).count("1") / wanted
-    elif strategy == "retain":
+    elif strategy == RETAIN:
         context_mask = own_mask | ctx.owned
         lifecycle = sum(1 for item in members if item.complements & context_mask) / n
-    elif strategy == "upgrade":
+    elif strategy == UPGRADE:
         lifecycle = a.upgrades / n
-    elif strategy == "win_back":
+    elif strategy == WIN_BACK:
         lifecycle = a.proven / n
     else:  # no strategy, or trial
         lifecycle = 0.5
@@ -204,11 +217,11 @@ class Pool(NamedTuple):
 
 def lifecycle_capable(item: Item, strategy: str | None) -> bool:
     """Whether ``item`` could count towards the strategy's lifecycle share."""
-    if strategy == "retain":
+    if strategy == RETAIN:
         return item.complements != 0
-    if strategy == "upgrade":
+    if strategy == UPGRADE:
         return item.upgrades
-    if strategy == "win_back":
+    if strategy == WIN_BACK:
         return item.proven
     return False
 
@@ -226,13 +239,14 @@ def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> Key:
     """
     n = agg.n
     strategy = ctx.strategy
-    if strategy is None or strategy == "trial":
+    if strategy is None or strategy == TRIAL:
         lifecycle = 0.5
-    elif strategy == "cross_sell":
+    elif strategy == CROSS_SELL:
         wanted = bin(ctx.need_modules).count("1") or 1
         lifecycle = bin((agg.modules | pool.modules) & ctx.need_modules).count("1") / wanted
     else:
-        have = {"retain": agg.linked, "upgrade": agg.upgrades, "win_back": agg.proven}.get(strategy, n)
+        shares: dict[str, int] = {RETAIN: agg.linked, UPGRADE: agg.upgrades, WIN_BACK: agg.proven}
+        have = shares.get(strategy, n)
         lifecycle = (have + pool.capable) / (n + pool.capable) if pool.capable else have / (n + 1)
     fit = max(pool.fit, agg.fit / n) if n else pool.fit
     stage = max(pool.stage, agg.stage / n) if n else pool.stage

@@ -27,6 +27,7 @@ LIFECYCLE_STAGES: Final[tuple[LifecycleStage, ...]] = get_args(LifecycleStage)
 # Portfolio stages (seed 001 四.1, Boston matrix).
 PortfolioStage = Literal["star", "cash_cow", "question_mark", "dog"]
 PORTFOLIO_STAGES: Final[tuple[PortfolioStage, ...]] = get_args(PortfolioStage)
+STAR, CASH_COW, QUESTION_MARK, DOG = PORTFOLIO_STAGES
 
 # What a lifecycle strategy makes the ranking do (seed 004 3.2 阶段A-E).
 StrategyKind = Literal["trial", "cross_sell", "retain", "upgrade", "win_back"]
@@ -77,4 +78,6 @@ KEY_PERSON: Final = "key_person"
 
 # The source of a need the customer stated (other sources are rule ids).
 STATED: Final = "stated"
+# The source of a need or proposal that wins back a product the customer left (winback.py).
+WON_BACK: Final = "win_back"
 

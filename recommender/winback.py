@@ -14,8 +14,9 @@ from dataclasses import replace
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
+from .vocabulary import WON_BACK
 
-WIN_BACK = "win_back"  # the source of what this module adds, next to "stated" and rule ids
+WIN_BACK = WON_BACK  # the source of what this module adds, next to "stated" and rule ids
 FIT = 0.9  # as high as the strongest rule proposals: the customer chose this product once
 NEED_WEIGHT = 0.6  # below stated needs (1.0): the customer has not asked for it again
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .bundling import Constraints, Exclusion, Found, _hard_reason
+from .bundling import Constraints, Exclusion, Found, hard_reason
 from .engine import BundleEvaluation, Evaluation, RuleEngine
 from .explain import format_input, offer_choice
 from .knowledge.base import KnowledgeBase
@@ -105,7 +105,7 @@ def _barrier(kb: KnowledgeBase, add_on: str, new: Sequence[str], chosen: set[str
     """
     reasoned = replace(ev, proposals={**ev.proposals, **{p: 1.0 for p in new}})
     for pid in new:
-        why = _hard_reason(pid, kb.products[pid], kb, profile, assessment, reasoned, cons)
+        why = hard_reason(pid, kb.products[pid], kb, profile, assessment, reasoned, cons)
         if why is not None:
             return why if pid == add_on else Exclusion(why.reason, Text(
                 zh=f"依赖的{kb.name(pid, 'zh')}不可用：{why.text.zh}",

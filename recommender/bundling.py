@@ -158,11 +158,11 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
 
     def block(pid: str) -> Exclusion | None:
         if pid not in blocked:
-            blocked[pid] = _hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons)
+            blocked[pid] = hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons)
         return blocked[pid]
 
     for pid in _only_ways(kb, ev, cons, block):  # the policy yields; every other reason still holds
-        blocked[pid] = _hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons, policy=False)
+        blocked[pid] = hard_reason(pid, kb.products[pid], kb, profile, assessment, ev, cons, policy=False)
 
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
@@ -227,9 +227,11 @@ def _only_ways(kb: KnowledgeBase, ev: Evaluation, cons: Constraints,
     return out
 
 
-def _hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: CustomerProfile,
+def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: CustomerProfile,
                  assessment: CustomerAssessment, ev: Evaluation, cons: Constraints,
                  policy: bool = True) -> Exclusion | None:
+    """Why ``pid`` cannot be sold to this customer at all (budget aside), or None; ``policy=False``
+    skips the portfolio policy, for the only way to a stated need."""
     if pid in cons.excluded:
         return Exclusion("customer_excluded", Text(zh="客户要求排除", en="the customer excluded it"))
     if pid in ev.exclusions:

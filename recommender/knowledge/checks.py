@@ -26,7 +26,7 @@ from ..vocabulary import (
     SINGLE_ADVICE,
     VALUE_TYPES,
 )
-from .limits import check_limits
+from .limits import branch_paths, check_limits
 from .price_checks import check_prices, check_quantities
 from .schema import (
     STAGE_CONDITIONS,
@@ -321,7 +321,7 @@ def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Iss
     """Condition parts and effects the rule's stage cannot have (``wrong-stage``)."""
     stage = rule.stage
     other = BUNDLE_STAGE if stage == CUSTOMER_STAGE else CUSTOMER_STAGE
-    for path, branch in _branch_paths(rule.when, at + ("when",)):
+    for path, branch in branch_paths(rule.when, at + ("when",)):
         for part in ("customer", "need", "product", "bundle", "key_person"):
             if getattr(branch, part) is None or part in STAGE_CONDITIONS[stage]:
                 continue
@@ -343,14 +343,6 @@ def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Iss
                             f"{stage}-stage effects: {', '.join(STAGE_EFFECTS[stage])}"
                             + ("; write 'stage: bundle' for a rule on the chosen bundle" if stage == CUSTOMER_STAGE
                                else "; move it to a customer-stage rule"))
-
-
-def _branch_paths(when: When, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], When]]:
-    if when.any:
-        for k, branch in enumerate(when.any):
-            yield from _branch_paths(branch, at + ("any", k))
-    else:
-        yield at, when
 
 
 def _never_fires(when: When, proposed: set[str] | None, doc: Document, at: tuple[str | int, ...],

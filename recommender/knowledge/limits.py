@@ -108,7 +108,7 @@ def _spend_fields(rules: RulesFile, doc: Document) -> Iterator[Issue]:
         return
     seen = 0
     for i, rule in enumerate(rules.rules):
-        for at, branch in _branch_paths(rule.when, ("rules", i, "when")):
+        for at, branch in branch_paths(rule.when, ("rules", i, "when")):
             if branch.bundle is None or branch.bundle.spend is None:
                 continue
             seen = max(seen, list(spends).index(frozenset(branch.bundle.not_counting)))
@@ -125,7 +125,7 @@ def _spend_fields(rules: RulesFile, doc: Document) -> Iterator[Issue]:
 
 def _rule_numbers(rules: RulesFile, doc: Document) -> Iterator[Issue]:
     for i, rule in enumerate(rules.rules):
-        for at, branch in _branch_paths(rule.when, ("rules", i, "when")):
+        for at, branch in branch_paths(rule.when, ("rules", i, "when")):
             tested = [(("customer", name), name, c) for name, c in (branch.customer or {}).items()]
             bundle = branch.bundle.fields if branch.bundle else {}
             tested += [(("bundle", name), name, c) for name, c in bundle.items()]
@@ -151,11 +151,11 @@ def _number(name: str, value: object, doc: Document, path: tuple[str | int, ...]
                             "engine cannot take others")
 
 
-def _branch_paths(when: When, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], When]]:
+def branch_paths(when: When, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], When]]:
     """Each branch of ``when`` with its path, in the order compile_rules numbers them."""
     if when.any:
         for k, branch in enumerate(when.any):
-            yield from _branch_paths(branch, at + ("any", k))
+            yield from branch_paths(branch, at + ("any", k))
     else:
         yield at, when
 
@@ -462,7 +462,7 @@ def _is_number(value: Any) -> bool:
 # --- locating issues ---------------------------------------------------------
 
 def _branch_count(rules: RulesFile, stage: str = CUSTOMER_STAGE) -> int:
-    return sum(1 for rule in rules.rules if rule.stage == stage for _ in _branch_paths(rule.when, ()))
+    return sum(1 for rule in rules.rules if rule.stage == stage for _ in branch_paths(rule.when, ()))
 
 
 def _issue(rules: RulesFile, doc: Document, engine_rule: str, alias: str, name: str,
@@ -475,7 +475,7 @@ def _rule_path(rules: RulesFile, engine_rule: str, alias: str, name: str) -> tup
     if not engine_rule.startswith("r"):  # an internal rule: no place in the file
         return ("rules",)
     index, branch = (int(n) for n in engine_rule[1:].split("_"))
-    at, _ = list(_branch_paths(rules.rules[index].when, ("rules", index, "when")))[branch]
+    at, _ = list(branch_paths(rules.rules[index].when, ("rules", index, "when")))[branch]
     if alias not in _KEYS:
         return at
     at += (_KEYS[alias],)

@@ -121,8 +121,8 @@ def need_units(kb: KnowledgeBase, ev: Evaluation) -> list[Unit]:
         if "." in need:
             items = [need]
         else:
-            items = [n for n in ev.needs if "." in n and kb.need_module[n] == need] or [
-                i.id for i in kb.modules[need].items]
+            module_items = [i.id for i in kb.modules[need].items]
+            items = [n for n in module_items if n in ev.needs] or module_items
         units += [(need, item, weight / len(items)) for item in items]
     return units
 

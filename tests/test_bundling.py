@@ -265,3 +265,18 @@ def test_alternatives_are_other_ways_not_bundle_1_minus_a_product() -> None:
             a, b = ({p.id for p in x.products} for x in bundles[:2])
             overlaps.append(len(a & b) / len(a | b))
     assert overlaps and sum(overlaps) / len(overlaps) <= 0.5, sum(overlaps) / len(overlaps)
+
+
+def test_a_stated_module_means_the_items_the_rules_inferred_for_it(rec: Recommender) -> None:
+    """A logistics firm's 'production' is its field force; a key person's needs never narrow 'office'."""
+    kb = rec.knowledge
+    office = {i.id for i in kb.modules["office"].items}
+    ev = Evaluation(needs={"office": 1.0, "office.meeting": 0.5, "key_person.power": 0.5, "production": 1.0},
+                    need_sources={"office": ("stated",), "production": ("stated",)}, proposals={},
+                    proposal_sources={}, exclusions={}, offers={}, channel=None, service_level=None, strategy=None,
+                    notes=(), firings=())
+    by_need: dict[str, list[str]] = {}
+    for need, item, _ in need_units(kb, ev):
+        by_need.setdefault(need, []).append(item)
+    assert by_need["office"] == ["office.meeting"] and set(by_need["office"]) <= office
+    assert by_need["production"] == [i.id for i in kb.modules["production"].items]  # nothing inferred: all items

@@ -1,8 +1,11 @@
 """Knowledge coverage: does every part of the knowledge get used?
 
-Checks, per catalog: every module has products; every product is reachable from
-some need (it lists a need item, or a rule proposes it); every relation points
-at a product that exists; every rule fires in at least one scenario.
+Checks, per catalog: every module has products; every need item has a product for
+sale that serves it, unless the catalog declares it a known gap (``known_gaps`` in
+catalog.yaml: the seed names no product for it), which is reported apart; every
+product is reachable from some need (it lists a need item, or a rule proposes it);
+every relation points at a product that exists; every rule fires in at least one
+scenario.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .knowledge.base import KnowledgeBase
-from .knowledge.checks import unreachable
+from .knowledge.checks import gap_covers, unreachable
 from .vocabulary import RELATION_KINDS
 
 
@@ -19,6 +22,8 @@ from .vocabulary import RELATION_KINDS
 class CoverageReport:
     catalog: str
     modules_without_products: list[str]
+    items_without_products: list[str]
+    known_gaps: list[str]
     unreachable_products: list[str]
     dangling_relations: list[str]
     rules_never_fired: list[str]
@@ -26,12 +31,14 @@ class CoverageReport:
 
     @property
     def complete(self) -> bool:
-        return not (self.modules_without_products or self.unreachable_products or self.dangling_relations
-                    or self.rules_never_fired)
+        return not (self.modules_without_products or self.items_without_products or self.unreachable_products
+                    or self.dangling_relations or self.rules_never_fired)
 
     def text(self) -> str:
         lines = [f"catalog {self.catalog}: {self.scenarios} scenarios"]
         for label, items in (("modules without products", self.modules_without_products),
+                             ("need items no product serves", self.items_without_products),
+                             ("known gaps (the seed names no product)", self.known_gaps),
                              ("products no need reaches", self.unreachable_products),
                              ("relations to missing products", self.dangling_relations),
                              ("rules no scenario fires", self.rules_never_fired)):
@@ -45,9 +52,15 @@ def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> 
     runs = [set(f) for f in fired_per_scenario]
     served = {m for p in kb.products.values() for m in p.modules}
     fired = set().union(*runs) if runs else set()
+    items = [i.id for m in kb.framework.modules for i in m.items]
+    sold = {i for p in kb.products.values() if p.sellable for i in p.need_items}
+    gaps = [g.item for g in kb.catalog.known_gaps]
+    known = [i for i in items if i not in sold and any(gap_covers(g, i) for g in gaps)]
     return CoverageReport(
         catalog=kb.catalog.id,
         modules_without_products=[m.id for m in kb.framework.modules if m.id not in served],
+        items_without_products=[i for i in items if i not in sold and i not in known],
+        known_gaps=known,
         unreachable_products=unreachable(kb.products.values(), kb.rules),
         dangling_relations=[f"{pid} {kind} {rel.product}" for pid, p in kb.products.items()
                             for kind in RELATION_KINDS

@@ -63,6 +63,7 @@ CODES: dict[str, str] = {
     "contradictory-effects": "a rule whose effects contradict each other",
     "wrong-stage": "a rule condition or effect its stage (customer or bundle) cannot have",
     "unreachable-product": "a product no need reaches (warning)",
+    "known-gap-served": "a catalog declares a known gap for a need item its products serve (warning)",
     "bad-character": "a text holds an invisible control character, a lone surrogate or a direction override",
     "text-too-long": "a text longer than allowed",
     "bad-id": "an id with characters or a length ids may not have",

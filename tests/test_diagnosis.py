@@ -51,6 +51,7 @@ def test_exclusions_and_budget_conflict_together(rec: Recommender) -> None:
 
 
 def test_no_needs_is_explained(rec: Recommender) -> None:
-    result = rec.recommend({"name": "x", "industry": "hospitality", "employees": 40})
+    # the manufacturing rule only proposes a product and notes: it infers no need
+    result = rec.recommend({"name": "x", "industry": "manufacturing", "employees": 40})
     assert result.bundles == [] and result.diagnosis is not None
     assert "need" in result.diagnosis.text.en

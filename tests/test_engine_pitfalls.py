@@ -27,12 +27,13 @@ def profile(i: int) -> dict[str, object]:
 
 
 def test_facts_no_rule_matches_do_not_crash(rec: Recommender) -> None:
-    # hospitality has no industry rule, 2 staff fire no size rule, and the need
+    # the manufacturing rule infers no need, 2 staff fire no size rule, and the need
     # office.admin is tested by no rule: only the catch-all sees these facts.
-    result = rec.recommend({"name": "tiny inn", "industry": "hospitality", "employees": 2,
+    result = rec.recommend({"name": "tiny workshop", "industry": "manufacturing", "employees": 2,
                             "needs": ["office.admin"]})
     assert result.bundles
-    assert {r.rule for r in result.fired_rules} <= {"channel_partner", "standard_service"}
+    assert {r.rule for r in result.fired_rules} <= {"channel_partner", "standard_service",
+                                                    "manufacturing_reliable_voice"}
 
 
 def test_five_thousand_recommendations_in_a_row_stay_under_the_session_cap(kb_copy: Path) -> None:

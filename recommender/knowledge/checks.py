@@ -68,6 +68,8 @@ def check_references(fw: Framework | None, assessment: Assessment | None, catalo
         issues += check_quantities(rules, products, docs["rules"])
     if products is not None and rules is not None:
         issues += _unreachable(products, rules, docs["products"])
+    if catalog is not None and "catalog" in docs:
+        issues += _known_gaps(catalog, products, refs, docs["catalog"])
     if offers is not None and "offers" in docs:
         issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), docs["offers"], "offer")
     if products is not None and offers is not None and "offers" in docs:
@@ -222,6 +224,29 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
                 yield from refs.check(kind, value, doc, at + ("eligibility", key, j), key[:-1])
         if elig.min_employees and elig.max_employees and elig.min_employees > elig.max_employees:
             yield doc.issue(at + ("eligibility",), "empty-range", "min_employees is above max_employees")
+
+
+def gap_covers(gap: str, item: str) -> bool:
+    """Whether a known gap naming ``gap`` (a module, an item or a coarse item) covers need item ``item``."""
+    return item == gap or item.startswith(gap + ".")
+
+
+def _known_gaps(catalog: Catalog, products: ProductsFile | None, refs: _Refs, doc: Document) -> Iterator[Issue]:
+    served = {item for p in products.products if p.sellable for item in p.need_items} if products else set()
+    seen: dict[str, int] = {}
+    for i, gap in enumerate(catalog.known_gaps):
+        at: tuple[str | int, ...] = ("known_gaps", i, "item")
+        if gap.item in seen:
+            yield doc.issue(at, "duplicate-id", f"known gap {gap.item!r} is declared twice",
+                            f"the first one is at line {doc.place(('known_gaps', seen[gap.item]))[0]}")
+            continue
+        seen[gap.item] = i
+        yield from refs.check("needs", gap.item, doc, at, "need item")
+        by = sorted(item for item in served if gap_covers(gap.item, item))
+        if by:
+            yield doc.issue(at, "known-gap-served",
+                            f"{gap.item!r} is declared a known gap, but products of the catalog serve {', '.join(by)}",
+                            "remove the known gap, or narrow it to the items no product serves", severity="warning")
 
 
 def proposed_products(rules: Iterable[Rule]) -> set[str]:

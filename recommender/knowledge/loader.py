@@ -83,7 +83,8 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
         offers = read(base + "offers.yaml", OffersFile, required=False) or OffersFile(offers=[])
 
     base = f"catalogs/{chosen}/" if chosen else ""
-    kinds = {"framework": "framework.yaml", "assessment": "assessment.yaml", "products": base + "products.yaml",
+    kinds = {"framework": "framework.yaml", "assessment": "assessment.yaml", "catalog": base + "catalog.yaml",
+             "products": base + "products.yaml",
              "rules": base + "rules.yaml", "offers": base + "offers.yaml"}
     issues.extend(check_references(framework, assessment, cat, prods, rules, offers,
                                    {k: docs[f] for k, f in kinds.items() if f in docs}, root))

@@ -212,6 +212,16 @@ class OneTimeBudgetPolicy(Strict):
     source: str | None = Field(default=None, description="Seed passage or reading this figure comes from.")
 
 
+class KnownGap(Strict):
+    """A need item the catalog's seed names no product for: coverage reports it as known, not as a hole."""
+
+    item: Id = Field(description=(
+        "A need item, or a module (then every item of it), that no product of the catalog serves on purpose."))
+    source: str = Field(min_length=1, description=(
+        "The seed passage that lists what the catalog sells and names nothing for this item."))
+    reason: Text = Field(description="Why the catalog has no product for the item, in both languages.")
+
+
 class Catalog(Named):
     schema_: str | None = Field(default=None, alias="$schema")
     categories: list[Named] = Field(min_length=1)
@@ -220,6 +230,9 @@ class Catalog(Named):
     one_time_budget: OneTimeBudgetPolicy | None = Field(default=None, description=(
         "The one-time budget of a customer who gives none; without it one-time charges are checked only "
         "against a budget_one_time the customer gives."))
+    known_gaps: list[KnownGap] = Field(default_factory=list, description=(
+        "Need items the catalog's seed names no product for; `recommender coverage` reports them apart from "
+        "unexplained holes."))
 
 
 # --- catalogs/<name>/products.yaml ------------------------------------------

@@ -45,12 +45,11 @@ def test_government_is_social_value_with_key_account_service() -> None:
     assert "office.information" in {n.id for n in result.needs}
 
 
-def test_logistics_gets_fleet_management_after_its_platform() -> None:
+def test_logistics_gets_fleet_management() -> None:
     result = recommend("logistics")
     top = {p.id: p for p in result.bundles[0].products}
-    # seed 004 3.1 logistics x LBS; seed 001 车务通
+    # seed 004 3.1 logistics x LBS; seed 001 车务通 (no seed makes it depend on the IoT platform)
     assert "che_wu_tong" in top
-    assert top["iot_platform"].phase < top["che_wu_tong"].phase
     assert result.advice.strategy is not None and result.advice.strategy.id == "cross_sell"  # stage B
 
 

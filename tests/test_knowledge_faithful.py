@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from opencc import OpenCC
 
 from recommender import load_knowledge
@@ -59,3 +61,166 @@ def test_oa_and_hr_items_are_seed_004s_breakdown() -> None:
     assert [i.name_zh for i in kb.modules["hr"].items] == hr
     for item in kb.modules["office"].items + kb.modules["hr"].items:
         assert item.name_zh in seed_text("004")
+
+
+# --- figures beyond names (issue 10 item 6): each test reads the figure from the normalised
+# seed text and from the knowledge, and asserts they agree. ---
+
+KNOWLEDGE = default_knowledge_dir()
+
+
+def raw(catalog: str, kind: str) -> Any:
+    return yaml.safe_load((KNOWLEDGE / "catalogs" / catalog / f"{kind}.yaml").read_text(encoding="utf-8"))
+
+
+def rules_of(catalog: str) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in raw(catalog, "rules")["rules"]}
+
+
+def found(pattern: str, number: str) -> tuple[str, ...]:
+    match = re.search(pattern, seed_text(number))
+    assert match, f"seed {number} no longer says {pattern!r}"
+    return match.groups()
+
+
+def test_a8_tiers_are_the_bounds_of_seed_002() -> None:
+    """002 6.1.1: 39元-89元(不含)档 / 89元-129元(不含)档 / 129档及以上; 合计消费满129元即可宽带0元赠送."""
+    text = seed_text("002")
+    closed = [(int(a), int(b)) for a, b in re.findall(r"(\d+)元-(\d+)元\(不含\)档", text)]
+    (open_from,) = found(r"(\d+)档及以上", "002")
+    (free_from,) = found(r"合计消费满(\d+)元即可宽带0元赠送", "002")
+    seed_tiers = [*closed, (int(open_from), None)]
+    assert seed_tiers == [(39, 89), (89, 129), (129, None)]
+
+    (offer,) = [o for o in raw("sme", "offers")["offers"] if o["id"] == "a8_self_select"]
+    assert [(t["min_monthly"], t.get("max_monthly")) for t in offer["tiers"]] == seed_tiers
+    rules = rules_of("sme")
+    for (low, high), tier in zip(seed_tiers, offer["tiers"], strict=True):
+        (rule,) = [
+            r
+            for r in rules.values()
+            if r.get("stage") == "bundle" and any(e.get("offer", {}).get("tier") == tier["id"] for e in r["then"])
+        ]
+        assert rule["when"]["product"] == "a8_package"
+        spend = rule["when"]["bundle"]["spend"]
+        assert (spend["gte"], spend.get("lt")) == (low, high), rule["id"]
+        frees = [e["discount"] for e in rule["then"] if "discount" in e]
+        if low >= int(free_from):
+            assert frees == [{**frees[0], "product": "broadband_8m", "percent": 100}], rule["id"]
+        else:
+            assert not frees, f"{rule['id']}: broadband is free only from {free_from} yuan"
+    kb = load_knowledge(KNOWLEDGE, "sme")
+    (price,) = kb.products["a8_package"].prices
+    assert price.amount == seed_tiers[0][0], "the package is priced at its entry tier"
+
+
+def test_handset_subsidy_caps_are_seed_002s() -> None:
+    """002 3.3.2: 3G智能机终端补贴不超过80%、3G非智能机不超过50%; 禁止向2G手机提供任何终端补贴."""
+    smart, other = (int(n) for n in found(r"3g智能机终端补贴不超过(\d+)%、3g非智能机不超过(\d+)%", "002"))
+    assert "禁止向2g手机提供任何终端补贴" in seed_text("002")
+    note = next(e["note"]["zh"] for e in rules_of("sme")["handset_subsidy_caps"]["then"] if "note" in e)
+    assert [int(n) for n in re.findall(r"3G智能机不超过(\d+)%", note)] == [smart]
+    assert [int(n) for n in re.findall(r"3G非智能机不超过(\d+)%", note)] == [other]
+    assert "2G手机不予补贴" in note
+    kb = load_knowledge(KNOWLEDGE, "sme")
+    described = " ".join(p.description.zh for p in kb.products["smartphone_3g"].prices if p.description)
+    assert re.findall(r"补贴不超过(\d+)%", described) == [str(smart)]
+
+
+@pytest.mark.parametrize("catalog", ["group", "sme"])
+def test_retention_threshold_is_seed_002s_40000_yuan(catalog: str) -> None:
+    """002 6.3.1: 对于全业务年收入4万元以上的客户…制定巩固维系预案."""
+    (wan,) = found(r"全业务年收入(\d+)万元以上的客户", "002")
+    rule = rules_of(catalog)["retention_plan"]
+    assert rule["when"] == {"customer": {"annual_spend": {"gte": int(wan) * 10000}}}
+
+
+@pytest.mark.parametrize("catalog", ["group", "sme"])
+def test_direct_sales_from_30_staff_and_100_in_the_capital(catalog: str) -> None:
+    """002 4.4: 一般该类客户的规模在30人以上，其中长春分公司主要的目标客户规模在100人."""
+    most, capital_size = (int(n) for n in found(r"规模在(\d+)人以上,其中长春分公司主要的目标客户规模在(\d+)人", "002"))
+    rules = rules_of(catalog)
+    assert rules["channel_direct"]["when"] == {
+        "any": [
+            {"customer": {"employees": {"gte": most}, "capital_city": False}},
+            {"customer": {"employees": {"gte": capital_size}}},
+        ]
+    }
+    assert rules["channel_partner"]["when"] == {
+        "any": [
+            {"customer": {"employees": {"lt": most}}},
+            {"customer": {"employees": {"lt": capital_size}, "capital_city": True}},
+        ]
+    }
+    kb = load_knowledge(KNOWLEDGE, catalog)
+    names = {c for c in kb.framework.capital_cities if isinstance(c, str)}
+    names |= {n for c in kb.framework.capital_cities if not isinstance(c, str) for n in (c.name_zh, *c.aliases)}
+    assert "长春" in names
+
+
+@pytest.mark.parametrize("catalog", ["group", "sme"])
+def test_vip_card_by_key_person_rank_is_seed_002s(catalog: str) -> None:
+    """002 6.3.4: 厅局级…发钻卡；处级…发金卡；科级…发银卡."""
+    seed_cards = dict(re.findall(r"(厅局级|处级|科级)或同等级别政企客户关键人发(钻|金|银)卡", seed_text("002")))
+    assert seed_cards == {"厅局级": "钻", "处级": "金", "科级": "银"}
+    kb = load_knowledge(KNOWLEDGE, catalog)
+    rank_zh = {rank.id: rank.name_zh for rank in kb.framework.key_person_ranks}
+    given: dict[str, str] = {}
+    for rule in rules_of(catalog).values():
+        notes = [e["note"]["zh"] for e in rule["then"] if "note" in e]
+        cards = {c for note in notes for c in re.findall(r"(钻|金|银)(?:石)?卡", note)}
+        if "key_person" not in rule["when"] or not cards:
+            continue
+        (card,) = cards
+        ranks = rule["when"]["key_person"]
+        for rank in [ranks] if isinstance(ranks, str) else ranks:
+            given[rank_zh[rank]] = card
+    assert {zh: card for zh, card in given.items() if zh in seed_cards} == seed_cards
+    above = [zh for zh in given if zh not in seed_cards]
+    assert all(given[zh] == seed_cards["厅局级"] for zh in above), "ranks above 厅局级 get the top card"
+
+
+def test_no_relation_the_seeds_contradict() -> None:
+    """004 3.2 lists 企信通 and 集团短信 side by side for the same needs, and 移动办公 as 短信/彩信/WAP; 001 二.4
+    names 物联网应用、视频监控和车务通 side by side. No seed makes one of them exclude or require another."""
+    assert "企信通" in seed_text("004") and "集团短信" in seed_text("004")
+    assert "物联网应用、视频监控和车务通" in seed_text("001")
+    kb = load_knowledge(KNOWLEDGE, "group")
+    pairs = {
+        (p.id, kind, r.product)
+        for p in kb.products.values()
+        for kind in ("requires", "excludes")
+        for r in getattr(p, kind)
+    }
+    for bad in [
+        ("qixintong", "excludes", "group_sms"),
+        ("group_sms", "excludes", "qixintong"),
+        ("mobile_office", "requires", "group_sms"),
+        ("che_wu_tong", "requires", "iot_platform"),
+        ("sfa_ffa", "requires", "data_card"),
+    ]:
+        assert bad not in pairs, bad
+
+
+def test_dazhong_is_a_sanctioned_package_not_a_dog() -> None:
+    """002 3.3.2: 仅以大众套餐、乐享3G套餐、天翼飞young套餐为移动业务单产品套餐."""
+    (named,) = found(r"仅以(.+?)为移动业务单产品套餐", "002")
+    packages = {"dazhong_package": "大众套餐", "lexiang_3g": "乐享3g套餐", "feiyoung": "飞young套餐"}
+    kb = load_knowledge(KNOWLEDGE, "sme")
+    for product, name in packages.items():
+        assert name in named
+        assert kb.products[product].portfolio != "dog", product
+
+
+@pytest.mark.parametrize("catalog", available_catalogs(default_knowledge_dir()))
+def test_every_relation_and_rule_cites_a_seed_or_says_it_is_a_reading(catalog: str) -> None:
+    kb = load_knowledge(KNOWLEDGE, catalog)
+    missing = [
+        f"{p.id} {kind} {r.product}"
+        for p in kb.products.values()
+        for kind in ("requires", "excludes", "complements", "replaces")
+        for r in getattr(p, kind)
+        if not (r.source and (cited(r.source) or r.source.startswith("reading:")))
+    ]
+    missing += [r["id"] for r in raw(catalog, "rules")["rules"] if not cited(r.get("source"))]
+    assert not missing, "\n".join(missing)

@@ -96,14 +96,16 @@ def test_requires_cycle_names_the_whole_cycle_with_locations(kb_copy: Path) -> N
 
 
 def test_product_needing_an_excluded_pair_can_never_be_sold(kb_copy: Path) -> None:
-    # mobile_office requires group_sms; make it also require qixintong, which excludes group_sms
-    edit(kb_copy / PRODUCTS, "      - product: group_sms\n        reason: {zh: 移动办公",
-         "      - product: qixintong\n        reason: {zh: 测试, en: test}\n"
-         "      - product: group_sms\n        reason: {zh: 移动办公")
+    # group_directory requires group_vpmn; make it also require ms_exchange and enterprise_mailbox,
+    # which exclude each other
+    edit(kb_copy / PRODUCTS, "      - product: group_vpmn\n        reason: {zh: 通讯录",
+         "      - product: ms_exchange\n        reason: {zh: 测试, en: test}\n"
+         "      - product: enterprise_mailbox\n        reason: {zh: 测试, en: test}\n"
+         "      - product: group_vpmn\n        reason: {zh: 通讯录")
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(kb_copy)
     assert codes(err.value) == ["requires-conflict"]
-    assert "'mobile_office' can never be sold" in err.value.issues[0].message
+    assert "'group_directory' can never be sold" in err.value.issues[0].message
 
 
 def test_rule_condition_on_unknown_field(kb_copy: Path) -> None:

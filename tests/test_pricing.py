@@ -128,7 +128,7 @@ def test_a_rule_may_set_a_quantity(tmp_path: Path) -> None:
     kb = load_knowledge(root)
     rec = Recommender(kb)
     result = rec.recommend({"name": "x", "industry": "logistics", "employees": 350, "fleet_size": 40,
-                            "needs": ["production.field_force"], "budget_monthly": 20000})
+                            "needs": ["production.field_force", "access.mobile_data"], "budget_monthly": 20000})
     sfa = next(p for b in result.bundles for p in b.products if p.id == "sfa_ffa")
     card = next(p for b in result.bundles for p in b.products if p.id == "data_card")
     assert (sfa.quantity, sfa.per, sfa.quantity_rule) == (40, "vehicle", "fleet_field_force")

@@ -224,3 +224,29 @@ def test_every_relation_and_rule_cites_a_seed_or_says_it_is_a_reading(catalog: s
     ]
     missing += [r["id"] for r in raw(catalog, "rules")["rules"] if not cited(r.get("source"))]
     assert not missing, "\n".join(missing)
+
+
+PASSAGE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9/]*[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9/]*")
+
+
+def quoted(source: str) -> list[str]:
+    """The Chinese passages of a source: runs of at least four Chinese characters between punctuation."""
+    parts = re.split(r"[;；()（）…,，、：:。.\s]+", source)
+    return [m.lower() for part in parts for m in PASSAGE.findall(part) if len(re.findall(r"[\u4e00-\u9fff]", m)) >= 4]
+
+
+@pytest.mark.parametrize("catalog", available_catalogs(default_knowledge_dir()))
+def test_relation_and_rule_sources_quote_their_seeds(catalog: str) -> None:
+    """Every Chinese passage a relation or rule quotes is in a seed its source cites, word for word."""
+    sources = [
+        (f"{p['id']} {kind} {r['product']}", r.get("source") or "")
+        for p in raw(catalog, "products")["products"]
+        for kind in ("requires", "excludes", "complements", "replaces")
+        for r in p.get(kind) or []
+    ]
+    sources += [(r["id"], r.get("source") or "") for r in raw(catalog, "rules")["rules"]]
+    wrong = []
+    for name, source in sources:
+        text = "".join(seed_text(n) for n in cited(source))
+        wrong += [f"{name}: {passage!r}" for passage in quoted(source) if passage not in text]
+    assert not wrong, "\n".join(wrong)

@@ -46,7 +46,8 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
         cost = {p: added_price(kb, p, present, cons) for p in fitting}
         pid = min(fitting, key=lambda p: (cost[p].recurring, cost[p].one_time, p))
         extra = cost[pid].recurring
-        spend = sum(added_price(kb, p, (), cons).recurring for p in sorted(present - cons.owned)) + extra
+        prices = cons.prices(kb)
+        spend = sum(prices.product(p).recurring for p in sorted(present - cons.owned)) + extra
         if cons.budget is not None and spend > cons.budget + 1e-9:
             return Text(zh=f"月预算提高到{spend:g}元，即可加入{kb.name(pid, 'zh')}（每月{extra:g}元）",
                         en=f"raise the monthly budget to {spend:g} yuan to add {kb.name(pid, 'en')} "

@@ -86,13 +86,13 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
     policy = portfolio_reason(kb, pid, ev)
     if policy is not None:  # in a bundle only as the one way to a stated need (bundling._only_ways)
         reasons.append(Reason(kind="policy_exception", text=Text(
-            zh=f"请客户经理留意：{policy.text.zh}；但它是满足客户所提需求的唯一产品，因此仍予推荐",
-            en=f"note for the account manager: {policy.text.en}; it is offered because it is the only "
-               "product that covers a need the customer stated")))
+            zh="请客户经理留意：该产品目前不在主推之列，但它是满足客户所提需求的唯一选择，因此仍予推荐",
+            en="note for the account manager: this product is not one we actively promote, but it is the only "
+               "one that meets a need the customer stated, so it is offered")))
     for rule_id in ev.proposal_sources.get(pid, ()):
         if rule_id == WIN_BACK:
             reasons.append(Reason(kind="win_back", text=Text(
-                zh="客户曾使用此产品，流失后优先挽回", en="the customer used to have it: win it back first")))
+                zh="客户曾使用此产品，流失后应优先争取挽回", en="the customer used to have it: win it back first")))
             continue
         rule = kb.rules[kb.rule_index[rule_id]]
         first = next(f for f in ev.firings if f.rule == rule_id)
@@ -257,9 +257,9 @@ _L = {
     "once": {"zh": "元(一次性)", "en": "yuan one-time"},
     "illustrative": {"zh": "(*为示意价格，种子资料未给出)", "en": "(* illustrative price; the seeds give none)"},
     "uncovered": {"zh": "未覆盖的需求", "en": "Needs not covered"},
-    "stated_gap": {"zh": "未覆盖的客户所提需求", "en": "Stated need not covered"},
-    "not_optimal": {"zh": "提示：候选产品过多，搜索未穷尽；"
-                          "最优方案的陈述需求覆盖率最多高出{stated}，得分最多高出{score}",
+    "stated_gap": {"zh": "尚未满足的客户需求", "en": "Stated need not covered"},
+    "not_optimal": {"zh": "提示：候选产品较多，未能穷举全部组合；"
+                          "理论最优方案对客户所提需求的覆盖率最多再高{stated}，评分最多再高{score}",
                     "en": "Note: too many candidates for an exhaustive search; the optimum may cover up to {stated} "
                           "more of the stated needs and score up to {score} more"},
     "left_out": {"zh": "未纳入的产品", "en": "Considered and left out"},

@@ -52,12 +52,12 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
             return Text(zh=f"月预算提高到{spend:g}元，即可加入{kb.name(pid, 'zh')}（每月{extra:g}元）",
                         en=f"raise the monthly budget to {spend:g} yuan to add {kb.name(pid, 'en')} "
                            f"({extra:g} yuan/month)")
-        return Text(zh=f"可加入{kb.name(pid, 'zh')}（每月{extra:g}元），本方案选择了其他组合",
+        return Text(zh=f"可加入{kb.name(pid, 'zh')}（每月{extra:g}元）；本方案采用了其他产品组合",
                     en=f"add {kb.name(pid, 'en')} ({extra:g} yuan/month); this bundle takes another way")
     if clashing:
         pid = clashing[0]
         other = sorted(kb.graph.clashes(pid) & present)[0]
-        return Text(zh=f"{kb.name(pid, 'zh')}与方案中的{kb.name(other, 'zh')}互斥",
+        return Text(zh=f"{kb.name(pid, 'zh')}与本方案中的{kb.name(other, 'zh')}不能同时办理",
                     en=f"{kb.name(pid, 'en')} excludes {kb.name(other, 'en')} in this bundle")
     if candidates:
         pid = candidates[0]
@@ -70,9 +70,9 @@ def distinction(first: Bundle, other: Bundle) -> Text:
     """One line on what sets ``other`` apart from bundle 1 (or what bundle 1 is)."""
     if other.rank == first.rank:
         if not first.stated_gaps:
-            return Text(zh="推荐方案：覆盖全部陈述需求，综合得分最高",
+            return Text(zh="推荐方案：满足客户提出的全部需求，综合评分最高",
                         en="recommended: covers every stated need and scores best")
-        return Text(zh="推荐方案：预算内覆盖陈述需求最多，综合得分最高",
+        return Text(zh="推荐方案：在预算内满足客户所提需求最多，综合评分最高",
                     en="recommended: covers the most stated needs within the budget and scores best")
     mine, theirs = {p.id: p for p in other.products}, {p.id: p for p in first.products}
     added = [mine[p] for p in sorted(mine.keys() - theirs.keys())]
@@ -94,11 +94,11 @@ def distinction(first: Bundle, other: Bundle) -> Text:
     gained = sorted({g.need for g in first.stated_gaps} - {g.need for g in other.stated_gaps})
     if gained:
         names = {g.need: g for g in first.stated_gaps}
-        zh.append(f"另覆盖{'、'.join(names[n].name_zh for n in gained)}")
+        zh.append(f"另可满足{'、'.join(names[n].name_zh for n in gained)}")
         en.append(f"also covers {', '.join(names[n].name_en for n in gained)}")
     missing = sorted({g.need for g in other.stated_gaps} - {g.need for g in first.stated_gaps})
     if missing:
         names = {g.need: g for g in other.stated_gaps}
-        zh.append(f"不覆盖{'、'.join(names[n].name_zh for n in missing)}")
+        zh.append(f"无法满足{'、'.join(names[n].name_zh for n in missing)}")
         en.append(f"leaves out {', '.join(names[n].name_en for n in missing)}")
     return Text(zh="与方案1相比：" + "；".join(zh), en="compared with bundle 1: " + "; ".join(en))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from .engine import Evaluation
-from .knowledge.base import KnowledgeBase
+from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
 from .pricing import Charge, OneTimeBudget, Pricing, over_budget
 from .profile import CustomerProfile
@@ -94,10 +94,15 @@ def covers(product: Product, need: str) -> bool:
 
 
 def covered_by(need: str, items: Collection[str]) -> bool:
-    """Whether a product (or bundle) listing the need items ``items`` covers ``need``."""
-    if "." in need:
-        return need in items
-    return any(item.startswith(need + ".") for item in items)
+    """Whether a product (or bundle) listing the need items ``items`` covers ``need``.
+
+    A module or a coarse item is covered by any item under it; a sub-item also by its
+    coarse item listed whole (``office.meeting`` covers ``office.meeting.notice``).
+    """
+    if need in items or any(item.startswith(need + ".") for item in items):
+        return True
+    parts = need.split(".")
+    return any(".".join(parts[:k]) in items for k in range(2, len(parts)))
 
 
 def added_price(kb: KnowledgeBase, pid: str, present: Collection[str] = (), cons: Constraints | None = None) -> Charge:
@@ -109,20 +114,19 @@ Unit = tuple[str, str, float]  # (need, need item, weight)
 
 
 def need_units(kb: KnowledgeBase, ev: Evaluation) -> list[Unit]:
-    """What coverage is scored on: an item need is one unit; a module need spreads its
-    weight over the module's items, so a product covering more of the module covers more.
+    """What coverage is scored on: a finest item need is one unit; a module or a coarse item
+    (``office.meeting``) spreads its weight over its finest items (the sub-items of seed 004's
+    tables), so a product covering more of them covers more.
 
-    When the rules inferred items of that module for this customer (a logistics firm's
-    field force within production), the module need spreads over those items only:
+    When the rules inferred items under that need for this customer (a logistics firm's
+    field force within production), the need spreads over those items only:
     they say what the module means for this customer.
     """
     units: list[Unit] = []
     for need, weight in ev.needs.items():
-        if "." in need:
-            items = [need]
-        else:
-            module_items = [i.id for i in kb.modules[need].items]
-            items = [n for n in module_items if n in ev.needs] or module_items
+        leaves = kb.leaves(need)
+        items = [leaf for leaf in leaves
+                 if any(n in ev.needs for n in lineage(leaf) if n != need)] or list(leaves)
         units += [(need, item, weight / len(items)) for item in items]
     return units
 
@@ -167,7 +171,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
     for pid in considered:
-        serves = not wanted.isdisjoint(kb.products[pid].need_items)
+        serves = any(covered_by(item, kb.products[pid].need_items) for item in wanted)
         if pid in cons.owned:
             if serves:
                 left_out[pid] = Exclusion("already_owned", Text(zh="客户已拥有", en="the customer already has it"))
@@ -502,7 +506,7 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
 
 
 def _covers_mask(product: Product, units: list[Unit]) -> int:
-    return sum(1 << i for i, (_, item, _) in enumerate(units) if item in product.need_items)
+    return sum(1 << i for i, (_, item, _) in enumerate(units) if covered_by(item, product.need_items))
 
 
 def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index: dict[str, int],

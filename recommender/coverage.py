@@ -52,15 +52,15 @@ def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> 
     runs = [set(f) for f in fired_per_scenario]
     served = {m for p in kb.products.values() for m in p.modules}
     fired = set().union(*runs) if runs else set()
-    items = [i.id for m in kb.framework.modules for i in m.items]
-    sold = {i for p in kb.products.values() if p.sellable for i in p.need_items}
+    items = [leaf for m in kb.framework.modules for leaf in kb.leaves(m.id)]
+    sold = {leaf for p in kb.products.values() if p.sellable for i in p.need_items for leaf in kb.leaves(i)}
     gaps = [g.item for g in kb.catalog.known_gaps]
     known = [i for i in items if i not in sold and any(gap_covers(g, i) for g in gaps)]
     return CoverageReport(
         catalog=kb.catalog.id,
         modules_without_products=[m.id for m in kb.framework.modules if m.id not in served],
-        items_without_products=[i for i in items if i not in sold and i not in known],
-        known_gaps=known,
+        items_without_products=_grouped(kb, [i for i in items if i not in sold and i not in known]),
+        known_gaps=_grouped(kb, known),
         unreachable_products=unreachable(kb.products.values(), kb.rules),
         dangling_relations=[f"{pid} {kind} {rel.product}" for pid, p in kb.products.items()
                             for kind in RELATION_KINDS
@@ -68,3 +68,17 @@ def coverage(kb: KnowledgeBase, fired_per_scenario: Iterable[Iterable[str]]) -> 
         rules_never_fired=[r.id for r in kb.rules if r.id not in fired],
         scenarios=len(runs),
     )
+
+
+def _grouped(kb: KnowledgeBase, leaves: list[str]) -> list[str]:
+    """``leaves`` with every item whose sub-items are all listed named once, as the item."""
+    listed = set(leaves)
+    out: list[str] = []
+    for module in kb.framework.modules:
+        for item in module.items:
+            subs = kb.leaves(item.id)
+            if item.items and listed.issuperset(subs):
+                out.append(item.id)
+            else:
+                out += [leaf for leaf in subs if leaf in listed]
+    return out

@@ -36,7 +36,8 @@ class EntityChanges:
 def _entities(kb: KnowledgeBase) -> dict[str, dict[str, BaseModel]]:
     fw = kb.framework
     groups: dict[str, Iterable[Any]] = {
-        "module": fw.modules, "need item": [i for m in fw.modules for i in m.items], "industry": fw.industries,
+        "module": fw.modules, "need item": [x for m in fw.modules for i in m.items for x in (i, *i.items)],
+        "industry": fw.industries,
         "segment": fw.segments, "value type": fw.value_types, "channel": fw.channels,
         "service level": fw.service_levels, "strategy": fw.strategies, "key-person rank": fw.key_person_ranks,
         "product": kb.products.values(), "rule": kb.rules, "offer": kb.offers.values(),

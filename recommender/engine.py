@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 from durable import engine as _durable
 
 from .errors import EngineError
-from .knowledge.base import KnowledgeBase
+from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Op, Rule, Text, When
 from .numbers import engine_number
 from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE, STATED
@@ -369,7 +369,8 @@ class _Session:
 
     def need_fact(self, need: str) -> dict[str, Any]:
         module = self.engine._kb.need_group[need]  # what a module condition matches
-        return {"sid": self.sid, "kind": "need", "id": need, "module": module}
+        group = ".".join(need.split(".")[:2])  # what a coarse-item condition matches (office.meeting)
+        return {"sid": self.sid, "kind": "need", "id": need, "module": module, "group": group}
 
     def fire(self, index: int, matched: list[tuple[str, tuple[str, ...], Any]],
              assert_fact: Callable[[dict[str, Any]], None]) -> None:
@@ -523,7 +524,8 @@ def _conditions(when: When, spends: Mapping[frozenset[str], str] | None = None
         conditions.append({"c": {"$and": tests}})
         meta.append(("c", "customer", tuple(sorted(when.customer))))
     if when.need:
-        tests = [{"module": n} if "." not in n else {"id": n} for n in _ids(when.need)]
+        tests = [{"module": n} if "." not in n else _any([*({"id": x} for x in lineage(n)), {"group": n}])
+                 for n in _ids(when.need)]
         conditions.append({"n": {"$and": [{"kind": "need"}, _any(tests)]}})
         meta.append(("n", "need", ("id",)))
     if when.product:
@@ -584,8 +586,9 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
     """Needs, products, key-person ranks and the bundle fact some condition of one stage can match;
     only these become facts.
 
-    A need condition on a module matches every need of that module, so all of
-    the module's needs count as referenced.
+    A need condition on a module matches every need of that module; one on a coarse
+    item (``office.meeting``) every sub-item of it; one on a sub-item also its coarse item
+    (which spreads over it); so all of those count as referenced.
     """
     needs: set[str] = set()
     products: set[str] = set()
@@ -597,7 +600,8 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
         for branch in _branches(rule.when):
             bundle |= branch.bundle is not None
             for n in _ids(branch.need):
-                needs.update(k for k, m in need_module.items() if k == n or ("." not in n and m == n))
+                needs.update(k for k, m in need_module.items()
+                             if k in lineage(n) or (k.startswith(n + ".") if "." in n else m == n))
             products.update(_ids(branch.product))
             ranks.update(_ids(branch.key_person))
     return Referenced(frozenset(needs), frozenset(products), frozenset(ranks), bundle)

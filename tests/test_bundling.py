@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender import CustomerProfile, Recommender
-from recommender.bundling import Constraints, classify, need_units, score_bundle, search
+from recommender.bundling import Constraints, classify, covered_by, need_units, score_bundle, search
 from recommender.engine import Evaluation
 from recommender.knowledge.base import KnowledgeBase
 from recommender.knowledge.schema import Price, Product, Relation, Text
@@ -92,7 +92,7 @@ def test_portfolio_policy_needs_a_reason_for_question_marks(rec: Recommender) ->
 
 # --- optimality: the search against brute force on random small catalogs ------------
 
-ITEMS = ["office.meeting", "office.daily", "hr.training", "hr.recruiting"]
+ITEMS = ["office.meeting", "office.meeting.notice", "office.daily", "hr.training", "hr.recruiting"]
 
 
 def _product(i: int, items: list[str], recurring: int, one_time: int, stage: str,
@@ -140,7 +140,7 @@ def brute_force(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: lis
     units = need_units(kb, ev)
 
     def own(product: str) -> set[int]:
-        return {i for i, (_, item, _) in enumerate(units) if item in kb.products[product].need_items}
+        return {i for i, (_, item, _) in enumerate(units) if covered_by(item, kb.products[product].need_items)}
 
     def covered(products: set[str]) -> set[int]:
         return set().union(*(own(p) for p in products | owned))
@@ -174,7 +174,7 @@ def pick_as_documented(kb: KnowledgeBase, ev: Evaluation, bundles: dict[frozense
     ways = stated or [item for _, item, _ in units]
 
     def cover(b: frozenset[str], item: str) -> set[str]:
-        return {p for p in b if item in kb.products[p].need_items}
+        return {p for p in b if covered_by(item, kb.products[p].need_items)}
 
     def half(b: frozenset[str], c: frozenset[str]) -> bool:
         return len(b & c) / len(b | c) <= 0.5
@@ -241,12 +241,12 @@ def test_adding_a_product_for_an_open_stated_need_never_lowers_the_rank(rec: Rec
     bundle = data.draw(st.sampled_from(sorted(bundles, key=sorted)))
     items = {i for p in bundle | cons.owned for i in kb.products[p].need_items}
     open_stated = {item for need, item, _ in need_units(kb, ev)
-                   if "stated" in ev.need_sources[need] and item not in items}
+                   if "stated" in ev.need_sources[need] and not covered_by(item, items)}
     for pid in sorted(set(products) - bundle - cons.owned):
         bigger = (bundle | {pid} | kb.graph.required_by(pid)) - cons.owned
         fits = cons.budget is None or sum(kb.products[p].recurring for p in bigger) <= cons.budget
-        if fits and not kb.graph.excluded_pairs(bigger | cons.owned) and open_stated & set(
-                kb.products[pid].need_items):
+        if fits and not kb.graph.excluded_pairs(bigger | cons.owned) and any(
+                covered_by(item, kb.products[pid].need_items) for item in open_stated):
             assert score_bundle(kb, ev, cons, bigger, strategy)[0] > score_bundle(kb, ev, cons, bundle, strategy)[0]
 
 
@@ -270,7 +270,7 @@ def test_alternatives_are_other_ways_not_bundle_1_minus_a_product() -> None:
 def test_a_stated_module_means_the_items_the_rules_inferred_for_it(rec: Recommender) -> None:
     """A logistics firm's 'production' is its field force; a key person's needs never narrow 'office'."""
     kb = rec.knowledge
-    office = {i.id for i in kb.modules["office"].items}
+    meeting = [sub.id for sub in kb.modules["office"].items[2].items]
     ev = Evaluation(needs={"office": 1.0, "office.meeting": 0.5, "key_person.power": 0.5, "production": 1.0},
                     need_sources={"office": ("stated",), "production": ("stated",)}, proposals={},
                     proposal_sources={}, exclusions={}, offers={}, channel=None, service_level=None, strategy=None,
@@ -278,5 +278,41 @@ def test_a_stated_module_means_the_items_the_rules_inferred_for_it(rec: Recommen
     by_need: dict[str, list[str]] = {}
     for need, item, _ in need_units(kb, ev):
         by_need.setdefault(need, []).append(item)
-    assert by_need["office"] == ["office.meeting"] and set(by_need["office"]) <= office
+    assert by_need["office"] == by_need["office.meeting"] == meeting  # the meeting group's sub-items
     assert by_need["production"] == [i.id for i in kb.modules["production"].items]  # nothing inferred: all items
+
+
+def test_a_coarse_item_spreads_over_its_sub_items(rec: Recommender) -> None:
+    """Seed 004's OA table: 'office.meeting' is five sub-items; a meeting-notice SMS covers the
+    notice, not the meeting group as a whole, and a product listing the group covers each sub-item."""
+    kb = rec.knowledge
+    ev = Evaluation(needs={"office.meeting": 1.0, "office.meeting.notice": 0.5}, need_sources={}, proposals={},
+                    proposal_sources={}, exclusions={}, offers={}, channel=None, service_level=None,
+                    strategy=None, notes=(), firings=())
+    units = need_units(kb, ev)
+    assert [item for need, item, _ in units if need == "office.meeting"] == ["office.meeting.notice"]
+    bare = dataclasses.replace(ev, needs={"office.meeting": 1.0})
+    spread = need_units(kb, bare)
+    assert len(spread) == 5 and sum(w for _, _, w in spread) == pytest.approx(1.0)
+    assert covered_by("office.meeting", ["office.meeting.notice"])  # part of the group
+    assert covered_by("office.meeting.notice", ["office.meeting"])  # the group listed whole
+    assert not covered_by("office.meeting.arrangement", ["office.meeting.notice"])
+    assert covered_by("office", ["office.meeting.notice"]) and not covered_by("office.meeting", ["office.daily"])
+    assert kb.need_module["office.meeting.notice"] == "office"
+
+
+def test_a_rule_on_a_coarse_item_fires_for_its_sub_items(kb_copy: Path) -> None:
+    """A condition `need: office.meeting` matches a customer who states only 会议通知."""
+    rules = kb_copy / "catalogs" / "group" / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8") + """
+  - id: test_meeting_group
+    description: {zh: 会议, en: meeting}
+    source: "test"
+    when: {need: office.meeting}
+    then:
+      - note: {zh: 会议, en: meeting}
+""", encoding="utf-8")
+    rec = Recommender.from_path(kb_copy)
+    fired = rec.recommend(CustomerProfile(name="x", industry="retail", employees=40,
+                                          needs=["office.meeting.notice"])).fired_rules
+    assert "test_meeting_group" in {f.rule for f in fired}

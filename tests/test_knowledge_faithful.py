@@ -63,6 +63,29 @@ def test_oa_and_hr_items_are_seed_004s_breakdown() -> None:
         assert item.name_zh in seed_text("004")
 
 
+@pytest.mark.parametrize(("module", "count"), [("office", 23), ("hr", 18)])
+def test_oa_and_hr_sub_items_are_seed_004s_table_in_its_order(module: str, count: int) -> None:
+    """The table's sub-items follow its five group headers word for word and in order."""
+    kb = load_knowledge(default_knowledge_dir())
+    groups = kb.modules[module].items
+    subs = [sub.name_zh for item in groups for sub in item.items]
+    assert len(subs) == count and all(item.items for item in groups)
+    headers = "".join(f"{item.name_zh}需求" for item in groups)
+    assert squash(headers + "".join(subs)) in seed_text("004")
+    assert all(sub.id.startswith(item.id + ".") for item in groups for sub in item.items)
+
+
+def test_a_meeting_notice_and_a_video_conference_are_not_interchangeable() -> None:
+    """Seed 004's OA table: 企信通 (上传通知) and 集团短信 serve the notice; 会议电话 and the
+    video-conference devices hold the meeting; neither serves the other's sub-item."""
+    kb = load_knowledge(default_knowledge_dir())
+    notice, held = "office.meeting.notice", "office.meeting.arrangement"
+    assert {"qixintong", "group_sms", "meeting_sms_mms"} <= set(kb.products_by_item[notice])
+    assert {"conference_call", "video_conference", "video_conf_equipment"} <= set(kb.products_by_item[held])
+    assert not {"qixintong", "group_sms", "meeting_sms_mms"} & set(kb.products_by_item[held])
+    assert not {"conference_call", "video_conference", "video_conf_equipment"} & set(kb.products_by_item[notice])
+
+
 # --- figures beyond names (issue 10 item 6): each test reads the figure from the normalised
 # seed text and from the knowledge, and asserts they agree. ---
 

@@ -14,6 +14,12 @@ from ..vocabulary import KEY_PERSON
 from .schema import Assessment, Catalog, Framework, Module, Named, Offer, Product, Rule
 
 
+def lineage(item: str) -> list[str]:
+    """The need items from an item's coarse item down to it: ``office.meeting``, ``office.meeting.notice``."""
+    parts = item.split(".")
+    return [".".join(parts[:k]) for k in range(2, len(parts) + 1)]
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     """Framework, one product catalog, its rules and offers; read-only once built."""
@@ -42,6 +48,7 @@ class KnowledgeBase:
         out: dict[str, str] = {m.id: m.id for m in self.framework.modules}
         for module in self.framework.modules:
             out.update({item.id: module.id for item in module.items})
+            out.update({sub.id: module.id for item in module.items for sub in item.items})
         out.update({n.id: n.module for n in self.framework.key_person_needs})
         return out
 
@@ -50,6 +57,23 @@ class KnowledgeBase:
         """Every need id -> what a need condition on a group matches: a module item's module;
         a key-person need (seed 004 3.2, outside the modules) the group ``key_person``."""
         return {**self.need_module, **{n.id: KEY_PERSON for n in self.framework.key_person_needs}}
+
+    @cached_property
+    def need_leaves(self) -> dict[str, tuple[str, ...]]:
+        """Module or need item -> the finest items it spreads over: a coarse item's sub-items,
+        an item without sub-items itself."""
+        out: dict[str, tuple[str, ...]] = {}
+        for module in self.framework.modules:
+            for item in module.items:
+                subs = tuple(sub.id for sub in item.items)
+                out.update({sub: (sub,) for sub in subs})
+                out[item.id] = subs or (item.id,)
+            out[module.id] = tuple(leaf for item in module.items for leaf in out[item.id])
+        return out
+
+    def leaves(self, need: str) -> tuple[str, ...]:
+        """The finest items ``need`` spreads over (a key-person need is its own)."""
+        return self.need_leaves.get(need, (need,))
 
     @cached_property
     def names(self) -> dict[str, Named]:
@@ -62,6 +86,7 @@ class KnowledgeBase:
         for module in fw.modules:
             out[module.id] = module
             out.update({item.id: item for item in module.items})
+            out.update({sub.id: sub for item in module.items for sub in item.items})
         out.update({n.id: n for n in fw.key_person_needs})
         out.update({o.id: o for o in self.offers.values()})
         for offer in self.offers.values():
@@ -71,10 +96,10 @@ class KnowledgeBase:
 
     @cached_property
     def products_by_item(self) -> dict[str, tuple[str, ...]]:
-        """Need item -> the products that list it."""
+        """Need item -> the products that list it (a coarse item listed counts for each of its sub-items)."""
         out: dict[str, list[str]] = {}
         for pid, product in self.products.items():
-            for item in product.need_items:
+            for item in dict.fromkeys(x for listed in product.need_items for x in (listed, *self.leaves(listed))):
                 out.setdefault(item, []).append(pid)
         return {item: tuple(pids) for item, pids in out.items()}
 

@@ -96,7 +96,8 @@ class _Refs:
         self.ids["categories"] = {e.id for e in catalog.categories} if catalog else None
         self.ids["products"] = {p.id for p in products.products} if products else None
         self.ids["offers"] = {o.id for o in offers.offers} if offers else None
-        self.item_module = {i.id: m.id for m in fw.modules for i in m.items} if fw else {}
+        self.item_module = ({i.id: m.id for m in fw.modules for i in m.items}
+                            | {s.id: m.id for m in fw.modules for i in m.items for s in i.items}) if fw else {}
         self.ids["needs"] = (set(self.item_module) | {m.id for m in fw.modules}
                              | {n.id for n in fw.key_person_needs}) if fw else None
         self.tiers = {o.id: {t.id for t in o.tiers} for o in offers.offers} if offers else {}
@@ -140,9 +141,16 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
                 yield doc.issue(("modules", i, "items", j, "id"), "bad-need-id",
                                 f"need item {item.id!r} must start with its module id",
                                 f"write it as '{module.id}.{item.id.split('.')[-1]}'")
+            for k, sub in enumerate(item.items):
+                if not sub.id.startswith(item.id + "."):
+                    yield doc.issue(("modules", i, "items", j, "items", k, "id"), "bad-need-id",
+                                    f"sub-item {sub.id!r} must start with its item id",
+                                    f"write it as '{item.id}.{sub.id.split('.')[-1]}'")
     yield from _duplicates(((("modules", i), m.id) for i, m in enumerate(fw.modules)), doc, "module")
-    yield from _duplicates(((("modules", i, "items", j), it.id) for i, m in enumerate(fw.modules)
-                            for j, it in enumerate(m.items)), doc, "need item")
+    yield from _duplicates([*((("modules", i, "items", j), it.id) for i, m in enumerate(fw.modules)
+                              for j, it in enumerate(m.items)),
+                            *((("modules", i, "items", j, "items", k), sub.id) for i, m in enumerate(fw.modules)
+                              for j, it in enumerate(m.items) for k, sub in enumerate(it.items))], doc, "need item")
     prefix = KEY_PERSON + "."
     for i, need in enumerate(fw.key_person_needs):
         if not need.id.startswith(prefix):

@@ -80,8 +80,14 @@ class Layer(Named):
     pass
 
 
-class NeedItem(Named):
+class SubItem(Named):
     pass
+
+
+class NeedItem(Named):
+    items: list[SubItem] = Field(
+        default_factory=list,
+        description="Sub-items (seed 004's OA and HR tables); the item is then a group that spreads over them.")
 
 
 class Module(Named):

@@ -93,14 +93,15 @@ class Recommender:
         searched = search(kb, ev, cons, seeds, top_k, strategy)
         # the second rule stage, on each chosen bundle: add-ons, offer tiers, discounts, notes
         staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons) for f in searched.bundles]
-        found, exact = [s.found for s in staged], searched.exact
+        exact = searched.exact
         shared = left_out_models(kb, left_out)
         reasons: dict[str, list[Reason]] = {}
-        bundles = [bundle_model(kb, ev, f, rank, tuple(seeds), shared, cons, reasons).model_copy(
-                   update={"stated_gaps": stated_gaps(kb, ev, f.products, cons, shared)})
-                   for rank, f in enumerate(found, start=1)]
+        bundles = [apply_bundle_stage(kb, bundle_model(kb, ev, s.found, rank, tuple(seeds), shared, cons, reasons)
+                                      .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
+                                                                                    shared)}), s)
+                   for rank, s in enumerate(staged, start=1)]
+        # compared once the bundle stage has set each bundle's net price and add-ons, as shown
         bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b)}) for b in bundles]
-        bundles = [apply_bundle_stage(kb, b, s) for b, s in zip(bundles, staged, strict=True)]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
             knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),

@@ -45,3 +45,25 @@ def test_each_alternative_says_what_sets_it_apart(rec: Recommender) -> None:
     for bundle in others:
         assert bundle.distinction is not None and bundle.distinction.zh.startswith("与方案1相比")
         assert bundle.distinction.en.startswith("compared with bundle 1")
+
+
+def test_the_price_difference_a_distinction_states_is_the_difference_of_the_prices_shown() -> None:
+    """Measured after the bundle stage, so add-ons and discounts (A8's free broadband) are counted."""
+    from recommender.recommender import default_knowledge_dir
+    from recommender.scenarios import load_scenarios
+
+    checked = 0
+    recs: dict[str | None, Recommender] = {}
+    for loaded in load_scenarios(default_knowledge_dir()):
+        catalog = loaded.scenario.catalog
+        rec = recs.setdefault(catalog, Recommender.default(catalog))
+        first, *others = rec.recommend(dict(loaded.scenario.profile), top_k=3).bundles or [None]
+        for bundle in others:
+            assert first is not None and bundle.distinction is not None
+            delta = round(bundle.price.recurring_monthly - first.price.recurring_monthly, 2)
+            said = re.search(r"([\d.]+) yuan/month (more|less)", bundle.distinction.en)
+            assert (said is None) == (delta == 0), bundle.distinction.en
+            if said:
+                assert float(said[1]) * (1 if said[2] == "more" else -1) == delta
+                checked += 1
+    assert checked > 50

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
-from .vocabulary import WON_BACK
+from .vocabulary import KEY_PERSON, WON_BACK
 
 WIN_BACK = WON_BACK  # the source of what this module adds, next to "stated" and rule ids
 FIT = 0.9  # as high as the strongest rule proposals: the customer chose this product once
@@ -33,7 +33,8 @@ def with_former_products(kb: KnowledgeBase, ev: Evaluation, former: Collection[s
         proposals[pid] = max(proposals.get(pid, 0.0), FIT)
         proposal_sources[pid] = tuple(sorted({*proposal_sources.get(pid, ()), WIN_BACK}))
         for item in kb.products[pid].need_items:
-            if item not in needs:
+            # a key person's needs belong to a person the profile names, not to the product
+            if item not in needs and kb.need_group[item] != KEY_PERSON:
                 needs[item] = NEED_WEIGHT
                 need_sources[item] = (WIN_BACK,)
     return replace(ev, needs=dict(sorted(needs.items())), need_sources=dict(sorted(need_sources.items())),

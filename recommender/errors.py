@@ -76,6 +76,10 @@ CODES: dict[str, str] = {
     "yaml-tag": "a YAML tag (!!str, !include, ...), which these files do not use",
     "huge-integer": "a whole number too large to read (beyond 64 bits)",
     "engine-limit": "rules or assessment steps beyond a fixed limit of the rule engine (durable-rules)",
+    "discount-over-cap": "a discount or volume tier beyond the cap of the product's policy class (warning)",
+    "subsidy-over-cap": "a handset subsidy beyond the cap of its handset type",
+    "too-many-tiers": "an offer with more tiers than the pricing policy allows (warning)",
+    "tariff-item": "a price item the pricing policy does not set, or too many on a public-tariff product (warning)",
 }
 
 

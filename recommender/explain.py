@@ -348,7 +348,8 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
         out.append(f"  {_t('left_out', lang)}:")
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
     from .bundle_stage import stage_lines  # it builds on this module
-    return out + stage_lines(bundle, lang)
+    from .price_policy import policy_text  # it builds on result, which this module renders
+    return out + policy_text(bundle, lang) + stage_lines(bundle, lang)
 
 
 def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:

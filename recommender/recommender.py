@@ -18,6 +18,7 @@ from .explain import advice_model, bundle_model, fired_rules, left_out_models, n
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
+from .price_policy import with_policy
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, check_profile, read_profile_file
 from .result import OptimalityGap, Reason, Recommendation
@@ -102,6 +103,7 @@ class Recommender:
                    for rank, s in enumerate(staged, start=1)]
         # compared once the bundle stage has set each bundle's net price and add-ons, as shown
         bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b)}) for b in bundles]
+        bundles = [with_policy(kb, b) for b in bundles]  # pricing classes and subsidy caps
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
             knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),

@@ -168,10 +168,26 @@ class Bundle(_Frozen):
         "Discounts the bundle-stage rules give on this bundle; price.recurring_monthly and price.one_time are "
         "net of them, the price lines are list prices."))
     notes: list[Note] = Field(default_factory=list, description="Notes of the bundle-stage rules on this bundle.")
+    pricing_policy: list[PolicyLine] = Field(default_factory=list, description=(
+        "How the bundle's products are priced by policy class (seed 001 四.1, 002 3.3) and the subsidy cap of "
+        "each handset in it (seed 002 3.3.2)."))
 
     def rationale_text(self, lang: Lang = "en") -> str:
         from .explain import render_bundle
         return render_bundle(self, lang)
+
+
+class PolicyLine(_Frozen):
+    """One pricing-policy line of a bundle: a policy class and its products, or a handset and its subsidy cap."""
+
+    kind: Literal["pricing", "subsidy"]
+    policy: str = Field(description="The policy class id (pricing) or handset type id (subsidy).")
+    name_zh: str
+    name_en: str
+    products: list[str]
+    max_subsidy: float | None = Field(default=None, description=(
+        "Subsidy lines: the most yuan the subsidy may cover, the cap times the handsets' sized one-time price."))
+    text: Text
 
 
 class Discount(_Frozen):

@@ -141,13 +141,58 @@ def test_handset_subsidy_caps_are_seed_002s() -> None:
     """002 3.3.2: 3G智能机终端补贴不超过80%、3G非智能机不超过50%; 禁止向2G手机提供任何终端补贴."""
     smart, other = (int(n) for n in found(r"3g智能机终端补贴不超过(\d+)%、3g非智能机不超过(\d+)%", "002"))
     assert "禁止向2g手机提供任何终端补贴" in seed_text("002")
-    note = next(e["note"]["zh"] for e in rules_of("sme")["handset_subsidy_caps"]["then"] if "note" in e)
-    assert [int(n) for n in re.findall(r"3G智能机不超过(\d+)%", note)] == [smart]
-    assert [int(n) for n in re.findall(r"3G非智能机不超过(\d+)%", note)] == [other]
-    assert "2G手机不予补贴" in note
     kb = load_knowledge(KNOWLEDGE, "sme")
+    caps = {t.name_zh: t.max_subsidy_percent for t in kb.framework.handset_types}
+    assert caps == {"3G智能机": smart, "3G非智能机": other, "2G手机": 0}
+    assert kb.handset_types["smartphone_3g"].max_subsidy_percent == smart
     described = " ".join(p.description.zh for p in kb.products["smartphone_3g"].prices if p.description)
     assert re.findall(r"补贴不超过(\d+)%", described) == [str(smart)]
+
+
+def test_tariff_limits_are_seed_002s() -> None:
+    """002 3.3.2: 本地网主推套餐档次不超过10个; 资费项目一般不超过三项; 不设置“月租费”项目."""
+    (tiers,) = found(r"本地网主推套餐档次不超过(\d+)个", "002")
+    (items,) = found(r"资费项目一般不超过(.)项", "002")
+    assert "不设置“月租费”项目" in seed_text("002")
+    policy = load_knowledge(KNOWLEDGE, "sme").framework.pricing_policy
+    assert policy.max_offer_tiers == int(tiers)
+    assert policy.max_public_price_items == "一二三四五".index(items) + 1
+    assert policy.forbidden_price_items == ["月租费"]
+
+
+def test_broadband_tariff_boundary_is_seed_002s_20m() -> None:
+    """002 3.3.2: 统一省内20M以下宽带单产品资费; 全国统一20M及以上高速率宽带资费."""
+    (below,) = found(r"统一省内(\d+)m以下宽带单产品资费", "002")
+    (above,) = found(r"全国统一(\d+)m及以上高速率宽带资费", "002")
+    assert below == above
+    note = next(e["note"]["zh"] for e in rules_of("sme")["broadband_province_tariff"]["then"] if "note" in e)
+    assert re.findall(r"(\d+)M以下", note) == [below] and re.findall(r"(\d+)M及以上", note) == [above]
+    assert rules_of("sme")["broadband_province_tariff"]["when"] == {"product": "broadband_8m"}
+
+
+def test_policy_classes_are_seed_001s_and_price_as_seed_002_says() -> None:
+    """001 四.1: 基础通信类产品、行业应用类产品、战略创新类产品; 002 3.3: 保存型和服务型产品多采用竞争性定价策略,
+    成长增收型产品多采用客户期望定价策略; 对宽带、转型等战略和成长性产品,应严格控制优惠幅度或者不予优惠."""
+    named = found(r"如(基础通信类产品)、(行业应用类产品)、(战略创新类产品),针对不同的产品类别实施不同的营销政策", "001")
+    for method in ("竞争性定价", "客户期望定价", "差异化定价"):
+        assert method in seed_text("002")
+    kb = load_knowledge(KNOWLEDGE, "sme")
+    classes = {c.id: c for c in kb.framework.policy_classes}
+    assert tuple(c.name_zh for c in classes.values()) == named
+    assert classes["basic_communication"].pricing.zh.startswith("竞争性定价")
+    assert classes["industry_application"].pricing.zh.startswith("差异化定价")
+    assert classes["strategic_innovation"].pricing.zh.startswith("客户期望定价")
+    assert classes["strategic_innovation"].max_discount_percent == 0  # 不予优惠, the stricter reading
+    assert all(c.max_discount_percent is None for c in classes.values() if c.id != "strategic_innovation")
+
+
+@pytest.mark.parametrize("catalog", available_catalogs(default_knowledge_dir()))
+def test_every_product_has_a_policy_class_and_broadband_is_strategic(catalog: str) -> None:
+    """002 3.3.1 names 宽带 a strategic and growth product; every product gets one of 001 四.1's classes."""
+    kb = load_knowledge(KNOWLEDGE, catalog)
+    assert set(kb.policy_classes) == set(kb.products)
+    broadband = [pid for pid, p in kb.products.items() if p.name_zh.endswith("宽带")]
+    assert broadband and all(kb.policy_classes[pid].id == "strategic_innovation" for pid in broadband)
 
 
 @pytest.mark.parametrize("catalog", ["group", "sme"])

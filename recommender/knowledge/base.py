@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import Issue
 from ..graph import ProductGraph
 from ..vocabulary import KEY_PERSON
-from .schema import Assessment, Catalog, Framework, Module, Named, Offer, Product, Rule
+from .schema import Assessment, Catalog, Framework, HandsetType, Module, Named, Offer, PolicyClass, Product, Rule
 
 
 def lineage(item: str) -> list[str]:
@@ -102,6 +102,20 @@ class KnowledgeBase:
             for item in dict.fromkeys(x for listed in product.need_items for x in (listed, *self.leaves(listed))):
                 out.setdefault(item, []).append(pid)
         return {item: tuple(pids) for item, pids in out.items()}
+
+    @cached_property
+    def policy_classes(self) -> dict[str, PolicyClass]:
+        """Product id -> its policy class (seed 001 四.1): its own, else its category's; unclassed ones are absent."""
+        classes = {c.id: c for c in self.framework.policy_classes}
+        by_category = {c.id: c.policy_class for c in self.catalog.categories}
+        chosen = {pid: p.policy_class or by_category.get(p.category) for pid, p in self.products.items()}
+        return {pid: classes[c] for pid, c in chosen.items() if c in classes}
+
+    @cached_property
+    def handset_types(self) -> dict[str, HandsetType]:
+        """Handset product id -> its handset type, which caps its subsidy (seed 002 3.3.2)."""
+        types = {t.id: t for t in self.framework.handset_types}
+        return {pid: types[p.handset] for pid, p in self.products.items() if p.handset in types}
 
     @cached_property
     def ranking_weights(self) -> dict[str, float]:

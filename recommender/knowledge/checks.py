@@ -27,6 +27,7 @@ from ..vocabulary import (
     VALUE_TYPES,
 )
 from .limits import branch_paths, check_limits
+from .policy_checks import check_policy
 from .price_checks import check_prices, check_quantities
 from .schema import (
     STAGE_CONDITIONS,
@@ -74,6 +75,7 @@ def check_references(fw: Framework | None, assessment: Assessment | None, catalo
         issues += _duplicates(((("offers", i), o.id) for i, o in enumerate(offers.offers)), docs["offers"], "offer")
     if products is not None and offers is not None and "offers" in docs:
         issues += _shared_ids(products, offers, docs["offers"])
+    issues += check_policy(fw, catalog, products, rules, offers, docs)  # pricing and subsidy policy
     issues += check_limits(rules, assessment, docs)
     return issues
 

@@ -127,6 +127,37 @@ class Strategy(Named):
     description: Text | None = None
 
 
+class PolicyClass(Named):
+    """A product policy class (seed 001 四.1: 基础通信类 / 行业应用类 / 战略创新类), each with its own policy.
+
+    Products take their category's class unless they name their own (``policy_class``).
+    """
+
+    marketing_policy: Text = Field(description="How products of this class are marketed.")
+    pricing: Text = Field(description="Its pricing method and discount stance (seed 002 3.3).")
+    max_discount_percent: float | None = Field(default=None, ge=0, le=100, description=(
+        "The largest discount a rule or a volume tier may give a product of this class outside a package's "
+        "terms (a rule that also sets an offer tier); validate warns beyond it. None: no cap."))
+
+
+class HandsetType(Named):
+    """A kind of handset and the largest subsidy it may get (seed 002 3.3.2)."""
+
+    max_subsidy_percent: float = Field(ge=0, le=100, description=(
+        "The largest share of the handset's price a subsidy may cover; 0: no subsidy at all."))
+
+
+class PricingPolicy(Strict):
+    """Limits on tariffs the seeds state (seed 002 3.3.2); validate warns about knowledge beyond them."""
+
+    max_offer_tiers: int | None = Field(default=None, ge=1, description="The most tiers one offer (package) may have.")
+    max_public_price_items: int | None = Field(default=None, ge=1, description=(
+        "The most price items a product of a public-tariff category may have."))
+    forbidden_price_items: list[str] = Field(default_factory=list, description=(
+        "Words no price description may name as an item, e.g. 月租费."))
+    source: str | None = None
+
+
 class RankingWeights(Strict):
     coverage: float = Field(default=0.45, ge=0)
     fit: float = Field(default=0.2, ge=0)
@@ -158,6 +189,12 @@ class Framework(Strict):
         "Capital cities (seed 002 4.4): an entry with names and aliases, or a plain name."))
     key_person_needs: list[KeyPersonNeed] = Field(default_factory=list, description=(
         "Key persons' own needs (seed 004 3.2), inferred by rules on key persons."))
+    policy_classes: list[PolicyClass] = Field(default_factory=list, description=(
+        "Product policy classes (seed 001 四.1); catalog categories and products name one."))
+    handset_types: list[HandsetType] = Field(default_factory=list, description=(
+        "Kinds of handset with their subsidy caps (seed 002 3.3.2); handset products name one."))
+    pricing_policy: PricingPolicy = Field(default_factory=PricingPolicy, description=(
+        "Tariff limits validate checks: tiers per offer, price items, forbidden items (seed 002 3.3.2)."))
     ranking: RankingWeights = Field(default_factory=RankingWeights)
 
 
@@ -228,9 +265,18 @@ class KnownGap(Strict):
     reason: Text = Field(description="Why the catalog has no product for the item, in both languages.")
 
 
+class Category(Named):
+    """A product category; its products take its policy class unless they name their own."""
+
+    policy_class: Id | None = Field(default=None, description="A policy class id of framework.yaml (seed 001 四.1).")
+    public_tariff: bool = Field(default=False, description=(
+        "Its products take the public customers' tariff form (seed 002 6.1.1), so the pricing policy's "
+        "max_public_price_items applies."))
+
+
 class Catalog(Named):
     schema_: str | None = Field(default=None, alias="$schema")
-    categories: list[Named] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
     portfolio_policy: PortfolioPolicy = Field(default_factory=PortfolioPolicy, description=(
         "exclude dogs; offer question marks only when a rule proposes them (with_reason)"))
     one_time_budget: OneTimeBudgetPolicy | None = Field(default=None, description=(
@@ -298,6 +344,10 @@ class Product(Named):
     excludes: list[Relation] = Field(default_factory=list)
     complements: list[Relation] = Field(default_factory=list)
     replaces: list[Relation] = Field(default_factory=list)
+    policy_class: Id | None = Field(default=None, description=(
+        "A policy class id of framework.yaml; default: its category's."))
+    handset: Id | None = Field(default=None, description=(
+        "A handset type id of framework.yaml when the product is a handset: it sets the subsidy cap."))
 
     @property
     def sellable(self) -> bool:

@@ -1,0 +1,76 @@
+"""The pricing and subsidy policy that applies to a bundle's products.
+
+Seed 001 四.1 sorts products into policy classes (基础通信类 / 行业应用类 / 战略创新类),
+each with its own marketing policy; seed 002 3.3 gives each kind its pricing
+method and discount stance, and caps handset subsidies by handset type (3G
+smartphones 80 %, other 3G handsets 50 %, 2G none). The seeds give caps, not the
+subsidy a customer gets, so a bundle states the cap and the most it may cover
+instead of taking a subsidy off its price.
+"""
+
+from __future__ import annotations
+
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import Text
+from .pricing import money
+from .result import Bundle, Lang, PolicyLine
+
+_L = {
+    "title": {"zh": "定价与补贴政策", "en": "Pricing and subsidy policy"},
+    "capped": {"zh": "{names}：终端补贴不超过{cap:g}%，合计至多{amount}元",
+               "en": "{names}: a handset subsidy of at most {cap:g}%, {amount} yuan in all"},
+    "none": {"zh": "{names}：不予任何终端补贴", "en": "{names}: no handset subsidy at all"},
+    "typed": {"zh": "{name}（{kind}）", "en": "{name} ({kind})"},
+    "sep": {"zh": "、", "en": ", "},
+}
+
+
+def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
+    """One line per policy class the bundle's products belong to (framework order), then one per handset."""
+    by_class: dict[str, list[str]] = {}
+    for p in bundle.products:
+        cls = kb.policy_classes.get(p.id)
+        if cls is not None:
+            by_class.setdefault(cls.id, []).append(p.id)
+    out = [PolicyLine(kind="pricing", policy=c.id, name_zh=c.name_zh, name_en=c.name_en, products=by_class[c.id],
+                      text=c.pricing)
+           for c in kb.framework.policy_classes if c.id in by_class]
+    for p in bundle.products:
+        handset = kb.handset_types.get(p.id)
+        if handset is None:
+            continue
+        most = round(p.one_time * handset.max_subsidy_percent / 100, 2)
+        key = "capped" if handset.max_subsidy_percent > 0 else "none"
+        text = Text(**{lang: _L[key][lang].format(names=_typed(p.name_zh if lang == "zh" else p.name_en,
+                                                                handset.name(lang), lang),
+                                                   cap=handset.max_subsidy_percent, amount=money(most))
+                       for lang in ("zh", "en")})
+        out.append(PolicyLine(kind="subsidy", policy=handset.id, name_zh=handset.name_zh, name_en=handset.name_en,
+                              products=[p.id], max_subsidy=most, text=text))
+    return out
+
+
+def _typed(name: str, kind: str, lang: str) -> str:
+    """The product's name, with its handset type unless the name says it already."""
+    return name if name == kind else _L["typed"][lang].format(name=name, kind=kind)
+
+
+def with_policy(kb: KnowledgeBase, bundle: Bundle) -> Bundle:
+    return bundle.model_copy(update={"pricing_policy": policy_lines(kb, bundle)})
+
+
+def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
+    """The rationale lines of a bundle's pricing policy."""
+    if not bundle.pricing_policy:
+        return []
+    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
+    out = [f"  {_L['title'][lang]}:"]
+    for line in bundle.pricing_policy:
+        if line.kind == "pricing":
+            members = _L["sep"][lang].join(names.get(p, p) for p in line.products)
+            name = line.name_zh if lang == "zh" else line.name_en
+            out.append(f"    - {name}（{members}）：{line.text.get(lang)}" if lang == "zh"
+                       else f"    - {name} ({members}): {line.text.get(lang)}")
+        else:
+            out.append(f"    - {line.text.get(lang)}")
+    return out

@@ -22,6 +22,8 @@ _L = {
     "none": {"zh": "{names}：不予任何终端补贴", "en": "{names}: no handset subsidy at all"},
     "typed": {"zh": "{name}（{kind}）", "en": "{name} ({kind})"},
     "sep": {"zh": "、", "en": ", "},
+    "marketing": {"zh": "营销政策", "en": "Marketing"},
+    "pricing": {"zh": "定价", "en": "Pricing"},
 }
 
 
@@ -33,7 +35,7 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
         if cls is not None:
             by_class.setdefault(cls.id, []).append(p.id)
     out = [PolicyLine(kind="pricing", policy=c.id, name_zh=c.name_zh, name_en=c.name_en, products=by_class[c.id],
-                      text=c.pricing)
+                      marketing=c.marketing_policy, text=c.pricing)
            for c in kb.framework.policy_classes if c.id in by_class]
     for p in bundle.products:
         handset = kb.handset_types.get(p.id)
@@ -69,8 +71,10 @@ def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
         if line.kind == "pricing":
             members = _L["sep"][lang].join(names.get(p, p) for p in line.products)
             name = line.name_zh if lang == "zh" else line.name_en
-            out.append(f"    - {name}（{members}）：{line.text.get(lang)}" if lang == "zh"
-                       else f"    - {name} ({members}): {line.text.get(lang)}")
+            out.append(f"    - {name}（{members}）" if lang == "zh" else f"    - {name} ({members})")
+            if line.marketing is not None:
+                out.append(f"      · {_L['marketing'][lang]}: {line.marketing.get(lang)}")
+            out.append(f"      · {_L['pricing'][lang]}: {line.text.get(lang)}")
         else:
             out.append(f"    - {line.text.get(lang)}")
     return out

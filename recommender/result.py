@@ -187,7 +187,8 @@ class PolicyLine(_Frozen):
     products: list[str]
     max_subsidy: float | None = Field(default=None, description=(
         "Subsidy lines: the most yuan the subsidy may cover, the cap times the handsets' sized one-time price."))
-    text: Text
+    marketing: Text | None = Field(default=None, description="Pricing lines: the class's marketing policy.")
+    text: Text = Field(description="Pricing lines: the class's pricing; subsidy lines: the cap.")
 
 
 class Discount(_Frozen):

@@ -113,7 +113,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
     fw = kb.framework
     checks: list[tuple[str, list[str], set[str]]] = [
         ("product", [p for b in (e.top_bundle, e.any_bundle) if b
-                     for p in b.include + b.exclude + list(b.quantities) + list(b.left_out) + list(b.prices)],
+                     for p in b.include + b.exclude + list(b.quantities) + list(b.left_out) + list(b.prices)
+                     + list(b.policy)],
          set(kb.products)),
         ("rule", e.rules_fired + e.rules_not_fired + e.notes
          + [r for b in (e.top_bundle, e.any_bundle) if b for r in b.notes], set(kb.rule_index)),
@@ -128,6 +129,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
          {t.id for o in kb.offers.values() for t in o.tiers}),
         ("left-out reason", [r for b in (e.top_bundle, e.any_bundle) if b for r in b.left_out.values()],
          set(get_args(LeftOutReason))),
+        ("pricing policy", [v for b in (e.top_bundle, e.any_bundle) if b for v in b.policy.values()],
+         {c.id for c in fw.policy_classes} | {t.id for t in fw.handset_types}),
     ]
     out = []
     for what, values, known in checks:
@@ -221,6 +224,10 @@ def _staged(expected: BundleExpectation, bundles: list[Bundle], where: str) -> l
                       for b in bundles for p in b.products if p.id == pid})
         if not any(abs(n - want) < 0.005 for n in net):
             failures.append(f"expected {pid!r} at {want:g} yuan/month in {where}; got {net or 'not in it'}")
+    for pid, policy in expected.policy.items():  # pricing classes and subsidy caps (price_policy.py)
+        got = sorted({x.policy for b in bundles for x in b.pricing_policy if pid in x.products})
+        if policy not in got:
+            failures.append(f"expected {pid!r} under the {policy!r} pricing policy in {where}; got {got or 'none'}")
     return failures
 
 

@@ -63,3 +63,18 @@ def test_price_scenarios_cite_a_seed() -> None:
     files = sorted(Path(SCENARIOS).glob("price_*.yaml"))
     assert len(files) >= 6
     assert all("source: \"00" in f.read_text(encoding="utf-8") for f in files)
+
+
+def test_a_scenario_checks_the_pricing_policy_a_bundle_lists(sme: Recommender) -> None:
+    from recommender.knowledge.schema import Scenario
+    from recommender.scenarios import compare, unknown_ids
+
+    result = sme.recommend(shop())
+
+    def scenario(policy: dict[str, str]) -> Scenario:
+        return Scenario.model_validate({"id": "x", "description": {"zh": "测试", "en": "test"}, "source": "002",
+                                        "profile": shop(), "expect": {"any_bundle": {"policy": policy}}})
+    assert compare(scenario({"smartphone_3g": "smart_3g", "a8_package": "basic_communication"}), result) == []
+    (failure,) = compare(scenario({"smartphone_3g": "strategic_innovation"}), result)
+    assert "'smartphone_3g' under the 'strategic_innovation' pricing policy" in failure
+    assert any("smart_4g" in x for x in unknown_ids(scenario({"smartphone_3g": "smart_4g"}), sme.knowledge))

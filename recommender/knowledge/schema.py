@@ -615,6 +615,8 @@ class BundleExpectation(Strict):
     notes: list[Id] = Field(default_factory=list, description="Bundle-stage rule ids whose notes the bundle must show.")
     prices: dict[Id, float] = Field(default_factory=dict, description=(
         "product id -> its monthly price in the bundle after bundle-stage discounts (0 when free)."))
+    policy: dict[Id, Id] = Field(default_factory=dict, description=(
+        "product id -> a policy class or handset type the bundle's pricing policy lists it under."))
 
 
 class Expectation(Strict):

@@ -138,6 +138,9 @@ def ineligibility(product: Product, profile: CustomerProfile, assessment: Custom
         return Text(zh=f"需至少{e.min_employees}名员工", en=f"needs at least {e.min_employees} employees")
     if e.max_employees is not None and profile.employees > e.max_employees:
         return Text(zh=f"仅限{e.max_employees}名员工以内", en=f"only for up to {e.max_employees} employees")
+    if e.max_users is not None and profile.mobile_users is not None and profile.mobile_users > e.max_users:
+        return Text(zh=f"最多容纳{e.max_users}部手机，客户需要{profile.mobile_users}部",
+                    en=f"takes at most {e.max_users} handsets; the customer needs {profile.mobile_users}")
     if e.industries is not None and profile.industry not in e.industries:
         return Text(zh="不适用于该行业", en=f"only for industries: {', '.join(e.industries)}")
     if e.value_types is not None and assessment.value_type not in e.value_types:

@@ -186,6 +186,13 @@ def test_policy_classes_are_seed_001s_and_price_as_seed_002_says() -> None:
     assert all(c.max_discount_percent is None for c in classes.values() if c.id != "strategic_innovation")
 
 
+def test_a8_takes_one_to_five_handsets_as_seed_002_says() -> None:
+    """002 6.1.1: 新套餐与原家庭套餐的最大差异就是允许1-5部手机用户捆绑."""
+    low, high = (int(n) for n in found(r"允许(\d+)-(\d+)部手机用户捆绑", "002"))
+    kb = load_knowledge(KNOWLEDGE, "sme")
+    assert (low, kb.products["a8_package"].eligibility.max_users) == (1, high)
+
+
 @pytest.mark.parametrize("catalog", available_catalogs(default_knowledge_dir()))
 def test_every_product_has_a_policy_class_and_broadband_is_strategic(catalog: str) -> None:
     """002 3.3.1 names 宽带 a strategic and growth product; every product gets one of 001 四.1's classes."""

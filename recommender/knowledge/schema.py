@@ -319,6 +319,9 @@ class Price(Strict):
 class Eligibility(Strict):
     min_employees: int | None = Field(default=None, ge=1)
     max_employees: int | None = Field(default=None, ge=1)
+    max_users: int | None = Field(default=None, ge=1, description=(
+        "The most handset users the product takes (seed 002 6.1.1: A8 binds 1-5 handsets); a customer whose "
+        "profile gives more mobile_users may not buy it."))
     industries: list[Id] | None = None
     value_types: list[Id] | None = None
     segments: list[Id] | None = None

@@ -140,6 +140,7 @@ def customer_fact(profile: CustomerProfile, assessment: CustomerAssessment, kb: 
         "value_type": assessment.value_type, "segment": profile.segment,
         "lifecycle_stage": profile.lifecycle_stage, "budget_monthly": profile.budget_monthly,
         "region": profile.region, "city": profile.city, "capital_city": assessment.capital_city,
+        "premises": profile.premises,
         "customer_class": assessment.customer_class, "key_person_rank": assessment.key_person_rank,
         "key_person_level": levels.get(assessment.key_person_rank or ""),
         "score": assessment.score, "assessment_coverage": assessment.coverage,

@@ -40,6 +40,7 @@ def _entities(kb: KnowledgeBase) -> dict[str, dict[str, BaseModel]]:
         "industry": fw.industries,
         "segment": fw.segments, "value type": fw.value_types, "channel": fw.channels,
         "service level": fw.service_levels, "strategy": fw.strategies, "key-person rank": fw.key_person_ranks,
+        "premises": fw.premises,
         "product": kb.products.values(), "rule": kb.rules, "offer": kb.offers.values(),
     }
     return {kind: {e.id: e for e in entries} for kind, entries in groups.items()}

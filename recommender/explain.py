@@ -14,7 +14,7 @@ from .bundling import (
 )
 from .engine import Choice, Evaluation, Firing
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Text
+from .knowledge.schema import AdviceEntry, Text
 from .pricing import (
     Charge,
     Pricing,
@@ -229,7 +229,9 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
         if c is None:
             return None
         entity = kb.names[c.value]
-        return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule)
+        details = entity.details if isinstance(entity, AdviceEntry) else []
+        return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule,
+                            details=details)
 
     offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
     return Advice(channel=choice(ev.channel), service_level=choice(ev.service_level), strategy=choice(ev.strategy),
@@ -390,9 +392,11 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
                + ", ".join(_t(s, lang) if s in (STATED, WIN_BACK) else s for s in n.sources) + ")"
                for n in rec.needs)]
     adv = rec.advice
-    advice = [f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})"
-              for k, c in (("channel", adv.channel), ("service_level", adv.service_level),
-                           ("strategy", adv.strategy)) if c is not None]
+    advice = []
+    for k, c in (("channel", adv.channel), ("service_level", adv.service_level), ("strategy", adv.strategy)):
+        if c is not None:
+            advice.append(f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})")
+            advice += [f"    · {d.get(lang)}" for d in c.details]
     for o in adv.offers:
         advice.append(f"{_t('offer', lang)}: {_name(o, lang)} ({_t('rule', lang)} {o.rule})")
         advice += [f"    · {b.get(lang)}" for b in o.benefits]

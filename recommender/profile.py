@@ -104,6 +104,10 @@ class CustomerProfile(BaseModel):
     key_persons: list[KeyPerson] = Field(default_factory=list, max_length=MAX_ITEMS)
     region: PlainText | None = None
     city: PlainText | None = None
+    premises: PlainText | None = Field(default=None, description=(
+        "A premises id from the framework: the kind of place the customer is installed in (business building, "
+        "industrial park, professional market, street shop; seed 002 6.2, 6.3.1). It picks the regional partner "
+        "and the area's cluster plan."))
     # Indicators of the seed 004 measurement system; each is optional.
     employee_growth: Growth | None = Field(default=None, description=_GROWTH)
     revenue_growth: Growth | None = Field(default=None, description=_GROWTH)
@@ -146,7 +150,7 @@ MEASUREMENT_FIELDS = ("employees", "employee_growth", "company_revenue", "revenu
 RULE_FIELDS: dict[str, type] = {
     "industry": str, "employees": float, "company_revenue": float, "annual_spend": float,
     "monthly_spend": float, "value_type": str, "segment": str, "lifecycle_stage": str,
-    "budget_monthly": float, "region": str, "city": str, "capital_city": bool,
+    "budget_monthly": float, "region": str, "city": str, "capital_city": bool, "premises": str,
     "customer_class": str, "key_person_rank": str, "key_person_level": float,
     **dict.fromkeys(STEP_SCORE_FIELDS, float),
     "score": float, "assessment_coverage": float, "existing_count": float,
@@ -191,13 +195,15 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
         "industry": ("industry", {e.id for e in fw.industries}),
         "value_type": ("value type", {e.id for e in fw.value_types}),
         "segment": ("segment", {e.id for e in fw.segments}),
+        "premises": ("premises", {e.id for e in fw.premises}),
         "needs": ("need", set(kb.need_module)),
         "existing_products": ("product", set(kb.products)),
         "excluded_products": ("product", set(kb.products)),
         "former_products": ("product", set(kb.products)),
         "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
     }
-    checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k) for k in ("industry", "value_type", "segment")]
+    checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k)
+                                              for k in ("industry", "value_type", "segment", "premises")]
     for key in ("needs", "existing_products", "excluded_products", "former_products"):
         values = data.get(key)
         if isinstance(values, list):

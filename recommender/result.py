@@ -207,6 +207,8 @@ class AdviceChoice(_Frozen):
     name_zh: str
     name_en: str
     rule: str
+    details: list[Text] = Field(default_factory=list, description=(
+        "What the channel or service level consists of, as framework.yaml lists it (e.g. the service standard)."))
 
 
 class OfferChoice(_Frozen):

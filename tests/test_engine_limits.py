@@ -348,7 +348,9 @@ def test_the_fullest_customer_fact_has_the_counted_fields() -> None:
     """CUSTOMER_FACT_FIELDS counts customer_fact's fields for a profile with every field, plus sid and kind."""
     kb = load_knowledge(default_knowledge_dir())
     profile = CustomerProfile.model_validate({**CUSTOMER, "region": "north", "city": "Beijing",
-                                              "it_investment": 10**6, "managed_customers": 1000})
+                                              "it_investment": 10**6, "managed_customers": 1000,
+                                              "premises": "business_building"})  # [C]
+    profile = profile.model_copy(update={"footprint": "national"})  # [B]
     fact = customer_fact(profile, assess(profile, kb), kb)
     steps = len(kb.assessment.steps)
     assert all(f"{step.id}_score" in fact for step in kb.assessment.steps)

@@ -34,7 +34,8 @@ def test_facts_no_rule_matches_do_not_crash(rec: Recommender) -> None:
     assert result.bundles
     assert {r.rule for r in result.fired_rules} <= {"channel_partner", "standard_service",
                                                     "manufacturing_reliable_voice",
-                                                    "pricing_standard", "unified_billing"}  # [D] pricing by size
+                                                    "pricing_standard", "unified_billing",  # [D] pricing by size
+                                                    "channel_electronic", "marketing_mass_market"}  # [C]
 
 
 def test_five_thousand_recommendations_in_a_row_stay_under_the_session_cap(kb_copy: Path) -> None:

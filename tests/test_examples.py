@@ -63,8 +63,9 @@ def test_small_shop_gets_the_a8_tier_its_bundle_spends() -> None:
     assert 39 <= spend < 89
     assert [o.tier for o in top.offers] == ["a8_39_89"] and not result.advice.offers
     assert not top.discounts  # broadband is free only from 129 yuan
-    # seed 002 6.2: small customers go to partner and electronic channels
-    assert result.advice.channel is not None and result.advice.channel.id == "partner_channel"
+    # seed 002 6.2: small customers go to partner and electronic channels; 3.4.4: a micro, low-value one (6 staff,
+    # 3000 yuan a year) to the electronic channel  [C]
+    assert result.advice.channel is not None and result.advice.channel.id == "electronic"
     assert "a8_package" in {p.id for p in result.bundles[0].products}
     for bundle in result.bundles:
         assert bundle.price.recurring_monthly <= 150

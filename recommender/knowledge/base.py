@@ -81,7 +81,7 @@ class KnowledgeBase:
         out: dict[str, Named] = {}
         fw = self.framework
         for group in (fw.layers, fw.industries, fw.segments, fw.value_types, fw.customer_classes,
-                      fw.key_person_ranks, fw.channels, fw.service_levels, fw.strategies):
+                      fw.key_person_ranks, fw.channels, fw.service_levels, fw.strategies, fw.premises):
             out.update({e.id: e for e in group})
         for module in fw.modules:
             out[module.id] = module

@@ -47,7 +47,7 @@ from .yamlpos import Document
 
 # Rule fields whose values are ids of a framework list.
 _ID_FIELDS = {"industry": "industries", "value_type": "value_types", "segment": "segments",
-              "customer_class": "customer_classes", "key_person_rank": "key_person_ranks"}
+              "customer_class": "customer_classes", "key_person_rank": "key_person_ranks", "premises": "premises"}
 
 
 def check_references(fw: Framework | None, assessment: Assessment | None, catalog: Catalog | None,
@@ -93,7 +93,7 @@ class _Refs:
                  offers: OffersFile | None):
         self.ids: dict[str, set[str] | None] = {"lifecycle_stages": set(LIFECYCLE_STAGES)}
         for kind in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
-                     "channels", "service_levels", "strategies"):
+                     "channels", "service_levels", "strategies", "premises"):
             self.ids[kind] = {e.id for e in getattr(fw, kind)} if fw else None
         self.ids["categories"] = {e.id for e in catalog.categories} if catalog else None
         self.ids["products"] = {p.id for p in products.products} if products else None
@@ -162,7 +162,7 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
     yield from _duplicates(((("key_person_needs", i), n.id) for i, n in enumerate(fw.key_person_needs)), doc,
                            "key-person need")
     for key in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
-                "channels", "service_levels", "strategies"):
+                "channels", "service_levels", "strategies", "premises"):
         entries = getattr(fw, key)
         yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, key[:-1])
     if not (root / "catalogs" / fw.default_catalog).is_dir():

@@ -44,7 +44,8 @@ from typing import Any
 from ..engine import compile_rules, spend_fields
 from ..errors import Issue
 from ..numbers import MAX_NUMBER, number_problem
-from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES
+from ..profile import RULE_FIELDS
+from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES, STEP_SCORE_FIELDS
 from .schema import Assessment, Op, RulesFile, When
 from .yamlpos import Document
 
@@ -58,7 +59,9 @@ MAX_FACT_FIELDS = 253  # fields of one fact (sid included; the engine adds an id
 
 # The customer fact: customer_fact's own fields (see assess.customer_fact), the
 # sid and kind the engine adds, and one <step>_score field per assessment step.
-CUSTOMER_FACT_FIELDS = 18 + 2
+# [C] Counted from RULE_FIELDS (every field a rule tests is one of the fact's), so a new
+# profile field cannot leave the count behind.
+CUSTOMER_FACT_FIELDS = len(RULE_FIELDS) - len(STEP_SCORE_FIELDS) + 2
 MAX_ASSESSMENT_STEPS = MAX_FACT_FIELDS - CUSTOMER_FACT_FIELDS
 # The bundle fact: sid, kind, one_time, size and one spend field per not_counting set.
 BUNDLE_FACT_FIELDS = 4

@@ -122,6 +122,13 @@ class CapitalCity(Named):
     aliases: list[str] = Field(default_factory=list, description="Other spellings: 长春, 长春市, Changchun ...")
 
 
+class AdviceEntry(Named):
+    """A channel or service level; ``details`` are what the account manager does under it (printed with it)."""
+
+    details: list[Text] = Field(default_factory=list, description=(
+        "What it consists of, one item each, e.g. the 14 items of seed 002 6.3.3's service standard."))
+
+
 class Strategy(Named):
     kind: StrategyKind
     description: Text | None = None
@@ -182,8 +189,11 @@ class Framework(Strict):
     value_types: list[Named] = Field(default_factory=list)
     customer_classes: list[Named] = Field(default_factory=list)
     key_person_ranks: list[KeyPersonRank] = Field(default_factory=list)
-    channels: list[Named] = Field(default_factory=list)
-    service_levels: list[Named] = Field(default_factory=list)
+    channels: list[AdviceEntry] = Field(default_factory=list)
+    service_levels: list[AdviceEntry] = Field(default_factory=list)
+    premises: list[Named] = Field(default_factory=list, description=(
+        "Kinds of premises a customer sits in (seed 002 6.2, 6.3.1 商务楼宇/产业园区/专业市场/临街商铺); "
+        "a profile's `premises` names one, rules test it."))
     strategies: list[Strategy] = Field(default_factory=list)
     capital_cities: list[CapitalCity | str] = Field(default_factory=list, description=(
         "Capital cities (seed 002 4.4): an entry with names and aliases, or a plain name."))

@@ -134,7 +134,7 @@ def customer_fact(profile: CustomerProfile, assessment: CustomerAssessment, kb: 
     """The flat fact rules test (see ``profile.RULE_FIELDS``); absent values are left out."""
     levels = {r.id: r.level for r in kb.framework.key_person_ranks}
     fact: dict[str, Any] = {
-        "industry": profile.industry, "employees": profile.employees,
+        "industry": profile.industry, "employees": profile.employees, "footprint": profile.footprint,  # [B]
         "company_revenue": profile.company_revenue, "annual_spend": profile.annual_spend,
         "monthly_spend": round(profile.annual_spend / 12, 2) if profile.annual_spend is not None else None,
         "value_type": assessment.value_type, "segment": profile.segment,

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .bundling import Constraints, Exclusion, Found, hard_reason
-from .engine import BundleEvaluation, Evaluation, RuleEngine
+from .engine import BundleEvaluation, Evaluation, KeyPersonInput, RuleEngine
 from .explain import format_input, offer_choice
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
@@ -61,9 +61,9 @@ class Staged:
     evaluation: BundleEvaluation  # the last run, on the bundle with its add-ons
 
 
-def run_bundle_stage(kb: KnowledgeBase, engine: RuleEngine, customer: Mapping[str, Any], ranks: tuple[str, ...],
-                     found: Found, profile: CustomerProfile, assessment: CustomerAssessment, ev: Evaluation,
-                     cons: Constraints) -> Staged:
+def run_bundle_stage(kb: KnowledgeBase, engine: RuleEngine, customer: Mapping[str, Any],
+                     ranks: Sequence[KeyPersonInput], found: Found, profile: CustomerProfile,
+                     assessment: CustomerAssessment, ev: Evaluation, cons: Constraints) -> Staged:
     """Run the bundle-stage rules on ``found`` until no add-on joins it."""
     pricing = cons.prices(kb)
     chosen = set(found.products)

@@ -19,6 +19,7 @@ from .profile import CustomerProfile
 from .recommender import Recommender
 from .result import Recommendation
 from .text import text_lines
+from .vocabulary import SINGLE_ADVICE
 
 
 @dataclass
@@ -43,6 +44,8 @@ def _entities(kb: KnowledgeBase) -> dict[str, dict[str, BaseModel]]:
         "premises": fw.premises,
         "product": kb.products.values(), "rule": kb.rules, "offer": kb.offers.values(),
     }
+    groups |= {"footprint": fw.footprints, "account-manager level": fw.account_manager_levels,  # [B]
+               "managing level": fw.managing_levels, "key-person relation": fw.key_person_relations}
     return {kind: {e.id: e for e in entries} for kind, entries in groups.items()}
 
 
@@ -105,10 +108,8 @@ def _run(rec: Recommender, data: dict[str, Any]) -> Recommendation | None:
 def _advice_pairs(a: Recommendation, b: Recommendation) -> list[tuple[str, Any, Any]]:
     def ids(r: Recommendation) -> dict[str, Any]:
         adv = r.advice
-        return {"channel": adv.channel.id if adv.channel else None,
-                "service level": adv.service_level.id if adv.service_level else None,
-                "strategy": adv.strategy.id if adv.strategy else None,
-                "offers": sorted(f"{o.offer}:{o.tier}" for o in adv.offers)}
+        singles = {kind.replace("_", " "): c.id if (c := getattr(adv, kind)) else None for kind in SINGLE_ADVICE}
+        return {**singles, "offers": sorted(f"{o.offer}:{o.tier}" for o in adv.offers)}  # [B]
     ia, ib = ids(a), ids(b)
     return [(k, ia[k], ib[k]) for k in ia]
 

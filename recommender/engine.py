@@ -44,18 +44,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from durable import engine as _durable
 
 from .errors import EngineError
 from .knowledge.base import KnowledgeBase, lineage
-from .knowledge.schema import Op, Rule, Text, When
+from .knowledge.schema import KeyPersonCondition, Op, Rule, Text, When
 from .numbers import engine_number
-from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE, STATED
+from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE, SINGLE_ADVICE, STATED
 
 _CACHE_SIZE = 1024
 _STORED_THEN_REFUSED = (_durable.MessageNotHandledException, _durable.MessageObservedException)
@@ -100,12 +100,23 @@ class Evaluation:
     proposal_sources: dict[str, tuple[str, ...]]
     exclusions: dict[str, tuple[tuple[str, Text], ...]]
     offers: dict[str, Choice]
-    channel: Choice | None
-    service_level: Choice | None
-    strategy: Choice | None
     notes: tuple[tuple[str, Text], ...]
     firings: tuple[Firing, ...]
     facts: tuple[dict[str, Any], ...] = field(repr=False, default=())
+    # [B] single-valued advice by kind (vocabulary.SINGLE_ADVICE): channel, service level, strategy ...
+    choices: Mapping[str, Choice] = field(default_factory=dict)
+
+    @property
+    def channel(self) -> Choice | None:
+        return self.choices.get("channel")
+
+    @property
+    def service_level(self) -> Choice | None:
+        return self.choices.get("service_level")
+
+    @property
+    def strategy(self) -> Choice | None:
+        return self.choices.get("strategy")
 
 
 class Discount(NamedTuple):
@@ -129,11 +140,48 @@ class BundleEvaluation:
     firings: tuple[Firing, ...]
 
 
+class KeyPersonTest(NamedTuple):
+    """[B] What one key-person condition tests; None: any value."""
+
+    ranks: frozenset[str] | None
+    relations: frozenset[str] | None
+    vip: bool | None
+
+    def matches(self, fact: Mapping[str, Any]) -> bool:
+        return ((self.ranks is None or fact["rank"] in self.ranks)
+                and (self.relations is None or fact["relation"] in self.relations)
+                and (self.vip is None or fact["vip"] == self.vip))
+
+
+def key_person_test(value: str | list[str] | KeyPersonCondition) -> KeyPersonTest:
+    """A ``key_person`` condition as a test: ranks alone, or a mapping of rank, relation and vip."""
+    if not isinstance(value, KeyPersonCondition):
+        return KeyPersonTest(frozenset(_ids(value)), None, None)
+    ranks, relations = _ids(value.rank), _ids(value.relation)
+    return KeyPersonTest(frozenset(ranks) if ranks else None, frozenset(relations) if relations else None, value.vip)
+
+
+KeyPersonInput: TypeAlias = str | Mapping[str, Any]  # a rank id, or a key person's rank, relations and vip
+
+
+def key_person_facts(persons: Sequence[KeyPersonInput], tests: tuple[KeyPersonTest, ...]) -> tuple[dict[str, Any], ...]:
+    """One fact per key person and relation their work involves (one without a relation when none is given),
+    kept only when some condition can match it: an unmatched fact would crash durable-rules (see above)."""
+    out = []
+    for i, person in enumerate(persons):
+        p = {"rank": person} if isinstance(person, str) else person
+        for j, relation in enumerate(p.get("relations") or [""]):
+            fact = {"id": f"kp{i}_{j}", "rank": p["rank"], "relation": relation, "vip": bool(p.get("vip"))}
+            if any(t.matches(fact) for t in tests):
+                out.append(fact)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Referenced:
     needs: frozenset[str]
     products: frozenset[str]
-    key_person_ranks: frozenset[str]
+    key_persons: tuple[KeyPersonTest, ...]
     bundle: bool = False  # some condition tests the bundle fact
 
 
@@ -198,22 +246,22 @@ class RuleEngine:
         return action
 
     def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float],
-                 key_person_ranks: tuple[str, ...] = ()) -> Evaluation:
+                 key_persons: Sequence[KeyPersonInput] = ()) -> Evaluation:
         """Run the customer-stage rules on one customer fact, its stated needs (weight 1.0 each) and key persons."""
-        ranks = tuple(r for r in key_person_ranks if r in self.referenced.key_person_ranks)
-        key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())), ranks)
+        persons = key_person_facts(key_persons, self.referenced.key_persons)
+        key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())),
+               tuple(tuple(sorted(p.items())) for p in persons))
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             out = [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
-            return out + [{"sid": session.sid, "kind": "key_person", "id": f"kp{i}", "rank": r}
-                          for i, r in enumerate(ranks)]
+            return out + [dict(p, sid=session.sid, kind="key_person") for p in persons]
 
         result = self._evaluate(key, self.ruleset_name, customer, dict(needs), facts, _Session.result)
         assert isinstance(result, Evaluation)
         return result
 
     def evaluate_bundle(self, customer: Mapping[str, Any], lines: Mapping[str, tuple[float, float]],
-                        key_person_ranks: tuple[str, ...] = ()) -> BundleEvaluation:
+                        key_persons: Sequence[KeyPersonInput] = ()) -> BundleEvaluation:
         """Run the bundle-stage rules on one chosen bundle.
 
         ``lines`` maps each product in the bundle to its sized (monthly, one-time)
@@ -222,15 +270,16 @@ class RuleEngine:
         if not self.has_bundle_stage:
             return BundleEvaluation({}, (), {}, (), ())
         ref = self.bundle_referenced
-        ranks = tuple(r for r in key_person_ranks if r in ref.key_person_ranks)
-        key = (BUNDLE_STAGE, tuple(sorted(customer.items())), tuple(sorted(lines.items())), ranks)
+        persons = key_person_facts(key_persons, ref.key_persons)
+        key = (BUNDLE_STAGE, tuple(sorted(customer.items())), tuple(sorted(lines.items())),
+               tuple(tuple(sorted(p.items())) for p in persons))
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             sid = session.sid
             out = [{"sid": sid, "kind": "product", "id": p} for p in sorted(lines) if p in ref.products]
             if ref.bundle:
                 out.append(dict(engine_fact(bundle_fact(lines, self.spend_fields)), sid=sid, kind="bundle"))
-            return out + [{"sid": sid, "kind": "key_person", "id": f"kp{i}", "rank": r} for i, r in enumerate(ranks)]
+            return out + [dict(p, sid=sid, kind="key_person") for p in persons]
 
         result = self._evaluate(key, self.bundle_ruleset_name, customer, {}, facts,
                                 lambda session, _: session.bundle_result())
@@ -454,9 +503,7 @@ class _Session:
             exclusions={k: tuple((r, t) for _, r, t in sorted(v, key=lambda e: e[0]))
                         for k, v in sorted(self.exclusions.items())},
             offers=self.offers(),
-            channel=choice("channel"),
-            service_level=choice("service_level"),
-            strategy=choice("strategy"),
+            choices={k: c for k in SINGLE_ADVICE if (c := choice(k)) is not None},
             notes=tuple((r, t) for _, r, t in sorted(self.notes, key=lambda n: n[0])),
             firings=self.fired(),
             facts=tuple(facts) + tuple(self.derived),
@@ -532,9 +579,13 @@ def _conditions(when: When, spends: Mapping[frozenset[str], str] | None = None
         conditions.append({"p": {"$and": [{"kind": "product"}, _any([{"id": p} for p in _ids(when.product)])]}})
         meta.append(("p", "product", ("id",)))
     if when.key_person:
-        ranks = _ids(when.key_person)
-        conditions.append({"k": {"$and": [{"kind": "key_person"}, _any([{"rank": r} for r in ranks])]}})
-        meta.append(("k", "key_person", ("rank",)))
+        test = key_person_test(when.key_person)
+        parts: list[tuple[str, list[Any]]] = [
+            ("rank", sorted(test.ranks or ())), ("relation", sorted(test.relations or ())),
+            ("vip", [] if test.vip is None else [test.vip])]
+        tests = [_any([{name: v} for v in values]) for name, values in parts if values]
+        conditions.append({"k": {"$and": [{"kind": "key_person"}, *tests]}})
+        meta.append(("k", "key_person", tuple(name for name, values in parts if values)))
     if when.bundle:
         names = {"spend": (spends or {}).get(frozenset(when.bundle.not_counting), "spend")}
         tested = {names.get(f, f): c for f, c in when.bundle.fields.items()}
@@ -583,7 +634,7 @@ def _constant(value: Any) -> Any:
 
 def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
                    stage: str = CUSTOMER_STAGE) -> Referenced:
-    """Needs, products, key-person ranks and the bundle fact some condition of one stage can match;
+    """Needs, products, key persons and the bundle fact some condition of one stage can match;
     only these become facts.
 
     A need condition on a module matches every need of that module; one on a coarse
@@ -592,7 +643,7 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
     """
     needs: set[str] = set()
     products: set[str] = set()
-    ranks: set[str] = set()
+    persons: set[KeyPersonTest] = set()
     bundle = False
     for rule in rules:
         if rule.stage != stage:
@@ -603,5 +654,6 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
                 needs.update(k for k, m in need_module.items()
                              if k in lineage(n) or (k.startswith(n + ".") if "." in n else m == n))
             products.update(_ids(branch.product))
-            ranks.update(_ids(branch.key_person))
-    return Referenced(frozenset(needs), frozenset(products), frozenset(ranks), bundle)
+            if branch.key_person:
+                persons.add(key_person_test(branch.key_person))
+    return Referenced(frozenset(needs), frozenset(products), tuple(sorted(persons, key=repr)), bundle)

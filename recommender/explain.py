@@ -47,7 +47,7 @@ from .result import (
     ScoreBreakdown,
 )
 from .text import text_lines
-from .vocabulary import STATED
+from .vocabulary import SINGLE_ADVICE, STATED
 from .winback import WIN_BACK
 
 
@@ -55,6 +55,8 @@ def format_input(firing_input: tuple[str, str, object]) -> str:
     kind, field, value = firing_input
     if kind == "bundle":  # spend_<n> is the spend of one not_counting set of a bundle-stage rule
         return f"bundle.{'spend' if field.startswith('spend') else field} = {value}"
+    if kind == "key_person" and field != "rank":  # [B] a key person's relation or VIP status
+        return f"key-person.{field} = {value}"
     return f"customer.{field} = {value}" if kind == "customer" else f"{kind.replace('_', '-')} = {value}"
 
 
@@ -234,8 +236,8 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
                             details=details)
 
     offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
-    return Advice(channel=choice(ev.channel), service_level=choice(ev.service_level), strategy=choice(ev.strategy),
-                  offers=offers, notes=[Note(rule=r, text=t) for r, t in ev.notes])
+    singles = {kind: choice(ev.choices.get(kind)) for kind in SINGLE_ADVICE}  # [B] every single-valued kind
+    return Advice.model_validate({**singles, "offers": offers, "notes": [Note(rule=r, text=t) for r, t in ev.notes]})
 
 
 def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
@@ -282,6 +284,8 @@ _L = {
     "channel": {"zh": "渠道", "en": "channel"},
     "service_level": {"zh": "服务等级", "en": "service level"},
     "strategy": {"zh": "生命周期策略", "en": "lifecycle strategy"},
+    "account_manager": {"zh": "客户经理级别", "en": "account manager"},  # [B]
+    "managing_level": {"zh": "主管单位", "en": "managing level"},  # [B]
     "offer": {"zh": "套餐", "en": "offer"},
     "none": {"zh": "没有满足约束的方案", "en": "No bundle meets the constraints"},
     "relax": {"zh": "可行的放宽方式", "en": "Relaxations that would give a bundle"},
@@ -393,10 +397,9 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
                for n in rec.needs)]
     adv = rec.advice
     advice = []
-    for k, c in (("channel", adv.channel), ("service_level", adv.service_level), ("strategy", adv.strategy)):
-        if c is not None:
-            advice.append(f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})")
-            advice += [f"    · {d.get(lang)}" for d in c.details]
+    for k, c in adv.choices():
+        advice.append(f"{_t(k, lang)}: {_name(c, lang)} ({_t('rule', lang)} {c.rule})")
+        advice += [f"    · {d.get(lang)}" for d in c.details]
     for o in adv.offers:
         advice.append(f"{_t('offer', lang)}: {_name(o, lang)} ({_t('rule', lang)} {o.rule})")
         advice += [f"    · {b.get(lang)}" for b in o.benefits]

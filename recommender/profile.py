@@ -62,6 +62,17 @@ class KeyPerson(BaseModel):
     name: PlainText | None = None
     title: PlainText | None = None
     rank: PlainText = Field(description="A key-person rank id from the framework, e.g. 'bureau'.")
+    # [B] seed 004 3.2's key-person matrix crosses relations with needs; seed 002 6.3.4 and 004 个人VIP
+    # coordinate a key person who is also a personal VIP customer with the group.
+    relations: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS, description=(
+        "The relations the person's work involves, as key_person_relations ids of the framework ('peers', "
+        "'subordinate_leaders', 'staff', 'customers'); rules pick the matrix's means for each."))
+    vip: bool = Field(default=False, description=(
+        "The person is also a personal VIP customer of the operator (个人VIP/全球通VIP)."))
+
+    def fact(self) -> dict[str, Any]:
+        """What key-person conditions test: rank, relations, vip."""
+        return {"rank": self.rank, "relations": list(self.relations), "vip": self.vip}
 
 
 class CustomerProfile(BaseModel):
@@ -102,6 +113,9 @@ class CustomerProfile(BaseModel):
     fleet_size: Units | None = Field(default=None, description=(
         "Vehicles; products priced per vehicle are sold once for each."))
     key_persons: list[KeyPerson] = Field(default_factory=list, max_length=MAX_ITEMS)
+    footprint: PlainText | None = Field(default=None, description=(  # [B] seed 000 一、(二); seed 004 跨省跨国
+        "A footprints id from the framework: how far the customer reaches (local, province_wide, national, "
+        "cross_province). It decides which level of the operator owns the customer; absent counts as local."))
     region: PlainText | None = None
     city: PlainText | None = None
     premises: PlainText | None = Field(default=None, description=(
@@ -152,6 +166,7 @@ RULE_FIELDS: dict[str, type] = {
     "monthly_spend": float, "value_type": str, "segment": str, "lifecycle_stage": str,
     "budget_monthly": float, "region": str, "city": str, "capital_city": bool, "premises": str,
     "customer_class": str, "key_person_rank": str, "key_person_level": float,
+    "footprint": str,  # [B] framework footprints
     **dict.fromkeys(STEP_SCORE_FIELDS, float),
     "score": float, "assessment_coverage": float, "existing_count": float,
 }
@@ -202,6 +217,8 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
         "former_products": ("product", set(kb.products)),
         "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
     }
+    known["footprint"] = ("footprint", {e.id for e in fw.footprints})  # [B]
+    known["relations"] = ("key-person relation", {e.id for e in fw.key_person_relations})  # [B]
     checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k)
                                               for k in ("industry", "value_type", "segment", "premises")]
     for key in ("needs", "existing_products", "excluded_products", "former_products"):
@@ -212,6 +229,10 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
     if isinstance(persons, list):
         checks += [(("key_persons", i, "rank"), p.get("rank"), "key_persons")
                    for i, p in enumerate(persons) if isinstance(p, Mapping)]
+        checks += [(("key_persons", i, "relations", j), r, "relations")  # [B]
+                   for i, p in enumerate(persons) if isinstance(p, Mapping) and isinstance(p.get("relations"), list)
+                   for j, r in enumerate(p["relations"])]
+    checks.append((("footprint",), data.get("footprint"), "footprint"))  # [B]
     issues = []
     for path, value, kind in checks:
         label, ids = known[kind]

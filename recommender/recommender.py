@@ -83,7 +83,7 @@ class Recommender:
         kb, engine = self._state  # one snapshot, even if reload() runs meanwhile
         profile = check_profile(profile, kb)
         assessment = assess(profile, kb)
-        fact, ranks = customer_fact(profile, assessment, kb), tuple(p.rank for p in profile.key_persons)
+        fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
         ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks)
         ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),

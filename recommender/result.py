@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .knowledge.schema import Text
+from .vocabulary import SINGLE_ADVICE
 
 Lang = Literal["zh", "en"]
 
@@ -226,13 +227,21 @@ class Note(_Frozen):
 
 
 class Advice(_Frozen):
-    """Selling advice the rules set: channel, service level, strategy, offers, notes."""
+    """Selling advice the rules set: channel, service level, strategy, who serves the customer, offers, notes."""
 
     channel: AdviceChoice | None
     service_level: AdviceChoice | None
     strategy: AdviceChoice | None
+    account_manager: AdviceChoice | None = Field(default=None, description=(  # [B]
+        "The account-manager level who serves the customer (seed 000 首席客户经理 … 客户服务代表)."))
+    managing_level: AdviceChoice | None = Field(default=None, description=(  # [B]
+        "The operator's level that owns the customer (seed 000 集团公司/省公司/地市公司)."))
     offers: list[OfferChoice]
     notes: list[Note]
+
+    def choices(self) -> list[tuple[str, AdviceChoice]]:
+        """[B] The single-valued advice that is set, by kind, in vocabulary.SINGLE_ADVICE order."""
+        return [(kind, c) for kind in SINGLE_ADVICE if (c := getattr(self, kind)) is not None]
 
 
 class FiredRule(_Frozen):

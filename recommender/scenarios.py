@@ -22,6 +22,7 @@ from .profile import CustomerProfile, check_profile, reference_issues
 from .recommender import Recommender
 from .result import Bundle, LeftOutReason, Recommendation
 from .text import clean_text, text_lines
+from .vocabulary import SINGLE_ADVICE
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
         ("rule", e.rules_fired + e.rules_not_fired + e.notes
          + [r for b in (e.top_bundle, e.any_bundle) if b for r in b.notes], set(kb.rule_index)),
         ("need", e.needs, set(kb.need_module)),
-        ("channel", [e.channel] if e.channel else [], {c.id for c in fw.channels}),
-        ("service level", [e.service_level] if e.service_level else [], {c.id for c in fw.service_levels}),
-        ("strategy", [e.strategy] if e.strategy else [], {c.id for c in fw.strategies}),
+        *((kind.replace("_", " "), [v] if (v := getattr(e, kind)) else [], {c.id for c in getattr(fw, entries)})
+          for kind, entries in SINGLE_ADVICE.items()),  # [B] channel, service level, strategy ...
         ("value type", [e.value_type] if e.value_type else [], {c.id for c in fw.value_types}),
         ("customer class", [e.customer_class] if e.customer_class else [], {c.id for c in fw.customer_classes}),
         ("offer", list(e.offers) + [o for b in (e.top_bundle, e.any_bundle) if b for o in b.offers], set(kb.offers)),
@@ -162,8 +162,8 @@ def compare(scenario: Scenario, result: Recommendation) -> list[str]:
     failures += [f"expected rule {r!r} to fire" for r in e.rules_fired if r not in fired]
     failures += [f"expected rule {r!r} not to fire" for r in e.rules_not_fired if r in fired]
     advice = result.advice
-    for key, want in (("channel", e.channel), ("service_level", e.service_level), ("strategy", e.strategy)):
-        got = getattr(advice, key)
+    for key in SINGLE_ADVICE:  # [B]
+        want, got = getattr(e, key), getattr(advice, key)
         got_id = got.id if got is not None else None
         if want is not None and got_id != want:
             failures.append(f"expected {key} {want!r}, got {got_id!r}")

@@ -40,12 +40,16 @@ RELATION_KINDS: Final[tuple[RelationKind, ...]] = get_args(RelationKind)
 REQUIRES, EXCLUDES, COMPLEMENTS, REPLACES = RELATION_KINDS
 
 # Rule effects that are advice to the account manager (rule effects, and fields of the result's advice).
-AdviceKind = Literal["offer", "channel", "service_level", "strategy", "note"]
+AdviceKind = Literal["offer", "channel", "service_level", "strategy", "account_manager", "managing_level", "note"]
 ADVICE_KINDS: Final[tuple[AdviceKind, ...]] = get_args(AdviceKind)
-# Advice with one value per customer, each naming an entry of this framework list.
-SingleAdvice = Literal["channel", "service_level", "strategy"]
+# Advice with one value per customer, each naming an entry of this framework list. [B] A new kind is
+# one entry here, a field of the same name on the rule effect (schema.Effect), the scenario expectation
+# (schema.Expectation) and the result's advice (result.Advice), its list in framework.yaml and its
+# label in explain.py; the engine, validation, scenarios, diff and rendering walk this mapping.
+SingleAdvice = Literal["channel", "service_level", "strategy", "account_manager", "managing_level"]
 SINGLE_ADVICE: Final[dict[SingleAdvice, str]] = {
-    "channel": "channels", "service_level": "service_levels", "strategy": "strategies"}
+    "channel": "channels", "service_level": "service_levels", "strategy": "strategies",
+    "account_manager": "account_manager_levels", "managing_level": "managing_levels"}
 
 # Rule stages (rules.yaml `stage`): customer-stage rules run on the customer before the bundle
 # search, bundle-stage rules on each chosen bundle after it; engine.py runs one ruleset per stage.

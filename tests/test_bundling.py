@@ -126,7 +126,7 @@ def small_problems(draw: st.DrawFn) -> tuple[KnowledgeBase, Evaluation, Constrai
     stated = draw(st.sets(st.sampled_from(sorted(needs))))
     sources = {n: ("stated",) if n in stated else ("some_rule",) for n in sorted(needs)}
     ev = Evaluation(needs=dict(sorted(needs.items())), need_sources=sources, proposals=proposals, proposal_sources={},
-                    exclusions={}, offers={}, channel=None, service_level=None, strategy=None, notes=(), firings=())
+                    exclusions={}, offers={}, notes=(), firings=())
     owned = frozenset(draw(st.sets(st.sampled_from(sorted(products)), max_size=1)))
     cons = Constraints(budget=draw(st.sampled_from([None, 300.0, 1500.0])), excluded=frozenset(), owned=owned)
     strategy = draw(st.sampled_from([None, "trial", "cross_sell", "retain", "upgrade", "win_back"]))
@@ -273,8 +273,7 @@ def test_a_stated_module_means_the_items_the_rules_inferred_for_it(rec: Recommen
     meeting = [sub.id for sub in kb.modules["office"].items[2].items]
     ev = Evaluation(needs={"office": 1.0, "office.meeting": 0.5, "key_person.power": 0.5, "production": 1.0},
                     need_sources={"office": ("stated",), "production": ("stated",)}, proposals={},
-                    proposal_sources={}, exclusions={}, offers={}, channel=None, service_level=None, strategy=None,
-                    notes=(), firings=())
+                    proposal_sources={}, exclusions={}, offers={}, notes=(), firings=())
     by_need: dict[str, list[str]] = {}
     for need, item, _ in need_units(kb, ev):
         by_need.setdefault(need, []).append(item)
@@ -287,8 +286,7 @@ def test_a_coarse_item_spreads_over_its_sub_items(rec: Recommender) -> None:
     notice, not the meeting group as a whole, and a product listing the group covers each sub-item."""
     kb = rec.knowledge
     ev = Evaluation(needs={"office.meeting": 1.0, "office.meeting.notice": 0.5}, need_sources={}, proposals={},
-                    proposal_sources={}, exclusions={}, offers={}, channel=None, service_level=None,
-                    strategy=None, notes=(), firings=())
+                    proposal_sources={}, exclusions={}, offers={}, notes=(), firings=())
     units = need_units(kb, ev)
     assert [item for need, item, _ in units if need == "office.meeting"] == ["office.meeting.notice"]
     bare = dataclasses.replace(ev, needs={"office.meeting": 1.0})

@@ -34,6 +34,8 @@ def test_facts_no_rule_matches_do_not_crash(rec: Recommender) -> None:
     assert result.bundles
     assert {r.rule for r in result.fired_rules} <= {"channel_partner", "standard_service",
                                                     "manufacturing_reliable_voice",
+                                                    "managing_city", "am_service_rep",  # [B] who serves;
+                                                    "am_major_account", "am_account_manager",  # the class's, outranked
                                                     "pricing_standard", "unified_billing",  # [D] pricing by size
                                                     "channel_electronic", "marketing_mass_market"}  # [C]
 

@@ -88,6 +88,8 @@ class KnowledgeBase:
             out.update({item.id: item for item in module.items})
             out.update({sub.id: sub for item in module.items for sub in item.items})
         out.update({n.id: n for n in fw.key_person_needs})
+        for group in (fw.footprints, fw.account_manager_levels, fw.managing_levels, fw.key_person_relations):  # [B]
+            out.update({e.id: e for e in group})
         out.update({o.id: o for o in self.offers.values()})
         for offer in self.offers.values():
             out.update({t.id: t for t in offer.tiers})

@@ -35,6 +35,7 @@ from .schema import (
     Assessment,
     Catalog,
     Framework,
+    KeyPersonCondition,
     OffersFile,
     Op,
     Product,
@@ -48,6 +49,9 @@ from .yamlpos import Document
 # Rule fields whose values are ids of a framework list.
 _ID_FIELDS = {"industry": "industries", "value_type": "value_types", "segment": "segments",
               "customer_class": "customer_classes", "key_person_rank": "key_person_ranks", "premises": "premises"}
+_ID_FIELDS["footprint"] = "footprints"  # [B]
+# [B] framework lists of ids the lists below do not name (every advice list is a reference kind too)
+_MORE_LISTS = ("footprints", "key_person_relations", "account_manager_levels", "managing_levels")
 
 
 def check_references(fw: Framework | None, assessment: Assessment | None, catalog: Catalog | None,
@@ -95,6 +99,8 @@ class _Refs:
         for kind in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
                      "channels", "service_levels", "strategies", "premises"):
             self.ids[kind] = {e.id for e in getattr(fw, kind)} if fw else None
+        for kind in (*_MORE_LISTS, *SINGLE_ADVICE.values()):  # [B]
+            self.ids.setdefault(kind, {e.id for e in getattr(fw, kind)} if fw else None)
         self.ids["categories"] = {e.id for e in catalog.categories} if catalog else None
         self.ids["products"] = {p.id for p in products.products} if products else None
         self.ids["offers"] = {o.id for o in offers.offers} if offers else None
@@ -165,6 +171,8 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
                 "channels", "service_levels", "strategies", "premises"):
         entries = getattr(fw, key)
         yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, key[:-1])
+    for key in _MORE_LISTS:  # [B]
+        yield from _duplicates((((key, i), e.id) for i, e in enumerate(getattr(fw, key))), doc, key[:-1])
     if not (root / "catalogs" / fw.default_catalog).is_dir():
         yield doc.issue(("default_catalog",), "unknown-catalog",
                         f"default catalog {fw.default_catalog!r} has no directory under catalogs/",
@@ -490,9 +498,15 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
                                       at + ("bundle", name) + ((op,) if isinstance(constraint, Op) else ()))
         for j, pid in enumerate(when.bundle.not_counting):
             yield from refs.check("products", pid, doc, at + ("bundle", "not_counting", j), "product")
-    for key, kind in (("need", "needs"), ("product", "products"), ("key_person", "key_person_ranks")):
-        value = getattr(when, key)
+    person = when.key_person  # [B] ranks alone, or a mapping of rank, relation and vip
+    parts: list[tuple[tuple[str | int, ...], str, str, str | list[str] | None]] = [
+        (at + ("need",), "needs", "need", when.need), (at + ("product",), "products", "product", when.product)]
+    if isinstance(person, KeyPersonCondition):
+        parts += [(at + ("key_person", "rank"), "key_person_ranks", "key-person rank", person.rank),
+                  (at + ("key_person", "relation"), "key_person_relations", "key-person relation", person.relation)]
+    else:
+        parts.append((at + ("key_person",), "key_person_ranks", "key-person rank", person))
+    for base, kind, what, value in parts:
         values = value if isinstance(value, list) else [value] if value else []
         for j, v in enumerate(values):
-            path = at + (key, j) if isinstance(value, list) else at + (key,)
-            yield from refs.check(kind, v, doc, path, key.replace("_", "-") + (" rank" if key == "key_person" else ""))
+            yield from refs.check(kind, v, doc, base + (j,) if isinstance(value, list) else base, what)

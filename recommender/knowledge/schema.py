@@ -186,6 +186,16 @@ class Framework(Strict):
     modules: list[Module]
     industries: list[Industry]
     segments: list[Named] = Field(default_factory=list)
+    # [B] who serves the customer (seed 000 一、(二)(三); seed 004 跨省跨国的集团客户)
+    footprints: list[Named] = Field(default_factory=list, description=(
+        "How far a customer reaches (local, province-wide, national, cross-province); a profile's `footprint` "
+        "names one, rules test it."))
+    account_manager_levels: list[AdviceEntry] = Field(default_factory=list, description=(
+        "The account-manager hierarchy (seed 000 首席客户经理 … 客户服务代表), highest first; rules assign one."))
+    managing_levels: list[AdviceEntry] = Field(default_factory=list, description=(
+        "The operator's levels that own a customer (seed 000 集团公司/省公司/地市公司); rules assign one."))
+    key_person_relations: list[Named] = Field(default_factory=list, description=(
+        "The relations a key person's work involves (seed 004 3.2 同级—同级领导 …); key-person conditions test them."))
     value_types: list[Named] = Field(default_factory=list)
     customer_classes: list[Named] = Field(default_factory=list)
     key_person_ranks: list[KeyPersonRank] = Field(default_factory=list)
@@ -473,6 +483,21 @@ class BundleCondition(Strict):
         return {k: v for k in ("spend", "one_time", "size") if (v := getattr(self, k)) is not None}
 
 
+class KeyPersonCondition(Strict):
+    """[B] A key person by rank, by a relation their work involves (seed 004 3.2's matrix), and whether they
+    are a personal VIP; every part given must hold for one and the same person, lists mean any one."""
+
+    rank: Id | list[Id] | None = None
+    relation: Id | list[Id] | None = Field(default=None, description="A key_person_relations id of framework.yaml.")
+    vip: bool | None = Field(default=None, description="true: the person is also a personal VIP customer.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> KeyPersonCondition:
+        if self.rank is None and self.relation is None and self.vip is None:
+            raise ValueError("a key-person condition needs at least one of: rank, relation, vip")
+        return self
+
+
 class When(Strict):
     """All parts must hold. ``need``/``product``/``key_person`` lists mean any one of them.
 
@@ -485,7 +510,8 @@ class When(Strict):
     product: Id | list[Id] | None = Field(default=None, description=(
         "Customer stage: proposed by another rule (refused by validate). Bundle stage: in the chosen bundle."))
     bundle: BundleCondition | None = Field(default=None, description="The chosen bundle (bundle-stage rules).")
-    key_person: Id | list[Id] | None = Field(default=None, description="A key person of one of these ranks.")
+    key_person: Id | list[Id] | KeyPersonCondition | None = Field(default=None, description=(
+        "A key person of one of these ranks, or one a mapping describes (rank, relation, vip)."))
     any: list[When] | None = None
 
     @model_validator(mode="after")
@@ -571,6 +597,8 @@ class Effect(Strict):
     channel: Id | None = None
     service_level: Id | None = None
     strategy: Id | None = None
+    account_manager: Id | None = None  # [B] an account_manager_levels id
+    managing_level: Id | None = None  # [B] a managing_levels id
     note: Text | None = None
     add_on: AddOnEffect | None = None
     discount: DiscountEffect | None = None
@@ -644,6 +672,8 @@ class Expectation(Strict):
     channel: Id | None = None
     service_level: Id | None = None
     strategy: Id | None = None
+    account_manager: Id | None = None  # [B]
+    managing_level: Id | None = None  # [B]
     offers: dict[Id, Id] = Field(default_factory=dict, description=(
         "offer id -> expected tier id, chosen by a customer-stage rule or on the top bundle"))
     notes: list[Id] = Field(default_factory=list, description=(

@@ -262,3 +262,22 @@ def test_the_rationale_names_the_relation_and_the_vip_status_that_fired_a_rule(r
     assert ["key-person.relation = staff"] in inputs["key_person_matrix_staff"]
     assert ["key-person.vip = True"] in inputs["key_person_vip_coordination"]
     assert ["key-person = division"] in inputs["vip_gold"]
+
+
+# --- the organisation's needs (seed 004 3.2 财务、绩效、形象) --------------------------------------
+
+ORG_NEEDS = {"org_need_finance": {"group_vpmn", "conference_call", "video_conference"},
+             "org_need_performance": {"iot_platform", "video_surveillance", "che_wu_tong"},
+             "org_need_image": {"group_ringback", "mobile_switchboard", "mobile_400"}}
+
+
+@pytest.mark.parametrize("profile", [
+    STORE, BANK, {**STORE, "industry": "logistics", "fleet_size": 80, "needs": ["production"]},
+    {"name": "某连锁酒店", "industry": "hospitality", "employees": 600, "needs": ["customer", "office.meeting"],
+     "budget_monthly": 15000}])
+def test_each_bundle_states_the_organisational_needs_its_products_meet(rec: Recommender,
+                                                                      profile: dict[str, Any]) -> None:
+    for bundle in rec.recommend(profile).bundles:
+        held, notes = {p.id for p in bundle.products}, {n.rule for n in bundle.notes}
+        for rule, products in ORG_NEEDS.items():
+            assert (rule in notes) == bool(held & products), (bundle.rank, rule, sorted(held))

@@ -78,3 +78,20 @@ def test_a_scenario_checks_the_pricing_policy_a_bundle_lists(sme: Recommender) -
     (failure,) = compare(scenario({"smartphone_3g": "strategic_innovation"}), result)
     assert "'smartphone_3g' under the 'strategic_innovation' pricing policy" in failure
     assert any("smart_4g" in x for x in unknown_ids(scenario({"smartphone_3g": "smart_4g"}), sme.knowledge))
+
+
+def test_policy_sources_quote_their_seeds_word_for_word() -> None:
+    """Every Chinese passage the policy classes, handset types and pricing policy quote is in a seed they cite."""
+    from .test_knowledge_faithful import SEEDS, cited, quoted, seed_text
+
+    if not SEEDS.is_dir():
+        pytest.skip("the seed documents are not beside this checkout")
+    fw = load_knowledge(default_knowledge_dir()).framework
+    sources = [(c.id, c.source) for c in fw.policy_classes] + [(t.id, t.source) for t in fw.handset_types]
+    sources.append(("pricing_policy", fw.pricing_policy.source))
+    wrong = []
+    for name, source in sources:
+        assert source and cited(source), name
+        text = "".join(seed_text(n) for n in cited(source))
+        wrong += [f"{name}: {passage!r}" for passage in quoted(source) if passage not in text]
+    assert not wrong, "\n".join(wrong)

@@ -281,3 +281,16 @@ def test_each_bundle_states_the_organisational_needs_its_products_meet(rec: Reco
         held, notes = {p.id for p in bundle.products}, {n.rule for n in bundle.notes}
         for rule, products in ORG_NEEDS.items():
             assert (rule in notes) == bool(held & products), (bundle.rank, rule, sorted(held))
+
+
+def test_diff_reports_a_changed_account_manager_level_and_the_rule_behind_it(kb_copy: Path) -> None:
+    from recommender.diff import knowledge_diff, recommendation_diff
+
+    old = Recommender.from_path(kb_copy)
+    rules = kb_copy / "catalogs/group/rules.yaml"
+    edit(rules, "      - account_manager: chief\n", "      - account_manager: principal\n")
+    new = Recommender.from_path(kb_copy)
+    assert [(c.kind, c.changed) for c in knowledge_diff(old.knowledge, new.knowledge)] == [
+        ("rule", {"am_chief": ["then"]})]
+    (change,) = recommendation_diff(old, new, [("bank", BANK)], set())
+    assert change.advice == ["account manager: chief -> principal"]

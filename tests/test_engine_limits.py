@@ -26,7 +26,7 @@ from recommender.cli import main
 from recommender.engine import compile_rules
 from recommender.knowledge import limits
 from recommender.knowledge.schema import RulesFile
-from recommender.profile import CustomerProfile
+from recommender.profile import RULE_FIELDS, CustomerProfile
 from recommender.recommender import default_knowledge_dir
 from recommender.vocabulary import ASSESSMENT_STEPS
 
@@ -354,4 +354,6 @@ def test_the_fullest_customer_fact_has_the_counted_fields() -> None:
     fact = customer_fact(profile, assess(profile, kb), kb)
     steps = len(kb.assessment.steps)
     assert all(f"{step.id}_score" in fact for step in kb.assessment.steps)
+    # [C] the count comes from RULE_FIELDS: give this profile every field a rule can test
+    assert not set(RULE_FIELDS) - set(fact), f"the profile above leaves out {set(RULE_FIELDS) - set(fact)}"
     assert len(fact) + 2 == limits.CUSTOMER_FACT_FIELDS + steps

@@ -51,7 +51,7 @@ TEXTS = ["", " ", "x", "\x00", "\x1b[31mred\x1b[0m", "a\r\nforged line", "\ud800
 FIELDS = ["id", "name", "industry", "employees", "company_revenue", "annual_spend", "value_type", "segment",
           "lifecycle_stage", "needs", "existing_products", "excluded_products", "budget_monthly", "key_persons",
           "region", "city", "employee_growth", "revenue_growth", "it_investment", "it_investment_growth",
-          "it_staff", "it_staff_growth", "managed_customers", "partners", "solution_types", "unknown_key"]
+          "it_staff", "it_staff_growth", "managed_customers", "partners", "solution_types", "footprint", "unknown_key"]
 
 
 def hostile_number(r: random.Random) -> Any:
@@ -96,7 +96,9 @@ def profile_case(r: random.Random, ids: dict[str, list[str]]) -> dict[str, Any]:
         "needs": r.sample(ids["need"], r.randrange(0, 4)),
         "existing_products": r.sample(ids["product"], r.randrange(0, 2)),
         "lifecycle_stage": r.choice([None, "new", "growth", "mature", "decline", "churned"]),
-        "key_persons": [{"rank": r.choice(ids["rank"])} for _ in range(r.randrange(0, 2))],
+        "key_persons": [{"rank": r.choice(ids["rank"]), "relations": r.sample(ids["relation"], r.randrange(0, 3)),
+                         "vip": r.random() < 0.3} for _ in range(r.randrange(0, 2))],  # [B] relations, VIP
+        "footprint": r.choice([None, *ids["footprint"]]),  # [B]
     }
     for _ in range(r.randrange(0, 4)):
         field = r.choice(FIELDS)
@@ -222,7 +224,8 @@ class Worker:
         kb = self.rec.knowledge
         fw = kb.framework
         self.ids = {"industry": [i.id for i in fw.industries], "need": sorted(kb.need_module),
-                    "product": sorted(kb.products), "rank": [k.id for k in fw.key_person_ranks]}
+                    "product": sorted(kb.products), "rank": [k.id for k in fw.key_person_ranks],
+                    "relation": [k.id for k in fw.key_person_relations], "footprint": [k.id for k in fw.footprints]}
 
     def run(self, kind: str, index: int) -> str:
         r = random.Random(f"{self.seed}:{kind}:{index}")

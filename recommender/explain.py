@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .assess_text import assessment_lines  # [A]
 from .bundling import (
     Constraints,
     Exclusion,
@@ -275,7 +276,7 @@ _L = {
     "class": {"zh": "客户等级", "en": "class"},
     "known": {"zh": "；已知{known}/{total}项指标，缺失项按中位分计", "en": "; {known} of {total} indicators known, "
               "missing ones count at the median score"},
-    "capped": {"zh": "；指标不足，按得分本可评为{by_score}类", "en": "; too few indicators for class {by_score}, "
+    "capped": {"zh": "；指标不足，按得分本可评为{by_score}", "en": "; too few indicators for {by_score}, "
                "which the score alone would reach"},
     "needs": {"zh": "需求", "en": "Needs"},
     "stated": {"zh": "客户陈述", "en": "stated"},
@@ -374,23 +375,30 @@ def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
     return " + ".join(parts) + f" = {total}{once}" + (f" ({note.get(lang)})" if note else "")
 
 
+def assessed_name(a: CustomerAssessment, entity: str, lang: Lang) -> str:
+    """[A] A value type's or class's name as the result carries it (the id if it carries none)."""
+    name = a.names.get(entity)
+    return name.get(lang) if name else entity
+
+
 def assessment_confidence(a: CustomerAssessment, lang: Lang) -> str:
     """How much of the measurement system the class rests on (seed 004 3.1), and whether that capped it."""
-    known = sum(len(s.indicators) for s in a.steps)
-    total = known + sum(len(s.missing) for s in a.steps)
+    known = sum(len(s.indicators) for s in a.class_criteria)  # [A] the class rests on seed 000's criteria
+    total = known + sum(len(s.missing) for s in a.class_criteria)
     text = _t("known", lang, known=known, total=total) if known < total else ""
     if a.class_by_score != a.customer_class and a.class_by_score is not None:
-        text += _t("capped", lang, by_score=a.class_by_score)
+        text += _t("capped", lang, by_score=assessed_name(a, a.class_by_score, lang))
     return text
 
 
 def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
     a = rec.assessment
     out = [f"{_t('customer', lang)}: {rec.customer_name}" + (f" ({rec.customer_id})" if rec.customer_id else ""),
-           f"{_t('assessment', lang)}: {_t('value_type', lang)} {a.value_type}"
-           + (f", {_t('class', lang)} {a.customer_class}" if a.customer_class else "")
+           f"{_t('assessment', lang)}: {_t('value_type', lang)} {assessed_name(a, a.value_type, lang)}"
+           + (f", {_t('class', lang)} {assessed_name(a, a.customer_class, lang)}" if a.customer_class else "")
            + (f", {_t('score', lang)} {a.score:.2f}" if a.score is not None else "")
            + assessment_confidence(a, lang),
+           *(f"  {line}" for line in assessment_lines(a, lang)),  # [A] which indicators decided
            f"{_t('needs', lang)}: " + "; ".join(
                f"{_name(n, lang)} [{n.id}] {n.weight:g} ("
                + ", ".join(_t(s, lang) if s in (STATED, WIN_BACK) else s for s in n.sources) + ")"

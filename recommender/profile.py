@@ -49,6 +49,7 @@ Money = Annotated[float, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Units = Annotated[int, Field(ge=1, le=MAX_COUNT)]  # a count that sizes prices: leave it out when there are none
 Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False)]
+Margin = Annotated[float, Field(ge=-MAX_GROWTH, le=1, allow_inf_nan=False)]  # [A] profit over revenue: at most 100 %
 _GROWTH = "Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone."
 
 _SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
@@ -94,7 +95,17 @@ class CustomerProfile(BaseModel):
                                        description="What the customer spends with the operator per year, in yuan.")
     value_type: PlainText | None = Field(default=None, description="Assessed when absent.")
     segment: PlainText | None = None
-    lifecycle_stage: LifecycleStage | None = None
+    lifecycle_stage: LifecycleStage | None = Field(default=None, description=(
+        "Seed 004 3.2 stages A-E; derived from tenure_months, spend_growth, products_change and the products "
+        "owned and left when absent."))
+    # [A] Lifecycle evidence (seed 004 3.2 不同周期划分标准): a stated lifecycle_stage wins over it.
+    tenure_months: Count | None = Field(default=None, description=(
+        "Months since the customer joined the operator (入网): a recent one is a new customer (stage A)."))
+    spend_growth: Growth | None = Field(default=None, description=(
+        "Year-on-year change of annual_spend, what the customer buys from the operator (购买量): "
+        + _GROWTH))
+    products_change: Annotated[int, Field(ge=-MAX_ITEMS, le=MAX_ITEMS)] | None = Field(default=None, description=(
+        "Products taken up minus products dropped over the last year (购买范围): above 0 the range widens."))
     needs: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS,
                                    description="Module ids ('office') or need-item ids ('office.meeting').")
     existing_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -132,6 +143,20 @@ class CustomerProfile(BaseModel):
     managed_customers: Count | None = Field(default=None, description="Customers the company itself serves.")
     partners: Count | None = Field(default=None, description="Agents and suppliers.")
     solution_types: Count | None = Field(default=None, description="Kinds of IT solutions in use.")
+    # [A] Seed 001 一.1: 有的以语音需求为主，有的需要提供全面的行业解决方案，有的需要提供一站式服务.
+    demand_focus: PlainText | None = Field(default=None, description=(
+        "What the customer chiefly asks of the operator: a demand_focuses id of the framework ('voice', "
+        "'industry_solution', 'one_stop')."))
+    # [A] Value evaluation (seed 004 3.1 集团客户价值评估): economic value beyond scale and IT
+    # investment, and the customer's social influence.
+    profit_margin: Margin | None = Field(default=None, description=(
+        "Net profit over revenue as a fraction (企业利润率): 0.12 is 12 %; a loss is negative."))
+    profit_margin_growth: Growth | None = Field(default=None, description=_GROWTH)
+    it_attitude: PlainText | None = Field(default=None, description=(
+        "How the customer sees IT (信息化态度): an it_attitudes id of assessment.yaml, e.g. 'pioneer'."))
+    social_influence: list[PlainText] | None = Field(default=None, max_length=MAX_ITEMS, description=(
+        "The social influences the customer holds, as social_influences ids of assessment.yaml ('policy', "
+        "'resources', 'demonstration'); an empty list says it holds none, absent says unknown."))
 
     def __init__(self, **data: Any) -> None:
         # pydantic calls a custom __init__ from model_validate too, so both ways of
@@ -158,7 +183,8 @@ class CustomerProfile(BaseModel):
 # Numeric profile fields the assessment may score.
 MEASUREMENT_FIELDS = ("employees", "employee_growth", "company_revenue", "revenue_growth", "annual_spend",
                       "it_investment", "it_investment_growth", "it_staff", "it_staff_growth",
-                      "managed_customers", "partners", "solution_types")
+                      "managed_customers", "partners", "solution_types",
+                      "profit_margin", "profit_margin_growth")  # [A] profitability (seed 004 3.1 盈利水平)
 
 # Fields a rule may test, with the type a constraint must have.
 RULE_FIELDS: dict[str, type] = {
@@ -169,6 +195,7 @@ RULE_FIELDS: dict[str, type] = {
     "footprint": str,  # [B] framework footprints
     **dict.fromkeys(STEP_SCORE_FIELDS, float),
     "score": float, "assessment_coverage": float, "existing_count": float,
+    "demand_focus": str,  # [A] seed 001 一.1
 }
 
 
@@ -233,6 +260,15 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
                    for i, p in enumerate(persons) if isinstance(p, Mapping) and isinstance(p.get("relations"), list)
                    for j, r in enumerate(p["relations"])]
     checks.append((("footprint",), data.get("footprint"), "footprint"))  # [B]
+    # [A] value-evaluation ids live in assessment.yaml; the demand focus is the framework's
+    known["demand_focus"] = ("demand focus", {e.id for e in fw.demand_focuses})
+    checks.append((("demand_focus",), data.get("demand_focus"), "demand_focus"))
+    known["it_attitude"] = ("IT attitude", {e.id for e in kb.assessment.it_attitudes})
+    known["social_influence"] = ("social influence", {e.id for e in kb.assessment.social_influences})
+    checks.append((("it_attitude",), data.get("it_attitude"), "it_attitude"))
+    influences = data.get("social_influence")
+    if isinstance(influences, list):
+        checks += [(("social_influence", i), v, "social_influence") for i, v in enumerate(influences)]
     issues = []
     for path, value, kind in checks:
         label, ids = known[kind]

@@ -32,22 +32,66 @@ class StepScore(_Frozen):
     missing: list[str]  # the indicators it does not give
 
 
-class CustomerAssessment(_Frozen):
-    """Seed 004's measurement system applied to the profile.
+class Evidence(_Frozen):
+    """[A] One input that decided part of the assessment, with its names and its score (1-5) if it has one."""
 
-    ``coverage`` is the share of the indicators the profile gives: the
-    confidence of the class. A class band may require a minimum coverage; when
-    the profile falls short, ``customer_class`` is the band its coverage allows
-    and ``class_by_score`` the one the score alone would reach.
+    id: str
+    name_zh: str
+    name_en: str
+    score: float | None = None
+
+
+class ValueEvaluation(_Frozen):
+    """[A] How the value type was reached (seed 004 3.1 集团客户价值评估).
+
+    ``basis``: ``stated`` (the profile gave it), ``authority`` (a non-profit authority by industry or
+    segment), ``indicators`` (economic value against the social influences the profile lists) or
+    ``large_group`` (no social influence given: a large group, by its scale step, with high economic value is
+    of dual value).
+    """
+
+    basis: Literal["stated", "authority", "indicators", "large_group"]
+    economic: float = Field(description="Economic value: the mean of the economic dimensions the profile gives.")
+    economic_parts: list[Evidence] = Field(description="Scale, IT investment, profitability, IT attitude.")
+    economic_high: bool
+    social: list[Evidence] | None = Field(description="Social influences held; None when the profile lists none.")
+    social_high: bool
+    authority: Evidence | None = Field(description="The industry or segment that makes it a non-profit authority.")
+
+
+class LifecycleEvidence(_Frozen):
+    """[A] The lifecycle stage (seed 004 3.2): stated, or derived from ``basis`` (profile field -> value)."""
+
+    stage: str | None
+    derived: bool
+    basis: dict[str, float] = Field(default_factory=dict)
+
+
+class CustomerAssessment(_Frozen):
+    """Seed 004's measurement system, value evaluation and lifecycle, and seed 000's class, for the profile.
+
+    ``steps`` and ``score`` are the measurement system (seed 004 3.1). The class
+    bands ``class_score``, the mean of ``class_criteria`` (seed 000: customer
+    scale, operator revenue, social influence); ``coverage`` is the share of
+    their indicators the profile gives: the confidence of the class. A class
+    band may require a minimum coverage; when the profile falls short,
+    ``customer_class`` is the band its coverage allows and ``class_by_score`` the
+    one the score alone would reach.
     """
 
     steps: list[StepScore]
     score: float | None
+    class_criteria: list[StepScore]
+    class_score: float | None
     coverage: float
     class_by_score: str | None
     customer_class: str | None
     value_type: str
     value_type_assessed: bool
+    value: ValueEvaluation
+    lifecycle: LifecycleEvidence
+    names: dict[str, Text] = Field(default_factory=dict, description=(
+        "[A] The framework's names of the value type and classes above, by id, so the rationale needs no ids."))
     capital_city: bool
     key_person_rank: str | None
 

@@ -29,7 +29,8 @@ def test_steps_are_means_of_all_indicators_missing_ones_at_the_median(rec: Recom
     assert steps["scale"].score == 3.0
     assert steps["it_investment"].score == 2.5  # it_staff 0 scores 1, three unknown at 3
     assert steps["it_complexity"].score == round(11 / 3, 4)  # solution_types 9 scores 5, two unknown at 3
-    assert result.coverage == round(4 / 11, 4)
+    # seed 000's class criteria: scale 3.0, revenue and influence unknown at 3; 2 of their 8 indicators known
+    assert result.class_score == 3.0 and result.coverage == 0.25
     assert result.customer_class == result.class_by_score == "b"
     assert result.value_type == "economic" and result.value_type_assessed  # scale 3.0 < 3.5
 
@@ -37,23 +38,48 @@ def test_steps_are_means_of_all_indicators_missing_ones_at_the_median(rec: Recom
 def test_head_count_alone_is_not_class_a_nor_dual(rec: Recommender) -> None:
     """Seed 004 3.1 averages every indicator: a 300-staff plant known by nothing else is no key account."""
     result = assess(CustomerProfile(name="x", industry="manufacturing", employees=300), rec.knowledge)
-    assert result.coverage == round(1 / 11, 4)
+    assert result.coverage == round(1 / 8, 4)
     assert result.score == round((3.25 + 3 + 3) / 3, 4)
-    assert result.class_by_score == "b" and result.customer_class == "c"  # class b needs 2 of 11 indicators
+    assert result.class_score == round((3.25 + 3 + 3) / 3, 4)
+    assert result.class_by_score == "b" and result.customer_class == "c"  # class b needs 2 of 8 indicators
     assert result.value_type == "economic"  # scale (4 + 3 + 3 + 3) / 4 = 3.25 < 3.5
 
 
-def test_class_a_needs_evidence_in_several_steps(rec: Recommender) -> None:
+def test_class_a_needs_scale_revenue_and_influence(rec: Recommender) -> None:
+    """Seed 000: A/B/C/D 按照客户规模、收入规模、社会影响力; the IT steps of seed 004 do not make a class."""
     kb = rec.knowledge
     top = dict(employees=5000, employee_growth=0.3, company_revenue=5e9, revenue_growth=0.3,
                it_investment=5e7, it_investment_growth=0.3, it_staff=80, it_staff_growth=0.3,
                managed_customers=500_000, partners=900, solution_types=9)
-    full = assess(CustomerProfile(name="x", industry="power", **top), kb)  # type: ignore[arg-type]
-    assert full.coverage == 1.0 and full.score == 5.0 and full.customer_class == "a"
+    measured = assess(CustomerProfile(name="x", industry="power", **top), kb)
+    assert measured.score == 5.0 and measured.class_score == round((5 + 3 + 3) / 3, 4)
+    assert measured.customer_class == "b"  # every measurement indicator top, but revenue and influence unknown
+    full = assess(CustomerProfile(name="x", industry="power", annual_spend=900_000,
+                                  social_influence=["policy", "resources", "demonstration"], **top), kb)
+    assert full.class_score == 5.0 and full.coverage == 1.0 and full.customer_class == "a"
     scale_only = {k: v for k, v in top.items() if k in ("employees", "employee_growth", "company_revenue",
                                                             "revenue_growth")}
-    partial = assess(CustomerProfile(name="x", industry="power", **scale_only), kb)  # type: ignore[arg-type]
+    partial = assess(CustomerProfile(name="x", industry="power", **scale_only), kb)
     assert partial.customer_class == "b" and partial.value_type == "dual"  # (5 + 3 + 3) / 3 = 3.67
+
+
+@pytest.mark.parametrize(("annual_spend", "expected"), [(9600, "c"), (None, "b"), (600_000, "b")])
+def test_revenue_to_the_operator_is_a_class_criterion(rec: Recommender, annual_spend: float | None,
+                                                      expected: str) -> None:
+    """Seed 000's 收入规模 read as what the customer brings the operator (一高: ARPU): 800 a month sinks the class."""
+    profile = CustomerProfile(name="x", industry="manufacturing", employees=300, company_revenue=3e7,
+                              annual_spend=annual_spend)
+    result = assess(profile, rec.knowledge)
+    revenue = next(c for c in result.class_criteria if c.id == "operator_revenue")
+    assert revenue.score == {9600: 1, None: 3, 600_000: 5}[annual_spend]  # type: ignore[index]
+    assert result.customer_class == expected  # (3.25 + 1 + 3) / 3 = 2.42; (3.25 + 3 + 3) / 3; (3.25 + 5 + 3) / 3
+
+
+def test_plant_paying_800_a_month_is_no_key_account(rec: Recommender) -> None:
+    result = rec.recommend({"name": "x", "industry": "manufacturing", "employees": 300, "annual_spend": 9600,
+                            "needs": ["office.daily"], "budget_monthly": 800})
+    assert result.assessment.customer_class == result.assessment.class_by_score == "c"
+    assert result.advice.service_level is not None and result.advice.service_level.id == "standard"
 
 
 def test_unknown_customer_is_class_c_not_above_median(rec: Recommender) -> None:

@@ -351,6 +351,7 @@ def test_the_fullest_customer_fact_has_the_counted_fields() -> None:
                                               "it_investment": 10**6, "managed_customers": 1000,
                                               "premises": "business_building"})  # [C]
     profile = profile.model_copy(update={"footprint": "national"})  # [B]
+    profile = profile.model_copy(update={"demand_focus": "voice"})  # [A] seed 001 一.1
     fact = customer_fact(profile, assess(profile, kb), kb)
     steps = len(kb.assessment.steps)
     assert all(f"{step.id}_score" in fact for step in kb.assessment.steps)

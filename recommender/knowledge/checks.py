@@ -35,6 +35,7 @@ from .schema import (
     Assessment,
     Catalog,
     Framework,
+    Indicator,
     KeyPersonCondition,
     OffersFile,
     Op,
@@ -52,6 +53,8 @@ _ID_FIELDS = {"industry": "industries", "value_type": "value_types", "segment": 
 _ID_FIELDS["footprint"] = "footprints"  # [B]
 # [B] framework lists of ids the lists below do not name (every advice list is a reference kind too)
 _MORE_LISTS = ("footprints", "key_person_relations", "account_manager_levels", "managing_levels")
+
+_ID_FIELDS["demand_focus"] = "demand_focuses"  # [A] seed 001 一.1's kinds of demand
 
 
 def check_references(fw: Framework | None, assessment: Assessment | None, catalog: Catalog | None,
@@ -102,6 +105,7 @@ class _Refs:
         for kind in (*_MORE_LISTS, *SINGLE_ADVICE.values()):  # [B]
             self.ids.setdefault(kind, {e.id for e in getattr(fw, kind)} if fw else None)
         self.ids["categories"] = {e.id for e in catalog.categories} if catalog else None
+        self.ids["demand_focuses"] = {e.id for e in fw.demand_focuses} if fw else None  # [A]
         self.ids["products"] = {p.id for p in products.products} if products else None
         self.ids["offers"] = {o.id for o in offers.offers} if offers else None
         self.item_module = ({i.id: m.id for m in fw.modules for i in m.items}
@@ -167,6 +171,8 @@ def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
                             f"write it as '{prefix}{need.id.split('.')[-1]}': key persons' needs are not module items")
     yield from _duplicates(((("key_person_needs", i), n.id) for i, n in enumerate(fw.key_person_needs)), doc,
                            "key-person need")
+    yield from _duplicates(((("demand_focuses", i), e.id) for i, e in enumerate(fw.demand_focuses)), doc,
+                           "demand focus")  # [A]
     for key in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
                 "channels", "service_levels", "strategies", "premises"):
         entries = getattr(fw, key)
@@ -189,19 +195,13 @@ def _missing_vocabulary(doc: Document, path: tuple[str | int, ...], what: str, r
 
 
 def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[Issue]:
-    numeric = set(MEASUREMENT_FIELDS)
     yield from _missing_vocabulary(doc, ("steps",), "assessment step", ASSESSMENT_STEPS,
                                    [s.id for s in assessment.steps],
                                    "the three steps of seed 004 3.1 keep these ids: the value type reads 'scale' "
                                    "and rules test <step>_score")
     for i, step in enumerate(assessment.steps):
         for j, ind in enumerate(step.indicators):
-            path = ("steps", i, "indicators", j)
-            if ind.field not in numeric:
-                yield doc.issue(path + ("field",), "unknown-field", f"{ind.field!r} is not a numeric profile field",
-                                did_you_mean(ind.field, numeric))
-            if ind.cuts != sorted(ind.cuts):
-                yield doc.issue(path + ("cuts",), "unsorted-cuts", "cut points must be in ascending order")
+            yield from _indicator(ind, ("steps", i, "indicators", j), doc)  # [A] one check for every indicator
     for i, band in enumerate(assessment.classes):
         yield from refs.check("customer_classes", band.customer_class, doc, ("classes", i, "customer_class"),
                               "customer class")
@@ -209,6 +209,33 @@ def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[
         yield from refs.check("industries", industry, doc, ("social_value_industries", i), "industry")
     for i, segment in enumerate(assessment.social_value_segments):
         yield from refs.check("segments", segment, doc, ("social_value_segments", i), "segment")
+    yield from _value_evaluation(assessment, doc)
+
+
+def _indicator(ind: Indicator, path: tuple[str | int, ...], doc: Document) -> Iterator[Issue]:
+    numeric = set(MEASUREMENT_FIELDS)
+    if ind.field not in numeric:
+        yield doc.issue(path + ("field",), "unknown-field", f"{ind.field!r} is not a numeric profile field",
+                        did_you_mean(ind.field, numeric))
+    if ind.cuts != sorted(ind.cuts):
+        yield doc.issue(path + ("cuts",), "unsorted-cuts", "cut points must be in ascending order")
+
+
+def _value_evaluation(assessment: Assessment, doc: Document) -> Iterator[Issue]:
+    """[A] The value evaluation's and revenue criterion's indicators and ids (seed 004 3.1, seed 000)."""
+    for j, ind in enumerate(assessment.profitability):
+        yield from _indicator(ind, ("profitability", j), doc)
+    if assessment.operator_revenue is not None:
+        yield from _indicator(assessment.operator_revenue, ("operator_revenue",), doc)
+    yield from _duplicates(((("it_attitudes", i), e.id) for i, e in enumerate(assessment.it_attitudes)), doc,
+                           "IT attitude")
+    yield from _duplicates(((("social_influences", i), e.id) for i, e in enumerate(assessment.social_influences)),
+                           doc, "social influence")
+    known = {e.id for e in assessment.social_influences}
+    for i, influence in enumerate(assessment.authority_influences):
+        if influence not in known:
+            yield doc.issue(("authority_influences", i), "unknown-reference",
+                            f"unknown social influence {influence!r}", did_you_mean(influence, known))
 
 
 def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Issue]:

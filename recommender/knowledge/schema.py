@@ -197,6 +197,9 @@ class Framework(Strict):
     key_person_relations: list[Named] = Field(default_factory=list, description=(
         "The relations a key person's work involves (seed 004 3.2 同级—同级领导 …); key-person conditions test them."))
     value_types: list[Named] = Field(default_factory=list)
+    demand_focuses: list[Named] = Field(default_factory=list, description=(  # [A]
+        "What a customer chiefly asks of the operator (seed 001 一.1: voice, a full industry solution, one-stop "
+        "service); a profile's `demand_focus` names one, rules test it."))
     customer_classes: list[Named] = Field(default_factory=list)
     key_person_ranks: list[KeyPersonRank] = Field(default_factory=list)
     channels: list[AdviceEntry] = Field(default_factory=list)
@@ -242,6 +245,24 @@ class ClassBand(Strict):
         "Share of the indicators the profile must give for this class; with fewer, the next band down applies."))
 
 
+class ItAttitude(Named):
+    """[A] How a customer sees IT (seed 004 3.1 信息化态度), scored 1-5 like an indicator."""
+
+    score: float = Field(ge=1, le=5, description="Its score in the economic value, like a quintile score.")
+
+
+class LifecycleCriteria(Strict):
+    """[A] How a lifecycle stage is derived when the profile does not state one (seed 004 3.2 不同周期划分标准)."""
+
+    source: str | None = None
+    new_months: int = Field(default=12, ge=1, le=1200, description=(
+        "A customer that joined (入网) fewer months ago than this is new (stage A)."))
+    growth_min: float = Field(default=0.1, ge=0, le=1000, description=(
+        "spend_growth from which purchases grow substantially (购买量大幅增长, stage B)."))
+    decline_max: float = Field(default=-0.05, ge=-1, le=0, description=(
+        "spend_growth at or below which purchases shrink (购买范围和规模缩小, stage D)."))
+
+
 class Assessment(Strict):
     """assessment.yaml: the three-step measurement system of seed 004."""
 
@@ -256,6 +277,20 @@ class Assessment(Strict):
     missing_score: float = Field(default=3.0, ge=1, le=5, description=(
         "Score of an indicator the profile does not give: the median quintile, so a gap neither lifts nor sinks a "
         "step (seed 004 3.1 averages every indicator of a step)."))
+    # [A] value evaluation (seed 004 3.1 集团客户价值评估), class criteria (seed 000), lifecycle (seed 004 3.2)
+    profitability: list[Indicator] = Field(default_factory=list, description=(
+        "Indicators of 盈利水平 (profit margin and its growth), scored like the steps' indicators."))
+    it_attitudes: list[ItAttitude] = Field(default_factory=list, description=(
+        "What a profile's it_attitude may be (信息化态度), each with its score."))
+    social_influences: list[Named] = Field(default_factory=list, description=(
+        "What a profile's social_influence may list: the social value's indicators (社会价值)."))
+    authority_influences: list[Id] = Field(default_factory=list, description=(
+        "Social influences a customer of a social-value industry or segment holds by its nature."))
+    social_value_min: int = Field(default=2, ge=1, le=100, description=(
+        "How many social influences make a customer's social value high."))
+    operator_revenue: Indicator | None = Field(default=None, description=(
+        "The class criterion 收入规模 (seed 000): what the customer spends with the operator, by quintile."))
+    lifecycle: LifecycleCriteria = Field(default_factory=LifecycleCriteria)
 
 
 # --- catalogs/<name>/catalog.yaml -------------------------------------------

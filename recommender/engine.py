@@ -173,7 +173,7 @@ def key_person_facts(persons: Sequence[KeyPersonInput], tests: tuple[KeyPersonTe
         for j, relation in enumerate(p.get("relations") or [""]):
             fact = {"id": f"kp{i}_{j}", "rank": p["rank"], "relation": relation, "vip": bool(p.get("vip"))}
             if any(t.matches(fact) for t in tests):
-                out.append(fact)
+                out.append(engine_fact(fact))  # texts durable-rules can take, like every other fact
     return tuple(out)
 
 

@@ -294,3 +294,16 @@ def test_diff_reports_a_changed_account_manager_level_and_the_rule_behind_it(kb_
         ("rule", {"am_chief": ["then"]})]
     (change,) = recommendation_diff(old, new, [("bank", BANK)], set())
     assert change.advice == ["account manager: chief -> principal"]
+
+
+def test_a_key_person_text_the_engine_cannot_take_is_a_typed_error_not_a_crash() -> None:
+    """Profiles check ranks and relations first; a caller that skips the check still gets an EngineError."""
+    run = run_child("""
+        from recommender import EngineError, Recommender
+        engine = Recommender.default()._state[1]
+        try:
+            engine.evaluate({"industry": "retail", "employees": 5}, {}, [{"rank": "\\ud800", "vip": True}])
+        except EngineError as exc:
+            print("typed", exc)
+    """)
+    assert not run.crashed and run.returncode == 0 and "typed" in run.stdout, run

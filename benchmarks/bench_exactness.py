@@ -75,7 +75,7 @@ def main() -> None:
             profile = rec.parse_profile(raw)
             assessment = assess(profile, kb)
             ev = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
-                                 tuple(p.rank for p in profile.key_persons))
+                                 tuple(p.fact() for p in profile.key_persons))
             cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                                owned=frozenset(profile.existing_products))
             strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)

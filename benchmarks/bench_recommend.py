@@ -58,7 +58,7 @@ def measure(path: Path, repeat: int) -> tuple[list[float], list[float], list[flo
     kb = rec.knowledge
     assessment = assess(profile, kb)
     evaluation = engine.evaluate(customer_fact(profile, assessment, kb), {n: 1.0 for n in profile.needs},
-                                 tuple(p.rank for p in profile.key_persons))
+                                 tuple(p.fact() for p in profile.key_persons))
     facts = [dict(f) for f in evaluation.facts]
     floor = engine.bare_floor()
     return cold_times, warm_times, timings(lambda: floor(facts), repeat)

@@ -142,7 +142,7 @@ def test_the_rationale_says_what_decided(rec: Recommender) -> None:
     assert head.startswith("评估: 价值类型 社会经济双重价值型, 客户等级 ") and "dual" not in head
     assert result.assessment.names[result.assessment.customer_class or ""].zh in head
     stated = rec.recommend(MID | {"lifecycle_stage": "decline", "needs": ["office.daily"]})
-    assert "生命周期：" not in stated.rationale_text("zh")  # a stated stage needs no explanation
+    assert "\n  生命周期：" not in stated.rationale_text("zh")  # a stated stage needs no explanation
     government = rec.recommend({"name": "x", "industry": "government", "employees": 60, "needs": ["office"]})
     assert "属非盈利权威组织（党政军/政府），为社会价值型" in government.rationale_text("zh")
 

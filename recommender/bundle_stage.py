@@ -71,7 +71,7 @@ def run_bundle_stage(kb: KnowledgeBase, engine: RuleEngine, customer: Mapping[st
     refused: dict[str, Exclusion] = {}
     while True:
         lines = {pid: (pricing.product(pid).recurring, pricing.product(pid).one_time) for pid in sorted(chosen)}
-        result = engine.evaluate_bundle(customer, lines, ranks)
+        result = engine.evaluate_bundle(customer, lines, ranks, tuple(profile.rival_products))
         added = False
         for pid, rules in result.add_ons.items():
             if pid in chosen or pid in refused or pid in cons.owned:

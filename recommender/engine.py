@@ -182,6 +182,7 @@ class Referenced:
     needs: frozenset[str]
     products: frozenset[str]
     key_persons: tuple[KeyPersonTest, ...]
+    rivals: frozenset[str] = frozenset()  # products a rival condition names
     bundle: bool = False  # some condition tests the bundle fact
 
 
@@ -246,22 +247,24 @@ class RuleEngine:
         return action
 
     def evaluate(self, customer: Mapping[str, Any], needs: Mapping[str, float],
-                 key_persons: Sequence[KeyPersonInput] = ()) -> Evaluation:
-        """Run the customer-stage rules on one customer fact, its stated needs (weight 1.0 each) and key persons."""
+                 key_persons: Sequence[KeyPersonInput] = (), rivals: tuple[str, ...] = ()) -> Evaluation:
+        """Run the customer-stage rules on one customer fact, its stated needs (weight 1.0 each), key persons
+        and the products it buys from rivals."""
         persons = key_person_facts(key_persons, self.referenced.key_persons)
+        held = _referenced(rivals, self.referenced.rivals)
         key = (tuple(sorted(customer.items())), tuple(sorted(needs.items())),
-               tuple(tuple(sorted(p.items())) for p in persons))
+               tuple(tuple(sorted(p.items())) for p in persons), held)
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             out = [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
-            return out + [dict(p, sid=session.sid, kind="key_person") for p in persons]
+            return out + [dict(p, sid=session.sid, kind="key_person") for p in persons] + _rival_facts(session.sid, held)
 
         result = self._evaluate(key, self.ruleset_name, customer, dict(needs), facts, _Session.result)
         assert isinstance(result, Evaluation)
         return result
 
     def evaluate_bundle(self, customer: Mapping[str, Any], lines: Mapping[str, tuple[float, float]],
-                        key_persons: Sequence[KeyPersonInput] = ()) -> BundleEvaluation:
+                        key_persons: Sequence[KeyPersonInput] = (), rivals: tuple[str, ...] = ()) -> BundleEvaluation:
         """Run the bundle-stage rules on one chosen bundle.
 
         ``lines`` maps each product in the bundle to its sized (monthly, one-time)
@@ -271,15 +274,16 @@ class RuleEngine:
             return BundleEvaluation({}, (), {}, (), ())
         ref = self.bundle_referenced
         persons = key_person_facts(key_persons, ref.key_persons)
+        held = _referenced(rivals, ref.rivals)
         key = (BUNDLE_STAGE, tuple(sorted(customer.items())), tuple(sorted(lines.items())),
-               tuple(tuple(sorted(p.items())) for p in persons))
+               tuple(tuple(sorted(p.items())) for p in persons), held)
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             sid = session.sid
             out = [{"sid": sid, "kind": "product", "id": p} for p in sorted(lines) if p in ref.products]
             if ref.bundle:
                 out.append(dict(engine_fact(bundle_fact(lines, self.spend_fields)), sid=sid, kind="bundle"))
-            return out + [dict(p, sid=sid, kind="key_person") for p in persons]
+            return out + [dict(p, sid=sid, kind="key_person") for p in persons] + _rival_facts(sid, held)
 
         result = self._evaluate(key, self.bundle_ruleset_name, customer, {}, facts,
                                 lambda session, _: session.bundle_result())
@@ -358,6 +362,15 @@ class RuleEngine:
             finally:
                 host.delete_state(name, sid)
         return run
+
+
+def _referenced(ids: tuple[str, ...], referenced: frozenset[str]) -> tuple[str, ...]:
+    """The ids some condition can match, once each and sorted: the rest would only widen the cache key."""
+    return tuple(sorted(set(ids) & referenced))
+
+
+def _rival_facts(sid: str, products: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{"sid": sid, "kind": "rival", "id": p} for p in products]
 
 
 def _noop(c: Any) -> None:
@@ -586,6 +599,9 @@ def _conditions(when: When, spends: Mapping[frozenset[str], str] | None = None
         tests = [_any([{name: v} for v in values]) for name, values in parts if values]
         conditions.append({"k": {"$and": [{"kind": "key_person"}, *tests]}})
         meta.append(("k", "key_person", tuple(name for name, values in parts if values)))
+    if when.rival:
+        conditions.append({"r": {"$and": [{"kind": "rival"}, _any([{"id": p} for p in _ids(when.rival)])]}})
+        meta.append(("r", "rival", ("id",)))
     if when.bundle:
         names = {"spend": (spends or {}).get(frozenset(when.bundle.not_counting), "spend")}
         tested = {names.get(f, f): c for f, c in when.bundle.fields.items()}
@@ -634,7 +650,7 @@ def _constant(value: Any) -> Any:
 
 def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
                    stage: str = CUSTOMER_STAGE) -> Referenced:
-    """Needs, products, key persons and the bundle fact some condition of one stage can match;
+    """Needs, products, key persons, rival products and the bundle fact some condition of one stage can match;
     only these become facts.
 
     A need condition on a module matches every need of that module; one on a coarse
@@ -644,6 +660,7 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
     needs: set[str] = set()
     products: set[str] = set()
     persons: set[KeyPersonTest] = set()
+    rivals: set[str] = set()
     bundle = False
     for rule in rules:
         if rule.stage != stage:
@@ -656,4 +673,6 @@ def referenced_ids(rules: tuple[Rule, ...], need_module: Mapping[str, str],
             products.update(_ids(branch.product))
             if branch.key_person:
                 persons.add(key_person_test(branch.key_person))
-    return Referenced(frozenset(needs), frozenset(products), tuple(sorted(persons, key=repr)), bundle)
+            rivals.update(_ids(branch.rival))
+    return Referenced(frozenset(needs), frozenset(products), tuple(sorted(persons, key=repr)), frozenset(rivals),
+                      bundle)

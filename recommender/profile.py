@@ -112,6 +112,9 @@ class CustomerProfile(BaseModel):
     excluded_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS)
     former_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS, description=(
         "Products the customer used to have and left, e.g. when it churned: they are offered back first."))
+    rival_products: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS, description=(
+        "Products of our catalog the customer buys from a rival operator today, e.g. its broadband: "
+        "rules on them defend or win that ground (seed 004: 竞争对手的优劣势)."))
     budget_monthly: Money | None = Field(default=None, description="The monthly budget, in yuan.")
     budget_one_time: Money | None = Field(default=None, description=(
         "What the customer can pay at once (installation, equipment, licences), in yuan; when absent the "
@@ -242,13 +245,14 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
         "existing_products": ("product", set(kb.products)),
         "excluded_products": ("product", set(kb.products)),
         "former_products": ("product", set(kb.products)),
+        "rival_products": ("product", set(kb.products)),
         "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
     }
     known["footprint"] = ("footprint", {e.id for e in fw.footprints})  # [B]
     known["relations"] = ("key-person relation", {e.id for e in fw.key_person_relations})  # [B]
     checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k)
                                               for k in ("industry", "value_type", "segment", "premises")]
-    for key in ("needs", "existing_products", "excluded_products", "former_products"):
+    for key in ("needs", "existing_products", "excluded_products", "former_products", "rival_products"):
         values = data.get(key)
         if isinstance(values, list):
             checks += [((key, i), v, key) for i, v in enumerate(values)]

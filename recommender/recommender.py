@@ -84,7 +84,7 @@ class Recommender:
         profile = check_profile(profile, kb)
         assessment = assess(profile, kb)
         fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
-        ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks)
+        ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks, tuple(profile.rival_products))
         ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
         cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                            owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),

@@ -392,7 +392,7 @@ def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Iss
     stage = rule.stage
     other = BUNDLE_STAGE if stage == CUSTOMER_STAGE else CUSTOMER_STAGE
     for path, branch in branch_paths(rule.when, at + ("when",)):
-        for part in ("customer", "need", "product", "bundle", "key_person"):
+        for part in ("customer", "need", "product", "bundle", "key_person", "rival"):
             if getattr(branch, part) is None or part in STAGE_CONDITIONS[stage]:
                 continue
             if stage == CUSTOMER_STAGE:
@@ -533,6 +533,7 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
                   (at + ("key_person", "relation"), "key_person_relations", "key-person relation", person.relation)]
     else:
         parts.append((at + ("key_person",), "key_person_ranks", "key-person rank", person))
+    parts.append((at + ("rival",), "products", "rival product", when.rival))
     for base, kind, what, value in parts:
         values = value if isinstance(value, list) else [value] if value else []
         for j, v in enumerate(values):

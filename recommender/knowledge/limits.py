@@ -67,7 +67,7 @@ MAX_ASSESSMENT_STEPS = MAX_FACT_FIELDS - CUSTOMER_FACT_FIELDS
 BUNDLE_FACT_FIELDS = 4
 MAX_SPEND_FIELDS = MAX_FACT_FIELDS - BUNDLE_FACT_FIELDS
 
-_KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person", "b": "bundle"}
+_KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person", "r": "rival", "b": "bundle"}
 _SYMBOLS = {"eq": "=", "neq": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ex": "exists", "nex": "absent"}
 _HINT_SPLIT = "or move some of these rules to another catalog"
 

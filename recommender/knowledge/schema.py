@@ -547,13 +547,17 @@ class When(Strict):
     bundle: BundleCondition | None = Field(default=None, description="The chosen bundle (bundle-stage rules).")
     key_person: Id | list[Id] | KeyPersonCondition | None = Field(default=None, description=(
         "A key person of one of these ranks, or one a mapping describes (rank, relation, vip)."))
+    rival: Id | list[Id] | None = Field(default=None, description=(
+        "A product the customer buys from a rival operator today (the profile's rival_products)."))
     any: list[When] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
-        if not (self.customer or self.need or self.product or self.bundle or self.key_person or self.any):
-            raise ValueError("a condition needs at least one of: customer, need, product, bundle, key_person, any")
-        if self.any and (self.customer or self.need or self.product or self.bundle or self.key_person):
+        parts = (self.customer, self.need, self.product, self.bundle, self.key_person, self.rival)
+        if not (any(parts) or self.any):
+            raise ValueError("a condition needs at least one of: "
+                             "customer, need, product, bundle, key_person, rival, any")
+        if self.any and any(parts):
             raise ValueError("'any' stands alone: put the shared parts inside each branch")
         return self
 
@@ -667,8 +671,8 @@ STAGE_EFFECTS: dict[str, tuple[str, ...]] = {
     BUNDLE_STAGE: (*BUNDLE_ONLY_EFFECTS, "offer", "note"),
 }
 STAGE_CONDITIONS: dict[str, tuple[str, ...]] = {
-    CUSTOMER_STAGE: ("customer", "need", "key_person"),
-    BUNDLE_STAGE: ("customer", "product", "bundle", "key_person"),
+    CUSTOMER_STAGE: ("customer", "need", "key_person", "rival"),
+    BUNDLE_STAGE: ("customer", "product", "bundle", "key_person", "rival"),
 }
 
 

@@ -257,7 +257,7 @@ class RuleEngine:
 
         def facts(session: _Session) -> list[dict[str, Any]]:
             out = [session.need_fact(n) for n in sorted(needs) if n in self.referenced.needs]
-            return out + [dict(p, sid=session.sid, kind="key_person") for p in persons] + _rival_facts(session.sid, held)
+            return out + _person_and_rival_facts(session.sid, persons, held)
 
         result = self._evaluate(key, self.ruleset_name, customer, dict(needs), facts, _Session.result)
         assert isinstance(result, Evaluation)
@@ -283,7 +283,7 @@ class RuleEngine:
             out = [{"sid": sid, "kind": "product", "id": p} for p in sorted(lines) if p in ref.products]
             if ref.bundle:
                 out.append(dict(engine_fact(bundle_fact(lines, self.spend_fields)), sid=sid, kind="bundle"))
-            return out + [dict(p, sid=sid, kind="key_person") for p in persons] + _rival_facts(sid, held)
+            return out + _person_and_rival_facts(sid, persons, held)
 
         result = self._evaluate(key, self.bundle_ruleset_name, customer, {}, facts,
                                 lambda session, _: session.bundle_result())
@@ -369,8 +369,10 @@ def _referenced(ids: tuple[str, ...], referenced: frozenset[str]) -> tuple[str, 
     return tuple(sorted(set(ids) & referenced))
 
 
-def _rival_facts(sid: str, products: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [{"sid": sid, "kind": "rival", "id": p} for p in products]
+def _person_and_rival_facts(sid: str, persons: tuple[dict[str, Any], ...],
+                            rivals: tuple[str, ...]) -> list[dict[str, Any]]:
+    return ([dict(p, sid=sid, kind="key_person") for p in persons]
+            + [{"sid": sid, "kind": "rival", "id": r} for r in rivals])
 
 
 def _noop(c: Any) -> None:

@@ -89,18 +89,23 @@ _catalog_option = click.option("--catalog", help="Catalog inside the knowledge d
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the rationale text.")
+@click.option("--detail", is_flag=True, help="Text: the full audit trail (rules, scores, products left out) "
+              "instead of the account manager's brief.")
 @_knowledge_option
 @_catalog_option
 @_user_errors
-def recommend(profile: Path, top_k: int, fmt: str, lang: str, knowledge: Path | None,
+def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, knowledge: Path | None,
               catalog: str | None) -> None:
-    """Recommend bundles for the customer described in PROFILE (YAML or JSON)."""
+    """Recommend bundles for the customer described in PROFILE (YAML or JSON).
+
+    The text output is the account manager's brief; --detail gives the full audit trail.
+    """
     rec = _recommender(knowledge, catalog)
     result = rec.recommend(rec.load_profile(profile), top_k=top_k)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     else:
-        click.echo(result.rationale_text(lang=lang), nl=False)  # type: ignore[arg-type]
+        click.echo(result.rationale_text(lang=lang, detail=detail), nl=False)  # type: ignore[arg-type]
 
 
 @main.command()

@@ -218,6 +218,7 @@ class Bundle(_Frozen):
         "each handset in it (seed 002 3.3.2)."))
 
     def rationale_text(self, lang: Lang = "en") -> str:
+        """This bundle's part of the audit text (``Recommendation.rationale_text(lang, detail=True)``)."""
         from .explain import render_bundle
         return render_bundle(self, lang)
 
@@ -335,6 +336,14 @@ class Recommendation(_Frozen):
     fired_rules: list[FiredRule]
     diagnosis: Diagnosis | None
 
-    def rationale_text(self, lang: Lang = "en") -> str:
-        from .explain import render_recommendation
-        return render_recommendation(self, lang)
+    def rationale_text(self, lang: Lang = "en", detail: bool = False) -> str:
+        """The account manager's brief (:mod:`recommender.brief`); ``detail=True``: the full audit text.
+
+        The audit text holds what the brief leaves out: rules and the inputs they fired on, scores,
+        every product left out with its reason, pricing policy and selling notes.
+        """
+        if detail:
+            from .explain import render_recommendation
+            return render_recommendation(self, lang)
+        from .brief import render_brief
+        return render_brief(self, lang)

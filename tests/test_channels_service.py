@@ -111,8 +111,8 @@ def test_an_ordinary_firm_is_not_over_served() -> None:
 
 def test_the_service_standard_prints_under_the_service_level() -> None:
     result = _advice("group", industry="government", employees=18)
-    assert "· 机房巡检服务：一次/季/客户" in result.rationale_text("zh")
-    assert "· Machine-room inspection: once a quarter" in result.rationale_text("en")
+    assert "· 机房巡检服务：一次/季/客户" in result.rationale_text("zh", detail=True)
+    assert "· Machine-room inspection: once a quarter" in result.rationale_text("en", detail=True)
 
 
 @pytest.mark.parametrize(("catalog", "value_type", "rule"), [

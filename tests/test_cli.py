@@ -16,7 +16,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_recommend_text_and_json() -> None:
-    text = run("recommend", str(EXAMPLES / "bank.yaml"), "--top-k", "2", "--lang", "zh")
+    text = run("recommend", str(EXAMPLES / "bank.yaml"), "--top-k", "2", "--lang", "zh", "--detail")
     assert text.returncode == 0, text.stderr
     assert "方案 1" in text.stdout and "方案 2" in text.stdout and "方案 3" not in text.stdout
     as_json = run("recommend", str(EXAMPLES / "bank.yaml"), "--format", "json")

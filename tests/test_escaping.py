@@ -152,9 +152,9 @@ def test_rationale_text_drops_escapes_and_forged_lines_from_knowledge_texts(host
     result = rec.recommend(rec.load_profile(BANK))
     assert HOSTILE_ID in {p.id for p in result.bundles[0].products}
     for lang in ("en", "zh"):
-        text = result.rationale_text(lang)
-        _no_forgery(text)
-        assert "forged: line red" in text  # the words survive, on the product's line
+        for text in (result.rationale_text(lang), result.rationale_text(lang, detail=True)):
+            _no_forgery(text)
+            assert "forged: line red" in text  # the words survive, on the product's line
         _no_forgery(result.bundles[0].rationale_text(lang))
     _no_forgery(explain_product(hostile, rec.load_profile(BANK), result, HOSTILE_ID))
 
@@ -163,9 +163,12 @@ def test_rationale_text_cleans_a_customer_name_from_a_stored_result(rec: Recomme
     """A result read back from storage with a hostile customer name still renders clean lines."""
     result = rec.recommend(rec.load_profile(BANK), top_k=1)
     stored = result.model_copy(update={"customer_name": "ACME\r\nforged: Bundle 1\x1b[2J\x9b31m\u202eevil"})
-    text = stored.rationale_text()
+    text = stored.rationale_text(detail=True)
     _no_forgery(text)
     assert text.splitlines()[0].startswith("Customer: ACME forged: Bundle 1")
+    brief = stored.rationale_text()
+    _no_forgery(brief)
+    assert brief.splitlines()[0] == "Account manager's brief: ACME forged: Bundle 1evil"
 
 
 def test_diff_and_scenario_reports_keep_data_on_its_line() -> None:

@@ -67,7 +67,7 @@ def test_an_assumed_count_is_said_in_the_rationale(rec: Recommender) -> None:
                             "budget_monthly": 20000})
     pwlan = next(p for b in result.bundles for p in b.products if p.id == "pwlan")
     assert pwlan.quantity_assumed
-    assert "number of sites (sites) not given; 1 assumed" in result.rationale_text("en")
+    assert "number of sites (sites) not given; 1 assumed" in result.rationale_text("en", detail=True)
 
 
 def test_one_time_charges_over_the_default_budget_are_left_out_saying_why(rec: Recommender) -> None:
@@ -133,7 +133,7 @@ def test_a_rule_may_set_a_quantity(tmp_path: Path) -> None:
     card = next(p for b in result.bundles for p in b.products if p.id == "data_card")
     assert (sfa.quantity, sfa.per, sfa.quantity_rule) == (40, "vehicle", "fleet_field_force")
     assert (card.quantity, card.quantity_rule) == (7, "fleet_field_force")
-    assert "quantity set by rule fleet_field_force" in result.rationale_text("en")
+    assert "quantity set by rule fleet_field_force" in result.rationale_text("en", detail=True)
 
 
 @pytest.mark.parametrize(("replace", "with_"), [

@@ -47,7 +47,7 @@ def test_phases_deploy_dependencies_first(rec: Recommender) -> None:
 
 def test_text_renders_in_both_languages(rec: Recommender) -> None:
     result = rec.recommend(rec.load_profile(LOGISTICS), top_k=1)
-    en, zh = result.rationale_text("en"), result.rationale_text("zh")
+    en, zh = result.rationale_text("en", detail=True), result.rationale_text("zh", detail=True)
     assert "Bundle 1" in en and "Deployment phases" in en and "车务通" not in en
     assert "方案 1" in zh and "部署顺序" in zh and "车务通" in zh
     assert result.bundles[0].rationale_text("zh") in zh

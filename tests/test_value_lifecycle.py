@@ -132,7 +132,7 @@ def test_the_rationale_says_what_decided(rec: Recommender) -> None:
     result = rec.recommend(MID | {"profit_margin": 0.15, "it_attitude": "pioneer",
                                   "social_influence": ["policy", "demonstration"], "spend_growth": -0.2,
                                   "needs": ["office.daily"], "budget_monthly": 3000})
-    zh, en = result.rationale_text("zh"), result.rationale_text("en")
+    zh, en = result.rationale_text("zh", detail=True), result.rationale_text("en", detail=True)
     assert "价值评估：经济价值" in zh and "盈利水平4.00" in zh and "信息化态度(创新型、技术先锋)5.00" in zh
     assert "社会影响力：行业政策/标准影响力、行业示范影响力，属高" in zh
     assert "等级依据：客户规模3.25、收入规模3.00、社会影响力3.67" in zh
@@ -142,9 +142,9 @@ def test_the_rationale_says_what_decided(rec: Recommender) -> None:
     assert head.startswith("评估: 价值类型 社会经济双重价值型, 客户等级 ") and "dual" not in head
     assert result.assessment.names[result.assessment.customer_class or ""].zh in head
     stated = rec.recommend(MID | {"lifecycle_stage": "decline", "needs": ["office.daily"]})
-    assert "\n  生命周期：" not in stated.rationale_text("zh")  # a stated stage needs no explanation
+    assert "\n  生命周期：" not in stated.rationale_text("zh", detail=True)  # a stated stage needs no explanation
     government = rec.recommend({"name": "x", "industry": "government", "employees": 60, "needs": ["office"]})
-    assert "属非盈利权威组织（党政军/政府），为社会价值型" in government.rationale_text("zh")
+    assert "属非盈利权威组织（党政军/政府），为社会价值型" in government.rationale_text("zh", detail=True)
 
 
 def test_value_ids_are_checked_against_the_assessment(rec: Recommender) -> None:

@@ -1,0 +1,200 @@
+"""The account manager's brief: one page, in business Chinese or English, to read before the meeting.
+
+It holds, in this order: the verdict on the customer in words, bundle 1 with one
+line per product (why the customer needs it, and its sized price), the
+alternatives and what sets each apart, the stated needs left open with their
+remedy, the offers and benefits that apply, and the next steps (the deployment
+phases). Rules, ids, scores and the products left out stay in the audit text
+(``rationale_text(lang, detail=True)``, :mod:`recommender.explain`).
+
+Every sentence comes from the message files (:mod:`recommender.messages`); names
+come from the result. Amounts follow the language (:func:`amount`).
+"""
+
+from __future__ import annotations
+
+from .messages import message
+from .result import Bundle, BundleProduct, Lang, Recommendation
+from .text import text_lines
+
+_MAX_NEEDS = 3  # need names on a product's line; more are counted, not listed
+
+
+def amount(yuan: float, lang: Lang) -> str:
+    """``yuan`` as the language writes money, without the unit the message adds.
+
+    zh: below 10,000 in full with thousands separators (``3,500``); from 10,000 in
+    万 (``1.2万``, ``23.35万``) and from 100 million in 亿, to two decimals. en: in
+    full with thousands separators (``12,000``). Fractions of a yuan are kept to
+    two places and dropped when zero.
+    """
+    if lang == "zh":
+        for unit, size in (("亿", 10**8), ("万", 10**4)):
+            if abs(yuan) >= size:
+                return f"{_number(round(yuan / size, 2))}{unit}"
+    return _number(round(yuan, 2))
+
+
+def _number(x: float) -> str:
+    whole = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return "0" if whole in ("-0", "") else whole
+
+
+def money(yuan: float, lang: Lang, key: str = "money.once") -> str:
+    """``yuan`` with its unit: ``money.once`` (20万元), ``money.month`` (1.2万元/月)."""
+    return message(key, lang, amount=amount(yuan, lang))
+
+
+def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
+    """The brief of ``rec`` in ``lang``: at most 40 lines for three bundles."""
+    out = [message("brief.title", lang, customer=rec.customer_name), *_verdict(rec, lang)]
+    if rec.bundles:
+        first = rec.bundles[0]
+        out += ["", *_bundle(rec, first, lang)]
+        if len(rec.bundles) > 1:
+            out += ["", message("brief.alternatives", lang)]
+            out += [_alternative(first, b, lang) for b in rec.bundles[1:]]
+        if first.stated_gaps:
+            out += ["", message("brief.gaps", lang)]
+            out += [message("brief.gap", lang, need=_name(g, lang), remedy=g.remedy.get(lang))
+                    for g in first.stated_gaps]
+        offers = _offers(rec, first, lang)
+        if offers:
+            out += ["", message("brief.offers", lang), *offers]
+        out += ["", message("brief.next_steps", lang), *_phases(first, lang)]
+        if any(p.illustrative_price for p in first.products):
+            out += ["", message("brief.reference_price", lang)]
+    if rec.diagnosis is not None:
+        out += ["", message("brief.no_bundle", lang, why=rec.diagnosis.text.get(lang))]
+        out += [message("brief.item", lang, text=r.text.get(lang)) for r in rec.diagnosis.relaxations]
+    return text_lines(out) + "\n"
+
+
+def _name(obj: object, lang: Lang) -> str:
+    return str(getattr(obj, "name_zh" if lang == "zh" else "name_en"))
+
+
+def _verdict(rec: Recommendation, lang: Lang) -> list[str]:
+    """The customer in words: value type, class and lifecycle stage; then who serves it and how."""
+    a = rec.assessment
+    parts = [a.names[a.value_type].get(lang) if a.value_type in a.names else None,
+             a.names[a.customer_class].get(lang) if a.customer_class in a.names else None,
+             message(f"stage.{a.lifecycle.stage}", lang) if a.lifecycle.stage else None]
+    sep = message("list.sep", lang)
+    out = [message("brief.verdict", lang, verdict=sep.join(p for p in parts if p))]
+    adv = rec.advice
+    pairs = (("channel", "service_level"), ("strategy",), ("account_manager", "managing_level"))
+    for kinds in pairs:
+        shown = [message(f"advice.{k}", lang, name=_name(c, lang)) for k in kinds
+                 if (c := getattr(adv, k)) is not None]
+        if shown:
+            out.append(message("list.clauses", lang).join(shown))
+    return out
+
+
+def _bundle(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
+    price = bundle.price
+    total = money(price.recurring_monthly, lang, "money.month")
+    if price.one_time:
+        total = message("brief.price_both", lang, month=total, once=money(price.one_time, lang))
+    if price.budget_monthly is not None:
+        total = message("brief.with_budget", lang, price=total,
+                        budget=money(price.budget_monthly, lang))
+    out = [message("brief.bundle", lang, price=total)]
+    need_names = {n.id: (n.weight, _name(n, lang)) for n in rec.needs}
+    names = {p.id: _name(p, lang) for p in bundle.products}
+    for p in bundle.products:
+        out.append(message("brief.product", lang, product=_name(p, lang), why=_why(p, need_names, names, lang),
+                           price=product_price(p, lang)))
+    return out
+
+
+def _why(p: BundleProduct, needs: dict[str, tuple[float, str]], products: dict[str, str], lang: Lang) -> str:
+    """Why the customer needs ``p``: the needs it covers, heaviest first; else what brought it in."""
+    covered = sorted({r.need for r in p.reasons if r.kind == "need" and r.need in needs},
+                     key=lambda n: (-needs[n][0], n))
+    sep = message("list.sep", lang)
+    if covered:
+        shown = sep.join(needs[n][1] for n in covered[:_MAX_NEEDS])
+        if len(covered) > _MAX_NEEDS + 1:  # "and 1 more" would be no shorter than the name
+            shown = message("brief.and_more", lang, names=shown, n=len(covered) - _MAX_NEEDS)
+        return message("why.needs", lang, needs=shown)
+    for r in p.reasons:
+        if r.kind == "win_back":
+            return message("why.win_back", lang)
+        if r.kind in ("dependency", "add_on") and r.product in products:
+            return message(f"why.{r.kind}", lang, product=products[r.product])
+    rules = [r.text.get(lang) for r in p.reasons if r.kind == "rule"]
+    return rules[0] if rules else message("why.fit", lang)
+
+
+def product_price(p: BundleProduct, lang: Lang) -> str:
+    """The product's sized price in the brief: monthly, one-time, or both; starred when illustrative."""
+    star = "*" if p.illustrative_price else ""
+    parts = []
+    if p.recurring or not p.one_time:
+        parts.append(money(p.recurring, lang, "money.month") + star)
+    if p.one_time:
+        parts.append(message("brief.once", lang, amount=money(p.one_time, lang)) + star)
+    text = message("list.plus", lang).join(parts)
+    if p.per != "customer":
+        one = ".one" if p.quantity == 1 else ""
+        count = message(f"quantity.{p.per}{one}", lang, n=f"{p.quantity:,}")
+        key = "brief.quantity_assumed" if p.quantity_assumed else "brief.quantity"
+        text = message(key, lang, price=text, quantity=count)
+    return text
+
+
+def _alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
+    """What sets ``other`` apart from bundle 1: products swapped, price, stated needs won or lost."""
+    sep = message("list.sep", lang)
+    mine, theirs = {p.id: p for p in other.products}, {p.id: p for p in first.products}
+    added = sep.join(_name(mine[p], lang) for p in sorted(mine.keys() - theirs.keys()))
+    dropped = sep.join(_name(theirs[p], lang) for p in sorted(theirs.keys() - mine.keys()))
+    parts = []
+    if added and dropped:
+        parts.append(message("diff.instead", lang, added=added, dropped=dropped))
+    elif added or dropped:
+        parts.append(message("diff.adds" if added else "diff.without", lang, products=added or dropped))
+    delta = round(other.price.recurring_monthly - first.price.recurring_monthly, 2)
+    if delta:
+        parts.append(message("diff.more" if delta > 0 else "diff.less", lang,
+                             amount=money(abs(delta), lang)))
+    first_gaps = {g.need: _name(g, lang) for g in first.stated_gaps}
+    other_gaps = {g.need: _name(g, lang) for g in other.stated_gaps}
+    gained = [first_gaps[n] for n in sorted(first_gaps.keys() - other_gaps.keys())]
+    lost = [other_gaps[n] for n in sorted(other_gaps.keys() - first_gaps.keys())]
+    if gained:
+        parts.append(message("diff.gains", lang, needs=sep.join(gained)))
+    if lost:
+        parts.append(message("diff.loses", lang, needs=sep.join(lost)))
+    if not parts:
+        parts.append(message("diff.same", lang))
+    return message("brief.alternative", lang, rank=other.rank,
+                   price=money(other.price.recurring_monthly, lang, "money.month"),
+                   distinction=message("list.clauses", lang).join(parts))
+
+
+def _offers(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
+    """The offers and tiers the customer and bundle 1 qualify for, their benefits, and bundle 1's discounts."""
+    out = []
+    sep = message("list.clauses", lang)
+    for o in [*rec.advice.offers, *bundle.offers]:
+        benefits = sep.join(b.get(lang) for b in o.benefits)
+        key = "brief.offer_benefits" if benefits else "brief.offer"
+        out.append(message(key, lang, offer=_name(o, lang), benefits=benefits))
+    names = {p.id: _name(p, lang) for p in bundle.products}
+    for d in bundle.discounts:
+        key = "money.month" if d.priceType == "recurring" else "money.once"
+        out.append(message("brief.discount", lang, product=names.get(d.product, d.product),
+                           percent=f"{d.percent:g}", amount=money(d.amount, lang, key)))
+    return out
+
+
+def _phases(bundle: Bundle, lang: Lang) -> list[str]:
+    names = {p.id: _name(p, lang) for p in bundle.products}
+    sep = message("list.sep", lang)
+    if len(bundle.phases) == 1:
+        return [message("brief.one_phase", lang, products=sep.join(names[p] for p in bundle.phases[0]))]
+    return [message("brief.phase", lang, n=i + 1, products=sep.join(names[p] for p in layer))
+            for i, layer in enumerate(bundle.phases)]

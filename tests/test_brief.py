@@ -1,0 +1,125 @@
+"""The account manager's brief: short, clean business Chinese and English, every sentence from a message file.
+
+Every scenario in knowledge/scenarios and every example profile runs through the real
+engine; the brief of each, in zh and en, is checked line by line with the measures of
+benchmarks/brief_lines.py (which also prints them against the detail text).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import string
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from recommender import CustomerProfile, Recommendation, Recommender
+from recommender.brief import money, product_price
+from recommender.messages import LANGS, messages
+
+from .conftest import EXAMPLES
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LINES = 40  # issue 11: at most 40 lines for three bundles
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("brief_lines", ROOT / "benchmarks" / "brief_lines.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _bench()
+CASES = {label: (rec, profile) for label, rec, profile in BENCH.cases(ROOT / "knowledge")}
+ALLOWED: set[str] = BENCH.allowed_words(list({id(r): r for r, _ in CASES.values()}.values()))
+
+
+@cache
+def result(label: str) -> Recommendation:
+    rec, profile = CASES[label]
+    return rec.recommend(profile, top_k=3)
+
+
+def test_every_language_has_the_same_messages_with_the_same_fields() -> None:
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    zh = messages("zh")
+    for lang in LANGS:
+        assert messages(lang).keys() == zh.keys(), lang
+        assert {k: fields(v) for k, v in messages(lang).items()} == {k: fields(v) for k, v in zh.items()}, lang
+
+
+def test_amounts_follow_the_language() -> None:
+    assert money(200000, "zh") == "20万元" and money(12000, "zh", "money.month") == "1.2万元/月"
+    assert money(3500, "zh", "money.month") == "3,500元/月" and money(233500, "zh") == "23.35万元"
+    assert money(250000000, "zh") == "2.5亿元" and money(0, "zh", "money.month") == "0元/月"
+    assert money(200000, "en") == "CNY 200,000" and money(12000, "en", "money.month") == "CNY 12,000/month"
+    assert money(99.5, "en") == "CNY 99.5"
+
+
+def test_the_allow_list_is_the_catalogs_own_latin_names() -> None:
+    assert {"IDC", "PWLAN", "SFA", "FFA"} <= ALLOWED
+    assert "Smart" in ALLOWED  # smart_card's name_zh is "Smart cards": the knowledge offers no Chinese name yet
+
+
+@pytest.mark.parametrize("label", sorted(CASES))
+def test_brief_is_short_clean_and_prices_bundle_one(label: str) -> None:
+    res = result(label)
+    for lang in LANGS:
+        text = res.rationale_text(lang)
+        lines = text.splitlines()
+        assert len(lines) <= MAX_LINES, (lang, len(lines))
+        for line, (has_id, english, jargon) in zip(text.replace(res.customer_name, "").splitlines(),
+                                                    BENCH.line_flags(text, lang, res.customer_name, ALLOWED),
+                                                    strict=True):
+            assert not has_id and not english and not jargon, (lang, line)
+        if res.bundles:
+            for p in res.bundles[0].products:
+                name = p.name_zh if lang == "zh" else p.name_en
+                assert any(f"• {name}" in line and product_price(p, lang) in line for line in lines), (lang, name)
+
+
+def test_brief_order_and_detail_text() -> None:
+    res = result("examples/bank.yaml")
+    zh = res.rationale_text("zh")
+    order = ["客户判断：", "销售渠道：", "推荐方案：", "备选方案：", "下一步", "参考价"]
+    assert [zh.index(h) for h in order] == sorted(zh.index(h) for h in order)
+    assert "社会经济双重价值型" in zh and "成熟客户" in zh and "特级客户经理" in zh
+    detail = res.rationale_text("zh", detail=True)
+    assert "未纳入的产品" in detail and "未纳入的产品" not in zh
+
+
+def test_a_customer_without_a_bundle_gets_the_diagnosis_in_the_brief() -> None:
+    rec = Recommender.default()
+    res = rec.recommend(CustomerProfile(name="x", industry="logistics", employees=50, needs=["production"],
+                                        budget_monthly=1), top_k=3)
+    assert not res.bundles and res.diagnosis is not None
+    assert "暂无满足条件的方案" in res.rationale_text("zh")
+    assert res.diagnosis.relaxations[0].text.en in res.rationale_text("en")
+
+
+def test_cli_prints_the_brief_and_the_audit_with_detail() -> None:
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "recommender", "recommend", str(EXAMPLES / "bank.yaml"), *args],
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
+
+    brief, detail = run("--lang", "zh"), run("--lang", "zh", "--detail")
+    assert brief.startswith("客户经理简报") and len(brief.splitlines()) <= MAX_LINES
+    assert "触发的规则" in detail and "触发的规则" not in brief
+
+
+def test_messages_ship_inside_the_package() -> None:
+    assert (ROOT / "recommender" / "messages" / "zh.yaml").is_file()
+    listed = subprocess.run(["git", "check-ignore", "recommender/messages/zh.yaml"], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert listed.returncode == 1  # not ignored: hatch puts every unignored file of the package in the wheel
+    assert re.search(r'packages = \["recommender"\]', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))

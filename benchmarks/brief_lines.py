@@ -1,7 +1,8 @@
 """How readable is the text an account manager gets? The brief against the full audit text.
 
-For every scenario in knowledge/scenarios and every example profile in examples/,
-this recommends through the real engine and prints, for the detail text (before:
+For every scenario in knowledge/scenarios, every example profile in examples/ and every
+row of examples/customers.csv, this recommends through the real engine and prints, for
+the detail text (before:
 ``rationale_text(lang, detail=True)``) and the brief (after: ``rationale_text(lang)``),
 the line count, the share of lines holding an id (snake_case or dotted) or, in
 Chinese, an English word, and the internal jargon found. English words a catalog
@@ -15,6 +16,7 @@ checked. tests/test_brief.py asserts the brief's side of it. Run:
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +43,16 @@ def cases(knowledge: Path) -> Iterator[tuple[str, Recommender, CustomerProfile]]
         catalog = EXAMPLE_CATALOGS.get(path.stem)
         rec = recommenders[catalog] if catalog else default
         yield f"examples/{path.name}", rec, rec.load_profile(path)
+    with (ROOT / "examples" / "customers.csv").open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            yield f"examples/customers.csv:{row['id']}", default, _csv_profile(row)
+
+
+def _csv_profile(row: dict[str, str]) -> CustomerProfile:
+    """A row of examples/customers.csv as a profile, read as docs/tutorials/csv.md reads it."""
+    data: dict[str, object] = {k: v.strip() for k, v in row.items() if v and v.strip()}
+    data["needs"] = [n for n in str(data.get("needs", "")).split(";") if n]
+    return CustomerProfile.model_validate(data)
 
 
 def allowed_words(recommenders: list[Recommender]) -> set[str]:

@@ -64,9 +64,11 @@ def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
         out += ["", message("brief.next_steps", lang), *_phases(first, lang)]
         if any(p.illustrative_price for p in first.products):
             out += ["", message("brief.reference_price", lang)]
-    if rec.diagnosis is not None:
-        out += ["", message("brief.no_bundle", lang, why=rec.diagnosis.text.get(lang))]
-        out += [message("brief.item", lang, text=r.text.get(lang)) for r in rec.diagnosis.relaxations]
+    if rec.diagnosis is not None:  # what to relax, in words; the conflicting constraints' ids stay in --detail
+        relax = rec.diagnosis.relaxations
+        out += ["", message("brief.relax", lang) if relax else
+                message("brief.no_bundle", lang, why=rec.diagnosis.text.get(lang))]
+        out += [message("brief.item", lang, text=r.text.get(lang)) for r in relax]
     return text_lines(out) + "\n"
 
 

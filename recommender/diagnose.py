@@ -86,8 +86,8 @@ def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, mi
             return text
         return Text(zh=f"放宽月预算({money(budget)}元)", en=f"relax the monthly budget ({money(budget)} yuan)")
     if kind == "excluded":
-        return Text(zh=f"允许推荐{kb.name(pid, 'zh')}", en=f"allow {kb.name(pid, 'en')} ({pid})")
-    return Text(zh=f"替换客户已有的{kb.name(pid, 'zh')}", en=f"replace the owned {kb.name(pid, 'en')} ({pid})")
+        return Text(zh=f"允许推荐{kb.name(pid, 'zh')}", en=f"allow {kb.name(pid, 'en')}")  # the id is in constraint
+    return Text(zh=f"替换客户已有的{kb.name(pid, 'zh')}", en=f"replace the owned {kb.name(pid, 'en')}")
 
 
 def label(constraint: Constraint) -> str:

@@ -102,8 +102,15 @@ def test_a_customer_without_a_bundle_gets_the_diagnosis_in_the_brief() -> None:
     res = rec.recommend(CustomerProfile(name="x", industry="logistics", employees=50, needs=["production"],
                                         budget_monthly=1), top_k=3)
     assert not res.bundles and res.diagnosis is not None
-    assert "暂无满足条件的方案" in res.rationale_text("zh")
+    assert "暂无满足客户全部条件的方案" in res.rationale_text("zh")
     assert res.diagnosis.relaxations[0].text.en in res.rationale_text("en")
+    excluded = rec.recommend({"name": "某制造企业", "industry": "manufacturing", "employees": 40,
+                              "needs": ["production.monitoring"], "budget_monthly": 1250,
+                              "excluded_products": ["iot_platform"]})
+    assert excluded.diagnosis is not None and len(excluded.diagnosis.conflict) == 2
+    for lang in LANGS:
+        text = excluded.rationale_text(lang)
+        assert not any(any(flags[:2]) or flags[2] for flags in BENCH.line_flags(text, lang, "", ALLOWED)), text
 
 
 def test_cli_prints_the_brief_and_the_audit_with_detail() -> None:

@@ -187,9 +187,9 @@ def _offers(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
         out.append(message(key, lang, offer=_name(o, lang), benefits=benefits))
     names = {p.id: _name(p, lang) for p in bundle.products}
     for d in bundle.discounts:
-        key = "money.month" if d.priceType == "recurring" else "money.once"
-        out.append(message("brief.discount", lang, product=names.get(d.product, d.product),
-                           percent=f"{d.percent:g}", amount=money(d.amount, lang, key)))
+        key = "brief.discount_month" if d.priceType == "recurring" else "brief.discount_once"
+        out.append(message(key, lang, product=names.get(d.product, d.product), percent=f"{d.percent:g}",
+                           amount=money(d.amount, lang)))
     return out
 
 

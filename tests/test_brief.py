@@ -130,3 +130,24 @@ def test_messages_ship_inside_the_package() -> None:
                             text=True, check=False)
     assert listed.returncode == 1  # not ignored: hatch puts every unignored file of the package in the wheel
     assert re.search(r'packages = \["recommender"\]', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_offers_tiers_and_discounts_of_bundle_one_are_in_the_brief() -> None:
+    checked = 0
+    for label in CASES:
+        res = result(label)
+        if not res.bundles:
+            continue
+        first = res.bundles[0]
+        for lang in LANGS:
+            text = res.rationale_text(lang)
+            for o in [*res.advice.offers, *first.offers]:
+                assert (o.name_zh if lang == "zh" else o.name_en) in text, (label, lang)
+                assert all(b.get(lang) in text for b in o.benefits), (label, lang)
+                checked += 1
+            names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in first.products}
+            for d in first.discounts:
+                assert any(f"• {names[d.product]}" in line and money(d.amount, lang) in line
+                           for line in text.splitlines()), (label, lang)
+                checked += 1
+    assert checked > 0

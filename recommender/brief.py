@@ -119,7 +119,8 @@ def _why(p: BundleProduct, needs: dict[str, tuple[float, str]], products: dict[s
     if covered:
         shown = sep.join(needs[n][1] for n in covered[:_MAX_NEEDS])
         if len(covered) > _MAX_NEEDS + 1:  # "and 1 more" would be no shorter than the name
-            shown = message("brief.and_more", lang, names=shown, n=len(covered) - _MAX_NEEDS)
+            # Chinese counts them all (A、B、C等5项), English the rest (A, B, C and 2 more)
+            shown = message("brief.and_more", lang, names=shown, total=len(covered), more=len(covered) - _MAX_NEEDS)
         return message("why.needs", lang, needs=shown)
     for r in p.reasons:
         if r.kind == "win_back":

@@ -159,10 +159,10 @@ def _alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
         parts.append(message("diff.instead", lang, added=added, dropped=dropped))
     elif added or dropped:
         parts.append(message("diff.adds" if added else "diff.without", lang, products=added or dropped))
-    delta = round(other.price.recurring_monthly - first.price.recurring_monthly, 2)
-    if delta:
-        parts.append(message("diff.more" if delta > 0 else "diff.less", lang,
-                             amount=money(abs(delta), lang)))
+    for kind, delta in (("", other.price.recurring_monthly - first.price.recurring_monthly),
+                        ("_once", other.price.one_time - first.price.one_time)):
+        if delta := round(delta, 2):
+            parts.append(message(f"diff.{'more' if delta > 0 else 'less'}{kind}", lang, amount=money(abs(delta), lang)))
     first_gaps = {g.need: _name(g, lang) for g in first.stated_gaps}
     other_gaps = {g.need: _name(g, lang) for g in other.stated_gaps}
     gained = [first_gaps[n] for n in sorted(first_gaps.keys() - other_gaps.keys())]

@@ -161,3 +161,20 @@ def test_offers_tiers_and_discounts_of_bundle_one_are_in_the_brief() -> None:
                            for line in text.splitlines()), (label, lang)
                 checked += 1
     assert checked > 0
+
+
+def test_an_alternative_says_what_it_changes_in_one_time_charges_too() -> None:
+    """A bundle that drops a 200,000-yuan integration project saves that once, not only per month."""
+    changed = 0
+    for label in CASES:
+        rec = result(label)
+        lines = rec.rationale_text("zh").splitlines()
+        for other in rec.bundles[1:]:
+            delta = round(other.price.one_time - rec.bundles[0].price.one_time, 2)
+            if not delta:
+                continue
+            changed += 1
+            line = next(x for x in lines if x.strip().startswith(f"• 方案{other.rank}（"))
+            word = "多" if delta > 0 else "省"
+            assert f"一次性费用{word}{money(abs(delta), 'zh')}" in line, (label, line)
+    assert changed  # some scenario's alternatives differ in one-time charges

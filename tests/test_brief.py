@@ -18,9 +18,11 @@ from types import ModuleType
 
 import pytest
 
-from recommender import CustomerProfile, Recommendation, Recommender
+from recommender import CustomerProfile, Recommendation, Recommender, load_knowledge
 from recommender.brief import money, product_price
+from recommender.knowledge import available_catalogs
 from recommender.messages import LANGS, message, messages
+from recommender.recommender import default_knowledge_dir
 
 from .conftest import EXAMPLES
 
@@ -77,7 +79,7 @@ def test_amounts_follow_the_language() -> None:
 
 def test_the_allow_list_is_the_catalogs_own_latin_names() -> None:
     assert {"IDC", "PWLAN", "SFA", "FFA"} <= ALLOWED
-    assert "Smart" in ALLOWED  # smart_card's name_zh is "Smart cards": the knowledge offers no Chinese name yet
+    assert "Smart" not in ALLOWED  # the seed's "Smart cards" is its seed_name; the account manager reads 手机智能卡
 
 
 @pytest.mark.parametrize("label", sorted(CASES))
@@ -178,3 +180,12 @@ def test_an_alternative_says_what_it_changes_in_one_time_charges_too() -> None:
             word = "多" if delta > 0 else "省"
             assert f"一次性费用{word}{money(abs(delta), 'zh')}" in line, (label, line)
     assert changed  # some scenario's alternatives differ in one-time charges
+
+
+def test_no_chinese_product_name_is_an_english_phrase() -> None:
+    """A name_zh is Chinese, or one Latin token the catalog writes as a brand (IDC, PWLAN, SFA/FFA, PushMail)."""
+    root = default_knowledge_dir()
+    english = [f"{catalog}: {p.id} {p.name_zh!r}" for catalog in available_catalogs(root)
+               for p in load_knowledge(root, catalog).products.values()
+               if not re.search(r"[\u4e00-\u9fff]", p.name_zh) and " " in p.name_zh.strip()]
+    assert not english, english

@@ -392,6 +392,9 @@ class Product(Named):
     """A product offering (TMF620 ProductOffering)."""
 
     category: Id
+    seed_name: str | None = Field(default=None, min_length=1, description=(
+        "The name as the cited seed writes it, when that is not the Chinese name: seed 004's matrix writes "
+        "'Smart cards' in English, and the account manager reads 手机智能卡."))
     modules: list[ModuleId] = Field(min_length=1)
     need_items: list[Id] = Field(default_factory=list)
     lifecycleStatus: LifecycleStatus = "Active"

@@ -54,11 +54,7 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
 
 def _typed(name: str, kind: str, lang: str) -> str:
     """The product's name, with its handset type unless the name says it already."""
-    return name if name == kind else _L["typed"][lang].format(name=name, kind=kind)
-
-
-def with_policy(kb: KnowledgeBase, bundle: Bundle) -> Bundle:
-    return bundle.model_copy(update={"pricing_policy": policy_lines(kb, bundle)})
+    return name if name == kind else message("policy.typed", lang, name=name, kind=kind)
 
 
 def policy_text(bundle: Bundle, lang: Lang) -> list[str]:

@@ -18,7 +18,7 @@ from .explain import advice_model, bundle_model, fired_rules, left_out_models, n
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
-from .price_policy import with_policy
+from .price_policy import policy_lines
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, check_profile, read_profile_file
 from .result import OptimalityGap, Reason, Recommendation
@@ -101,9 +101,10 @@ class Recommender:
                                       .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
                                                                                     shared)}), s)
                    for rank, s in enumerate(staged, start=1)]
-        # compared once the bundle stage has set each bundle's net price and add-ons, as shown
-        bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b)}) for b in bundles]
-        bundles = [with_policy(kb, b) for b in bundles]  # pricing classes and subsidy caps
+        # compared once the bundle stage has set each bundle's net price and add-ons, as shown; one copy
+        # per bundle also adds its pricing classes and subsidy caps
+        bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b),
+                                        "pricing_policy": policy_lines(kb, b)}) for b in bundles]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
             knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),

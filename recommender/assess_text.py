@@ -8,65 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .messages import message
+
 if TYPE_CHECKING:
     from .knowledge.schema import Named
     from .result import CustomerAssessment, Evidence, Lang
 
-# Names of what the class and the economic value are made of besides the measurement steps.
-_CRITERIA = {
-    "customer_scale": {"zh": "客户规模", "en": "Customer scale"},
-    "operator_revenue": {"zh": "收入规模", "en": "Revenue to the operator"},
-    "social_influence": {"zh": "社会影响力", "en": "Social influence"},
-    "profitability": {"zh": "盈利水平", "en": "Profitability"},
-    "it_attitude": {"zh": "信息化态度", "en": "IT attitude"},
-}
-
-# Seed 004 3.2's names of the stages A-E.
-_STAGES = {
-    "new": {"zh": "新客户", "en": "new customer (A)"},
-    "growth": {"zh": "成长客户", "en": "growing customer (B)"},
-    "mature": {"zh": "成熟客户", "en": "mature customer (C)"},
-    "decline": {"zh": "衰退客户", "en": "declining customer (D)"},
-    "churned": {"zh": "流失客户", "en": "churned customer (E)"},
-}
-
-_L = {
-    "value": {"zh": "价值评估", "en": "Value evaluation"},
-    "stated": {"zh": "价值类型由客户资料给定", "en": "value type as the profile states"},
-    "authority": {"zh": "属非盈利权威组织（{name}），为社会价值型",
-                  "en": "a non-profit authority ({name}), so of social value"},
-    "economic_value": {"zh": "经济价值{score}（{parts}），{level}", "en": "economic value {score} ({parts}): {level}"},
-    "high": {"zh": "属高", "en": "high"},
-    "low": {"zh": "不高", "en": "not high"},
-    "social_value": {"zh": "社会影响力：{names}，{level}", "en": "social influence: {names}, {level}"},
-    "social_none": {"zh": "无", "en": "none"},
-    "by_scale": {"zh": "未提供社会影响力，{verdict}", "en": "no social influence given: {verdict}"},
-    "large": {"zh": "按规模视为大行业、大集团", "en": "a large group by its scale"},
-    "not_large": {"zh": "规模未达大集团", "en": "scale short of a large group"},
-    "class": {"zh": "等级依据", "en": "Class criteria"},
-    "lifecycle": {"zh": "生命周期", "en": "Lifecycle stage"},
-    "derived": {"zh": "由{basis}推得", "en": "derived from {basis}"},
-    "tenure_months": {"zh": "入网{v:g}个月", "en": "{v:g} months since joining"},
-    "spend_growth": {"zh": "年消费变化{v:+.0%}", "en": "spend change {v:+.0%}"},
-    "products_change": {"zh": "产品数变化{v:+g}项", "en": "product range change {v:+g}"},
-    "former_products": {"zh": "曾用产品{v:g}项", "en": "{v:g} former products"},
-    "existing_products": {"zh": "在用产品{v:g}项", "en": "{v:g} current products"},
-}
-
-
 def criterion_names(criterion: str) -> dict[str, str]:
     """``name_zh`` and ``name_en`` of a class criterion or economic dimension."""
-    return {"name_zh": _CRITERIA[criterion]["zh"], "name_en": _CRITERIA[criterion]["en"]}
+    return {"name_zh": message(f"criterion.{criterion}", "zh"), "name_en": message(f"criterion.{criterion}", "en")}
 
 
 def attitude_names(attitude: Named) -> dict[str, str]:
     """Names of an IT attitude as an economic dimension: 信息化态度(创新型) ..."""
-    label = _CRITERIA["it_attitude"]
-    return {"name_zh": f"{label['zh']}({attitude.name_zh})", "name_en": f"{label['en']} ({attitude.name_en})"}
+    label = criterion_names("it_attitude")
+    return {"name_zh": f"{label['name_zh']}({attitude.name_zh})", "name_en": f"{label['name_en']} ({attitude.name_en})"}
 
 
 def _t(key: str, lang: Lang, **kw: object) -> str:
-    return _L[key][lang].format(**kw)
+    return message(f"assess.{key}", lang, **kw)
 
 
 def _name(e: Evidence, lang: Lang) -> str:
@@ -74,7 +34,7 @@ def _name(e: Evidence, lang: Lang) -> str:
 
 
 def _sep(lang: Lang) -> str:
-    return "、" if lang == "zh" else ", "
+    return message("list.sep", lang)
 
 
 def value_line(a: CustomerAssessment, lang: Lang) -> str:
@@ -111,7 +71,7 @@ def lifecycle_line(a: CustomerAssessment, lang: Lang) -> str | None:
     if not lc.derived or lc.stage is None:
         return None
     basis = _sep(lang).join(_t(k, lang, v=v) for k, v in lc.basis.items())
-    stage = _STAGES[lc.stage][lang]
+    stage = message(f"assess.stage.{lc.stage}", lang)
     if lang == "zh":
         return f"{_t('lifecycle', lang)}：{stage}（{_t('derived', lang, basis=basis)}）"
     return f"{_t('lifecycle', lang)}: {stage}, {_t('derived', lang, basis=basis)}"

@@ -36,6 +36,7 @@ from .engine import BundleEvaluation, Evaluation, KeyPersonInput, RuleEngine
 from .explain import format_input, offer_choice
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
+from .messages import message
 from .pricing import Charge, over_budget
 from .profile import CustomerProfile
 from .result import Bundle, CustomerAssessment, Discount, FiredRule, Lang, LeftOut, Note, Reason
@@ -205,20 +206,11 @@ def with_bundle_firings(kb: KnowledgeBase, fired: list[FiredRule], staged: Seque
 
 # --- rendering ----------------------------------------------------------------
 
-_L = {
-    "offer": {"zh": "套餐档位", "en": "Offer tier"},
-    "discount": {"zh": "优惠", "en": "Discount"},
-    "note": {"zh": "提示", "en": "Note"},
-    "rule": {"zh": "规则", "en": "rule"},
-    "off": {"zh": "{name}减{amount:g}元（{percent:g}%）", "en": "{name} {amount:g} yuan off ({percent:g}%)"},
-    "per_month": {"zh": "/月", "en": "/month"},
-}
-
 
 def stage_lines(bundle: Bundle, lang: Lang) -> list[str]:
     """The rationale lines of a bundle's bundle-stage conclusions: offers, discounts, notes."""
     def t(key: str, **kw: object) -> str:
-        return _L[key][lang].format(**kw)
+        return message(f"bundle_stage.{key}", lang, **kw)
 
     names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
     out = []

@@ -12,19 +12,9 @@ from __future__ import annotations
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
+from .messages import message
 from .pricing import money
 from .result import Bundle, Lang, PolicyLine
-
-_L = {
-    "title": {"zh": "定价与补贴政策", "en": "Pricing and subsidy policy"},
-    "capped": {"zh": "{names}：终端补贴不超过{cap:g}%，合计至多{amount}元",
-               "en": "{names}: a handset subsidy of at most {cap:g}%, {amount} yuan in all"},
-    "none": {"zh": "{names}：不予任何终端补贴", "en": "{names}: no handset subsidy at all"},
-    "typed": {"zh": "{name}（{kind}）", "en": "{name} ({kind})"},
-    "sep": {"zh": "、", "en": ", "},
-    "marketing": {"zh": "营销政策", "en": "Marketing"},
-    "pricing": {"zh": "定价", "en": "Pricing"},
-}
 
 
 def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
@@ -43,9 +33,9 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
             continue
         most = round(p.one_time * handset.max_subsidy_percent / 100, 2)
         key = "capped" if handset.max_subsidy_percent > 0 else "none"
-        text = Text(**{lang: _L[key][lang].format(names=_typed(p.name_zh if lang == "zh" else p.name_en,
-                                                                handset.name(lang), lang),
-                                                   cap=handset.max_subsidy_percent, amount=money(most))
+        text = Text(**{lang: message(f"policy.{key}", lang,
+                                     names=_typed(p.name_zh if lang == "zh" else p.name_en, handset.name(lang), lang),
+                                     cap=handset.max_subsidy_percent, amount=money(most))
                        for lang in ("zh", "en")})
         out.append(PolicyLine(kind="subsidy", policy=handset.id, name_zh=handset.name_zh, name_en=handset.name_en,
                               products=[p.id], max_subsidy=most, text=text))
@@ -62,15 +52,15 @@ def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
     if not bundle.pricing_policy:
         return []
     names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
-    out = [f"  {_L['title'][lang]}:"]
+    out = [f"  {message('policy.title', lang)}:"]
     for line in bundle.pricing_policy:
         if line.kind == "pricing":
-            members = _L["sep"][lang].join(names.get(p, p) for p in line.products)
+            members = message("list.sep", lang).join(names.get(p, p) for p in line.products)
             name = line.name_zh if lang == "zh" else line.name_en
             out.append(f"    - {name}（{members}）" if lang == "zh" else f"    - {name} ({members})")
             if line.marketing is not None:
-                out.append(f"      · {_L['marketing'][lang]}: {line.marketing.get(lang)}")
-            out.append(f"      · {_L['pricing'][lang]}: {line.text.get(lang)}")
+                out.append(f"      · {message('policy.marketing', lang)}: {line.marketing.get(lang)}")
+            out.append(f"      · {message('policy.pricing', lang)}: {line.text.get(lang)}")
         else:
             out.append(f"    - {line.text.get(lang)}")
     return out

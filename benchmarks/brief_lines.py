@@ -7,7 +7,8 @@ the detail text (before:
 the line count, the share of lines holding an id (snake_case or dotted) or, in
 Chinese, an English word, and the internal jargon found. English words a catalog
 itself writes in a Chinese name (IDC, PWLAN, 400, SFA/FFA) and the Latin class
-letters of the framework (B类集团客户) are allowed; the customer's own name is not
+letters of the framework (B类集团客户) are allowed, and so are the few Latin terms the
+seeds write in Chinese (VIP, LBS, FFA, SLA); the customer's own name is not
 checked. tests/test_brief.py asserts the brief's side of it. Run:
 
     python benchmarks/brief_lines.py [--knowledge DIR]
@@ -28,7 +29,9 @@ from recommender.scenarios import load_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOGS = {"small_shop": "sme"}  # examples not of the default catalog (tests/conftest.py)
-JARGON = ("问题产品", "瘦狗产品", "明星产品", "现金牛", "种子资料", "规则", "示意价格")
+JARGON = ("问题产品", "瘦狗产品", "明星产品", "现金牛", "金牛产品", "种子资料", "规则", "示意价格")
+# Latin terms the seeds themselves write in Chinese text: 002/004 VIP客户经理, 004 LBS and FFA, 003 SLA需求预测
+SEED_TERMS = frozenset({"VIP", "LBS", "FFA", "SLA"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _TOKEN = re.compile(r"[A-Za-z0-9_.]+")
 
@@ -59,7 +62,7 @@ def allowed_words(recommenders: list[Recommender]) -> set[str]:
     """The Latin words the knowledge itself writes in Chinese names: products' and the customer classes'."""
     names = [p.name_zh for r in recommenders for p in r.knowledge.products.values()]
     names += [c.name_zh for r in recommenders for c in r.knowledge.framework.customer_classes]
-    return {w for name in names for w in _WORD.findall(name)}
+    return {w for name in names for w in _WORD.findall(name)} | SEED_TERMS
 
 
 def line_flags(text: str, lang: Lang, customer: str, allowed: set[str]) -> list[tuple[bool, bool, list[str]]]:

@@ -7,6 +7,7 @@
 from .errors import EngineError, Issue, KnowledgeError, ProfileError, RecommenderError
 from .knowledge import KnowledgeBase, load_knowledge
 from .profile import CustomerProfile, KeyPerson, load_profile
+from .proposal import render_proposal
 from .recommender import Recommender
 from .result import Bundle, Recommendation
 
@@ -24,4 +25,5 @@ __all__ = [
     "RecommenderError",
     "load_knowledge",
     "load_profile",
+    "render_proposal",
 ]

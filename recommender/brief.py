@@ -47,21 +47,22 @@ def money(yuan: float, lang: Lang, key: str = "money.once") -> str:
 
 def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
     """The brief of ``rec`` in ``lang``: at most 40 lines for three bundles."""
-    out = [message("brief.title", lang, customer=rec.customer_name), *_verdict(rec, lang)]
+    out = [message("brief.title", lang, customer=rec.customer_name), *verdict(rec, lang)]
     if rec.bundles:
         first = rec.bundles[0]
         out += ["", *_bundle(rec, first, lang)]
         if len(rec.bundles) > 1:
             out += ["", message("brief.alternatives", lang)]
-            out += [_alternative(first, b, lang) for b in rec.bundles[1:]]
+            out += _items([alternative(first, b, lang) for b in rec.bundles[1:]], lang)
         if first.stated_gaps:
-            out += ["", message("brief.gaps", lang)]
-            out += [message("brief.gap", lang, need=_name(g, lang), remedy=g.remedy.get(lang))
-                    for g in first.stated_gaps]
-        offers = _offers(rec, first, lang)
+            out += ["", message("brief.gaps", lang), *_items(gaps(first, lang), lang)]
+        offers = offer_lines(rec, first, lang)
         if offers:
-            out += ["", message("brief.offers", lang), *offers]
-        out += ["", message("brief.next_steps", lang), *_phases(first, lang)]
+            out += ["", message("brief.offers", lang), *_items(offers, lang)]
+        steps = phases(first, lang)
+        out += ["", message("brief.next_steps", lang)]
+        out += [message("brief.numbered", lang, n=i, text=t) for i, t in enumerate(steps, start=1)] \
+            if len(steps) > 1 else _items(steps, lang)
         if any(p.illustrative_price for p in first.products):
             out += ["", message("brief.reference_price", lang)]
     if rec.diagnosis is not None:  # what to relax, in words; the conflicting constraints' ids stay in --detail
@@ -72,11 +73,21 @@ def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
     return text_lines(out) + "\n"
 
 
-def _name(obj: object, lang: Lang) -> str:
+def _items(texts: list[str], lang: Lang) -> list[str]:
+    return [message("brief.item", lang, text=t) for t in texts]
+
+
+def gaps(bundle: Bundle, lang: Lang) -> list[str]:
+    """The stated needs ``bundle`` leaves open, each with what it would take."""
+    return [message("brief.gap", lang, need=name_of(g, lang), remedy=g.remedy.get(lang)) for g in bundle.stated_gaps]
+
+
+def name_of(obj: object, lang: Lang) -> str:
+    """The name of a result entry (a product, need, offer ...) in ``lang``."""
     return str(getattr(obj, "name_zh" if lang == "zh" else "name_en"))
 
 
-def _verdict(rec: Recommendation, lang: Lang) -> list[str]:
+def verdict(rec: Recommendation, lang: Lang) -> list[str]:
     """The customer in words: value type, class and lifecycle stage; then who serves it and how."""
     a = rec.assessment
     parts = [a.names[a.value_type].get(lang) if a.value_type in a.names else None,
@@ -87,7 +98,7 @@ def _verdict(rec: Recommendation, lang: Lang) -> list[str]:
     adv = rec.advice
     pairs = (("channel", "service_level"), ("strategy",), ("account_manager", "managing_level"))
     for kinds in pairs:
-        shown = [message(f"advice.{k}", lang, name=_name(c, lang)) for k in kinds
+        shown = [message(f"advice.{k}", lang, name=name_of(c, lang)) for k in kinds
                  if (c := getattr(adv, k)) is not None]
         if shown:
             out.append(message("list.clauses", lang).join(shown))
@@ -95,20 +106,29 @@ def _verdict(rec: Recommendation, lang: Lang) -> list[str]:
 
 
 def _bundle(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
+    out = [message("brief.bundle", lang, price=bundle_price(bundle, lang))]
+    whys = reasons(rec, bundle, lang)
+    out += [message("brief.product", lang, product=name_of(p, lang), why=whys[p.id], price=product_price(p, lang))
+            for p in bundle.products]
+    return out
+
+
+def bundle_price(bundle: Bundle, lang: Lang) -> str:
+    """The bundle's monthly charge, its one-time charges and the budget it keeps to, in words."""
     price = bundle.price
     total = money(price.recurring_monthly, lang, "money.month")
     if price.one_time:
         total = message("brief.price_both", lang, month=total, once=money(price.one_time, lang))
     if price.budget_monthly is not None:
-        total = message("brief.with_budget", lang, price=total,
-                        budget=money(price.budget_monthly, lang))
-    out = [message("brief.bundle", lang, price=total)]
-    need_names = {n.id: (n.weight, _name(n, lang)) for n in rec.needs}
-    names = {p.id: _name(p, lang) for p in bundle.products}
-    for p in bundle.products:
-        out.append(message("brief.product", lang, product=_name(p, lang), why=_why(p, need_names, names, lang),
-                           price=product_price(p, lang)))
-    return out
+        total = message("brief.with_budget", lang, price=total, budget=money(price.budget_monthly, lang))
+    return total
+
+
+def reasons(rec: Recommendation, bundle: Bundle, lang: Lang) -> dict[str, str]:
+    """Product id -> why the customer needs it, in business words."""
+    need_names = {n.id: (n.weight, name_of(n, lang)) for n in rec.needs}
+    names = {p.id: name_of(p, lang) for p in bundle.products}
+    return {p.id: _why(p, need_names, names, lang) for p in bundle.products}
 
 
 def _why(p: BundleProduct, needs: dict[str, tuple[float, str]], products: dict[str, str], lang: Lang) -> str:
@@ -148,12 +168,12 @@ def product_price(p: BundleProduct, lang: Lang) -> str:
     return text
 
 
-def _alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
+def alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
     """What sets ``other`` apart from bundle 1: products swapped, price, stated needs won or lost."""
     sep = message("list.sep", lang)
     mine, theirs = {p.id: p for p in other.products}, {p.id: p for p in first.products}
-    added = sep.join(_name(mine[p], lang) for p in sorted(mine.keys() - theirs.keys()))
-    dropped = sep.join(_name(theirs[p], lang) for p in sorted(theirs.keys() - mine.keys()))
+    added = sep.join(name_of(mine[p], lang) for p in sorted(mine.keys() - theirs.keys()))
+    dropped = sep.join(name_of(theirs[p], lang) for p in sorted(theirs.keys() - mine.keys()))
     parts = []
     if added and dropped:
         parts.append(message("diff.instead", lang, added=added, dropped=dropped))
@@ -163,8 +183,8 @@ def _alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
                         ("_once", other.price.one_time - first.price.one_time)):
         if delta := round(delta, 2):
             parts.append(message(f"diff.{'more' if delta > 0 else 'less'}{kind}", lang, amount=money(abs(delta), lang)))
-    first_gaps = {g.need: _name(g, lang) for g in first.stated_gaps}
-    other_gaps = {g.need: _name(g, lang) for g in other.stated_gaps}
+    first_gaps = {g.need: name_of(g, lang) for g in first.stated_gaps}
+    other_gaps = {g.need: name_of(g, lang) for g in other.stated_gaps}
     gained = [first_gaps[n] for n in sorted(first_gaps.keys() - other_gaps.keys())]
     lost = [other_gaps[n] for n in sorted(other_gaps.keys() - first_gaps.keys())]
     if gained:
@@ -178,15 +198,15 @@ def _alternative(first: Bundle, other: Bundle, lang: Lang) -> str:
                    distinction=message("list.clauses", lang).join(parts))
 
 
-def _offers(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
+def offer_lines(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
     """The offers and tiers the customer and bundle 1 qualify for, their benefits, and bundle 1's discounts."""
     out = []
     sep = message("list.clauses", lang)
     for o in [*rec.advice.offers, *bundle.offers]:
         benefits = sep.join(b.get(lang) for b in o.benefits)
         key = "brief.offer_benefits" if benefits else "brief.offer"
-        out.append(message(key, lang, offer=_name(o, lang), benefits=benefits))
-    names = {p.id: _name(p, lang) for p in bundle.products}
+        out.append(message(key, lang, offer=name_of(o, lang), benefits=benefits))
+    names = {p.id: name_of(p, lang) for p in bundle.products}
     for d in bundle.discounts:
         key = "brief.discount_month" if d.priceType == "recurring" else "brief.discount_once"
         out.append(message(key, lang, product=names.get(d.product, d.product), percent=f"{d.percent:g}",
@@ -194,8 +214,9 @@ def _offers(rec: Recommendation, bundle: Bundle, lang: Lang) -> list[str]:
     return out
 
 
-def _phases(bundle: Bundle, lang: Lang) -> list[str]:
-    names = {p.id: _name(p, lang) for p in bundle.products}
+def phases(bundle: Bundle, lang: Lang) -> list[str]:
+    """The deployment phases of ``bundle``, one text each (one text when all deploy at once)."""
+    names = {p.id: name_of(p, lang) for p in bundle.products}
     sep = message("list.sep", lang)
     if len(bundle.phases) == 1:
         return [message("brief.one_phase", lang, products=sep.join(names[p] for p in bundle.phases[0]))]

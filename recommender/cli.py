@@ -23,6 +23,7 @@ from .explain import explain_product
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.schema import MODULE_IDS
 from .profile import read_yaml
+from .proposal import render_proposal
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
 from .scenarios import blame, load_scenarios, run_all, scenario_issues
@@ -86,9 +87,11 @@ _catalog_option = click.option("--catalog", help="Catalog inside the knowledge d
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1), help="How many bundles.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text",
+              show_default=True, help="text: the brief; json: the whole result; md, html: the proposal "
+              "(seed 003's six steps for a key account), HTML as one printable page.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of the rationale text.")
+              help="Language of the brief or proposal.")
 @click.option("--detail", is_flag=True, help="Text: the full audit trail (rules, scores, products left out) "
               "instead of the account manager's brief.")
 @_knowledge_option
@@ -99,11 +102,14 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, know
     """Recommend bundles for the customer described in PROFILE (YAML or JSON).
 
     The text output is the account manager's brief; --detail gives the full audit trail.
+    --format md or html writes the proposal; save it with `> proposal.html` and print it from a browser.
     """
     rec = _recommender(knowledge, catalog)
     result = rec.recommend(rec.load_profile(profile), top_k=top_k)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
+    elif fmt in ("md", "html"):
+        click.echo(render_proposal(result, lang, fmt), nl=False)  # type: ignore[arg-type]
     else:
         click.echo(result.rationale_text(lang=lang, detail=detail), nl=False)  # type: ignore[arg-type]
 

@@ -136,6 +136,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
             quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
             recurring=sized.recurring, one_time=sized.one_time,
             illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
+            business_area=kb.business_areas.get(pid),
             reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += _price_lines(pid, sized)
     items = {i for pid in found.products | (cons.owned & kb.products.keys()) for i in kb.products[pid].need_items}

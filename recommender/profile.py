@@ -12,8 +12,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
 from .knowledge.schema import LifecycleStage
@@ -93,6 +93,9 @@ class CustomerProfile(BaseModel):
     company_revenue: Money | None = Field(default=None, description="The customer's own yearly revenue, in yuan.")
     annual_spend: Money | None = Field(default=None,
                                        description="What the customer spends with the operator per year, in yuan.")
+    telecom_spend: Money | None = Field(default=None, description=(
+        "What the customer spends on telecoms per year with every operator, in yuan (at least annual_spend): "
+        "the proposal's share of wallet (seed 003 金融类大客户的电信费用划分)."))
     value_type: PlainText | None = Field(default=None, description="Assessed when absent.")
     segment: PlainText | None = None
     lifecycle_stage: LifecycleStage | None = Field(default=None, description=(
@@ -169,6 +172,16 @@ class CustomerProfile(BaseModel):
         except ValidationError as exc:
             file, positions = _SOURCE.get()
             raise ProfileError(issues_from_validation(exc, file, positions, type(self))) from None
+
+    @model_validator(mode="after")
+    def _wallet_holds_spend(self) -> CustomerProfile:
+        if self.telecom_spend is not None and self.telecom_spend < (self.annual_spend or 0):
+            error = PydanticCustomError("below_annual_spend", (
+                f"the spend with every operator ({self.telecom_spend:,.0f}) is below the spend with us, "
+                f"annual_spend ({self.annual_spend:,.0f}); it includes it"))
+            raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                type=error, loc=("telecom_spend",), input=self.telecom_spend)])
+        return self
 
     @classmethod
     def parse(cls, data: Any, *, file: str | None = None,

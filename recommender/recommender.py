@@ -8,6 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .account import business_areas, customer_summary, financial_impact
 from .assess import assess, customer_fact
 from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firings
 from .bundling import Constraints, classify, search
@@ -101,15 +102,19 @@ class Recommender:
                                       .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
                                                                                     shared)}), s)
                    for rank, s in enumerate(staged, start=1)]
+        advice = advice_model(kb, ev)
+        customer = customer_summary(kb, profile, advice)
         # compared once the bundle stage has set each bundle's net price and add-ons, as shown; one copy
-        # per bundle also adds its pricing classes and subsidy caps
+        # per bundle also adds its pricing classes, subsidy caps and revenue
         bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b),
+                                        "financial_impact": financial_impact(customer, b),
                                         "pricing_policy": policy_lines(kb, b)}) for b in bundles]
         return Recommendation(
             customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
-            knowledge=kb.fingerprint, assessment=assessment, needs=needs_model(kb, ev),
+            knowledge=kb.fingerprint, customer=customer, assessment=assessment, needs=needs_model(kb, ev),
             bundles=bundles, optimal=exact,
             optimality_gap=OptimalityGap(stated_coverage=searched.gap[0], score=searched.gap[1])
-            if searched.gap else None, advice=advice_model(kb, ev),
+            if searched.gap else None, advice=advice,
             fired_rules=with_bundle_firings(kb, fired_rules(kb, ev.firings), staged),
-            diagnosis=None if bundles else why_not(kb, profile, assessment, ev, cons, strategy))
+            diagnosis=None if bundles else why_not(kb, profile, assessment, ev, cons, strategy),
+            business_areas=business_areas(kb))

@@ -21,6 +21,46 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class Entity(_Frozen):
+    """Something the knowledge names: an industry, a product, a business area."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
+class CustomerSummary(_Frozen):
+    """What the proposal shows of the customer (seed 003's six steps: industry, competition, financial impact)."""
+
+    industry: Entity
+    segment: Entity | None
+    employees: int
+    sites: int | None
+    annual_spend: float | None = Field(description="Yuan a year the customer spends with the operator today.")
+    telecom_spend: float | None = Field(description="Yuan a year it spends on telecoms with every operator.")
+    existing_products: list[Entity] = Field(description="Products it buys from the operator today.")
+    rival_products: list[Entity] = Field(description="Products of the catalog it buys from a rival today.")
+    key_account: bool = Field(description=(
+        "The rules gave it a key-account service level: the proposal adds the industry, competition and "
+        "financial-impact sections."))
+
+
+class FinancialImpact(_Frozen):
+    """What a bundle brings the operator in a year (seed 003 第六步: 举措可能带来的财务影响)."""
+
+    annual_recurring: float = Field(description="Twelve months of the bundle's monthly charges, in yuan.")
+    first_year: float = Field(description="The first year's revenue: the monthly charges plus one-time charges.")
+    from_rivals: float = Field(description=(
+        "Of annual_recurring, what products the customer buys from a rival today bring: revenue won over."))
+    current_spend: float | None = Field(description="The customer's annual spend with the operator today.")
+    growth: float | None = Field(description="annual_recurring over current_spend: 0.25 is a quarter more.")
+    share_of_wallet: float | None = Field(description=(
+        "The operator's share of the customer's telecom spend today (needs telecom_spend)."))
+    share_of_wallet_after: float | None = Field(description=(
+        "The share once the bundle is bought: the customer stops paying rivals for what it moves over and adds "
+        "the rest to its telecom spend."))
+
+
 class StepScore(_Frozen):
     """One step: the mean of all its indicators, a missing one counted at the assessment's ``missing_score``."""
 
@@ -130,6 +170,8 @@ class BundleProduct(_Frozen):
     one_time: float = Field(description="Sized one-time charges.")
     illustrative_price: bool
     phase: int
+    business_area: str | None = Field(default=None, description=(
+        "Its business area id (seed 003: data and lines, voice, applications); the proposal groups by it."))
     reasons: list[Reason]
 
 
@@ -213,6 +255,8 @@ class Bundle(_Frozen):
         "Discounts the bundle-stage rules give on this bundle; price.recurring_monthly and price.one_time are "
         "net of them, the price lines are list prices."))
     notes: list[Note] = Field(default_factory=list, description="Notes of the bundle-stage rules on this bundle.")
+    financial_impact: FinancialImpact | None = Field(default=None, description=(
+        "What the bundle brings the operator in a year, against the customer's spend today."))
     pricing_policy: list[PolicyLine] = Field(default_factory=list, description=(
         "How the bundle's products are priced by policy class (seed 001 四.1, 002 3.3) and the subsidy cap of "
         "each handset in it (seed 002 3.3.2)."))
@@ -326,6 +370,8 @@ class Recommendation(_Frozen):
     customer_name: str
     catalog: str
     knowledge: str
+    customer: CustomerSummary = Field(description=(
+        "What the proposal shows of the customer: industry, scale, spend, existing and rival products."))
     assessment: CustomerAssessment
     needs: list[NeedResult]
     bundles: list[Bundle]
@@ -335,6 +381,8 @@ class Recommendation(_Frozen):
     advice: Advice
     fired_rules: list[FiredRule]
     diagnosis: Diagnosis | None
+    business_areas: list[Entity] = Field(description=(
+        "The framework's business areas in order, for laying out a bundle (seed 003 第四步)."))
 
     def rationale_text(self, lang: Lang = "en", detail: bool = False) -> str:
         """The account manager's brief (:mod:`recommender.brief`); ``detail=True``: the full audit text.

@@ -5,7 +5,7 @@ def test_all_is_pinned() -> None:
     assert recommender.__all__ == [
         "Bundle", "CustomerProfile", "EngineError", "Issue", "KeyPerson", "KnowledgeBase",
         "KnowledgeError", "ProfileError", "Recommendation", "Recommender", "RecommenderError",
-        "load_knowledge", "load_profile",
+        "load_knowledge", "load_profile", "render_proposal",
     ]
 
 

@@ -114,6 +114,13 @@ class KnowledgeBase:
         return {pid: classes[c] for pid, c in chosen.items() if c in classes}
 
     @cached_property
+    def business_areas(self) -> dict[str, str]:
+        """Product id -> its business area id (seed 003): its own, else its category's; unplaced ones are absent."""
+        by_category = {c.id: c.business_area for c in self.catalog.categories}
+        chosen = {pid: p.business_area or by_category.get(p.category) for pid, p in self.products.items()}
+        return {pid: area for pid, area in chosen.items() if area is not None}
+
+    @cached_property
     def handset_types(self) -> dict[str, HandsetType]:
         """Handset product id -> its handset type, which caps its subsidy (seed 002 3.3.2)."""
         types = {t.id: t for t in self.framework.handset_types}

@@ -1,7 +1,7 @@
 """Checks of the pricing and subsidy policy (seed 001 四.1, seed 002 3.3): what the seeds make checkable.
 
-* Policy classes and handset types named by categories and products must exist
-  (``unknown-reference``).
+* Policy classes, handset types and business areas named by categories and
+  products must exist (``unknown-reference``).
 * ``discount-over-cap`` (warning): a product's policy class caps the discounts
   it may get (seed 002 3.3.1: 战略和成长性产品 little or no discount). A
   bundle-stage discount beyond the cap, or a volume tier that cuts the unit
@@ -51,23 +51,26 @@ def _class_ids(fw: Framework) -> set[str]:
 
 
 def _category_classes(fw: Framework, catalog: Catalog, doc: Document) -> Iterator[Issue]:
-    known = _class_ids(fw)
+    known = {"policy_class": (_class_ids(fw), "policy class"),
+             "business_area": ({a.id for a in fw.business_areas}, "business area")}
     for i, category in enumerate(catalog.categories):
-        if category.policy_class is not None and category.policy_class not in known:
-            name = category.policy_class
-            yield doc.issue(("categories", i, "policy_class"), "unknown-reference",
-                            f"unknown policy class {name!r}", did_you_mean(name, known))
+        for field, (ids, kind) in known.items():
+            name = getattr(category, field)
+            if name is not None and name not in ids:
+                yield doc.issue(("categories", i, field), "unknown-reference",
+                                f"unknown {kind} {name!r}", did_you_mean(name, ids))
 
 
 def _product_refs(fw: Framework, products: ProductsFile, doc: Document) -> Iterator[Issue]:
-    classes, handsets = _class_ids(fw), {t.id for t in fw.handset_types}
+    known = {"policy_class": (_class_ids(fw), "policy class"),
+             "handset": ({t.id for t in fw.handset_types}, "handset type"),
+             "business_area": ({a.id for a in fw.business_areas}, "business area")}
     for i, p in enumerate(products.products):
-        if p.policy_class is not None and p.policy_class not in classes:
-            yield doc.issue(("products", i, "policy_class"), "unknown-reference",
-                            f"unknown policy class {p.policy_class!r}", did_you_mean(p.policy_class, classes))
-        if p.handset is not None and p.handset not in handsets:
-            yield doc.issue(("products", i, "handset"), "unknown-reference",
-                            f"unknown handset type {p.handset!r}", did_you_mean(p.handset, handsets))
+        for field, (ids, kind) in known.items():
+            name = getattr(p, field)
+            if name is not None and name not in ids:
+                yield doc.issue(("products", i, field), "unknown-reference",
+                                f"unknown {kind} {name!r}", did_you_mean(name, ids))
 
 
 def _cap(fw: Framework, catalog: Catalog, product: Product) -> tuple[str, float] | None:

@@ -129,6 +129,20 @@ class AdviceEntry(Named):
         "What it consists of, one item each, e.g. the 14 items of seed 002 6.3.3's service standard."))
 
 
+class ServiceLevel(AdviceEntry):
+    """A service level; ``key_account`` marks the key-account standard, whose customers get the proposal's
+    key-account sections (seed 003's six steps)."""
+
+    key_account: bool = Field(default=False, description=(
+        "Customers given this level are key accounts: `recommend --format md|html` adds industry, competition "
+        "and financial-impact sections (seed 003 六步分析法)."))
+
+
+class BusinessArea(Named):
+    """A part of a customised solution (seed 003: 数据业务领域 / 语音业务领域 / 其他合作机会); the proposal
+    lays a bundle's products out by area, in the order the framework lists them."""
+
+
 class Strategy(Named):
     kind: StrategyKind
     description: Text | None = None
@@ -203,7 +217,10 @@ class Framework(Strict):
     customer_classes: list[Named] = Field(default_factory=list)
     key_person_ranks: list[KeyPersonRank] = Field(default_factory=list)
     channels: list[AdviceEntry] = Field(default_factory=list)
-    service_levels: list[AdviceEntry] = Field(default_factory=list)
+    service_levels: list[ServiceLevel] = Field(default_factory=list)
+    business_areas: list[BusinessArea] = Field(default_factory=list, description=(
+        "The areas a proposal lays a bundle out by (seed 003: data and lines, voice, applications), in order; "
+        "catalog categories and products name one."))
     premises: list[Named] = Field(default_factory=list, description=(
         "Kinds of premises a customer sits in (seed 002 6.2, 6.3.1 商务楼宇/产业园区/专业市场/临街商铺); "
         "a profile's `premises` names one, rules test it."))
@@ -327,6 +344,8 @@ class Category(Named):
     public_tariff: bool = Field(default=False, description=(
         "Its products take the public customers' tariff form (seed 002 6.1.1), so the pricing policy's "
         "max_public_price_items applies."))
+    business_area: Id | None = Field(default=None, description=(
+        "A business area id of framework.yaml: its products' area unless they name their own."))
 
 
 class Catalog(Named):
@@ -409,6 +428,8 @@ class Product(Named):
         "A policy class id of framework.yaml; default: its category's."))
     handset: Id | None = Field(default=None, description=(
         "A handset type id of framework.yaml when the product is a handset: it sets the subsidy cap."))
+    business_area: Id | None = Field(default=None, description=(
+        "A business area id of framework.yaml; default: its category's."))
 
     @property
     def sellable(self) -> bool:

@@ -105,13 +105,19 @@ def _competition(rec: Recommendation, lang: Lang) -> list[str]:
 
 
 def _needs(rec: Recommendation, lang: Lang) -> list[str]:
-    """Every need found, the stated ones first, then by weight; the basis is the first rule's description."""
+    """Every need found, the stated ones first, then by weight; needs with the same basis share a row.
+
+    The basis is "stated" or the description of the first rule that inferred the need.
+    """
     rules = {r.rule: r.description.get(lang) for r in rec.fired_rules}
     stated = message("proposal.stated", lang)
-    ordered = sorted(rec.needs, key=lambda n: ("stated" not in n.sources, -n.weight, n.id))
-    rows = [[_md(name_of(n, lang)), _md(stated if "stated" in n.sources else rules.get(n.sources[0], stated))]
-            for n in ordered]
-    return _table([message("proposal.need", lang), message("proposal.basis", lang)], rows)
+    rows: dict[str, list[str]] = {}
+    for n in sorted(rec.needs, key=lambda n: ("stated" not in n.sources, -n.weight, n.id)):
+        basis = stated if "stated" in n.sources else rules.get(n.sources[0], stated)
+        rows.setdefault(basis, []).append(name_of(n, lang))
+    sep = message("list.sep", lang)
+    return _table([message("proposal.need", lang), message("proposal.basis", lang)],
+                  [[_md(sep.join(needs)), _md(basis)] for basis, needs in rows.items()])
 
 
 def _solution(rec: Recommendation, lang: Lang) -> list[str]:
@@ -140,6 +146,8 @@ def _product_row(p: BundleProduct, why: str, lang: Lang) -> list[str]:
     none = message("proposal.none", lang)
     count = none if p.per == "customer" else message(
         f"quantity.{p.per}{'.one' if p.quantity == 1 else ''}", lang, n=f"{p.quantity:,}")
+    if p.quantity_assumed:
+        count = message("proposal.quantity_assumed", lang, quantity=count)
     monthly = _md(money(p.recurring, lang, "money.month")) + star if p.recurring else none
     once = _md(money(p.one_time, lang)) + star if p.one_time else none
     return [_md(name_of(p, lang)), _md(why), _md(count), monthly, once]

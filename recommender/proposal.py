@@ -56,9 +56,9 @@ def _markdown(rec: Recommendation, lang: Lang) -> str:
         sections = [("industry", _industry(rec, lang)), ("competition", _competition(rec, lang)), *sections]
         if first is not None:
             sections.append(("finance", _finance(first, lang)))
-    numerals = message("proposal.numerals", lang).split(",")
-    for n, (step, body) in zip(numerals, sections, strict=False):
-        heading = message("proposal.section", lang, n=n, title=message(f"proposal.{step}", lang))
+    numerals = message("proposal.numerals", lang).split(",")  # one per step of the six
+    for i, (step, body) in enumerate(sections):
+        heading = message("proposal.section", lang, n=numerals[i], title=message(f"proposal.{step}", lang))
         out += ["", f"## {_md(heading)}", "", *body]
     if first is not None and any(p.illustrative_price for p in first.products):
         out += ["", _md(message("brief.reference_price", lang))]
@@ -70,7 +70,7 @@ def _bullets(texts: list[str]) -> list[str]:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = [header, ["---"] * len(header), *rows]
+    lines = [[_md(h) for h in header], ["---"] * len(header), *rows]
     return ["| " + " | ".join(cells) + " |" for cells in lines]
 
 

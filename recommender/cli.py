@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .coverage import coverage
-from .diff import knowledge_diff, recommendation_diff, render
-from .errors import EngineError, Issue, KnowledgeError, RecommenderError, did_you_mean
+from . import authoring
+from .errors import EngineError, RecommenderError, did_you_mean
 from .explain import explain_product
-from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.schema import MODULE_IDS
-from .profile import read_yaml
 from .proposal import render_proposal
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
-from .scenarios import blame, load_scenarios, run_all, scenario_issues
 from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,27 +116,11 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, know
 @_user_errors
 def validate(directory: Path | None, catalog: str | None) -> None:
     """Check a knowledge DIRECTORY (every catalog and scenario); list every problem with its place."""
-    root = directory or default_knowledge_dir()
-    issues: list[Issue] = []
-    loaded: dict[str, KnowledgeBase] = {}
-    names: list[str | None] = [catalog] if catalog else [*available_catalogs(root)] or [None]
-    for name in names:
-        try:
-            kb = load_knowledge(root, name)
-        except KnowledgeError as exc:
-            issues += exc.issues
-        else:
-            loaded[kb.catalog.id] = kb
-            issues += kb.warnings
-    issues += scenario_issues(root, loaded)
-    unique = list(dict.fromkeys(issues))  # framework problems repeat once per catalog
-    for issue in unique:
+    result = authoring.validate(directory, catalog)
+    for issue in result.issues:
         click.echo(str(issue))
-    errors = sum(i.severity == "error" for i in unique)
-    summary = "; ".join(f"catalog {c}: {len(kb.products)} products, {len(kb.rules)} rules, {len(kb.offers)} offers"
-                        for c, kb in loaded.items())
-    click.echo(f"{root}: {summary or 'nothing loaded'}; {errors} errors, {len(unique) - errors} warnings")
-    if errors:
+    click.echo(result.summary())
+    if not result.ok:
         sys.exit(1)
 
 
@@ -149,13 +129,7 @@ def validate(directory: Path | None, catalog: str | None) -> None:
 @_user_errors
 def test_scenarios(directory: Path | None) -> None:
     """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
-    groups = run_all(directory or default_knowledge_dir())
-    outcomes = []
-    for rec, runs in groups.values():
-        for outcome in runs:
-            if not outcome.passed:
-                outcome.blamed, outcome.diagnosed = blame(rec, outcome.loaded), True
-            outcomes.append(outcome)
+    outcomes = authoring.run_scenarios(directory)
     for outcome in outcomes:
         click.echo(outcome.report())
     failed = sum(not o.passed for o in outcomes)
@@ -171,8 +145,7 @@ def test_scenarios(directory: Path | None) -> None:
 @_user_errors
 def coverage_report(directory: Path | None) -> None:
     """Report what the knowledge of DIRECTORY leaves unused; exit 1 if anything is."""
-    reports = [coverage(rec.knowledge, [o.fired for o in runs])
-               for rec, runs in run_all(directory or default_knowledge_dir()).values()]
+    reports = authoring.coverage(directory)
     for report in reports:
         click.echo(report.text())
     if not all(r.complete for r in reports):
@@ -226,30 +199,16 @@ def graph_command(module: str | None, fmt: str, lang: str, knowledge: Path | Non
 @click.argument("new_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--profiles", type=click.Path(exists=True, path_type=Path),
               help="A YAML file with a list of profiles, or a directory of profile files "
-                   "(default: the scenarios of NEW_DIR).")
-@_catalog_option
+                   "(default: the scenarios of NEW_DIR written for each catalog).")
+@click.option("--catalog", help="Only this catalog (default: every catalog of either directory).")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as `git diff --exit-code` does.")
 @_user_errors
-def diff_command(old_dir: Path, new_dir: Path, profiles: Path | None, catalog: str | None) -> None:
+def diff_command(old_dir: Path, new_dir: Path, profiles: Path | None, catalog: str | None, exit_code: bool) -> None:
     """What changed between two knowledge directories, and which recommendations it moves."""
-    old, new = Recommender.from_path(old_dir, catalog), Recommender.from_path(new_dir, catalog)
-    entity_changes = knowledge_diff(old.knowledge, new.knowledge)
-    changed = {eid for ch in entity_changes if ch.kind == "product"
-               for eid in ch.added + ch.removed + list(ch.changed)}
-    customers = list(_profiles(profiles, new_dir, new.knowledge.catalog.id))
-    moved = recommendation_diff(old, new, customers, changed)
-    click.echo(render(entity_changes, moved, len(customers)), nl=False)
-
-
-def _profiles(source: Path | None, knowledge: Path, catalog: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if source is None:
-        for loaded in load_scenarios(knowledge):
-            if (loaded.scenario.catalog or catalog) == catalog:
-                yield loaded.scenario.id, dict(loaded.scenario.profile)
-        return
-    files = sorted(source.glob("*.yaml")) if source.is_dir() else [source]
-    for path in files:
-        data = read_yaml(path).data
-        for i, entry in enumerate(data if isinstance(data, list) else [data]):
-            if isinstance(entry, dict):
-                yield str(entry.get("id") or entry.get("name") or f"{path.name}[{i}]"), entry
-
+    diffs = authoring.diff(old_dir, new_dir, profiles, catalog)
+    for d in diffs:
+        if len(diffs) > 1:
+            click.echo(f"Catalog {d.catalog}:")
+        click.echo(d.text(), nl=False)
+    if exit_code and any(d.changed for d in diffs):
+        sys.exit(1)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from recommender import CustomerProfile, Recommendation, Recommender
+from recommender import CustomerProfile, Recommendation, Recommender, parse_profile
 from recommender.knowledge.loader import available_catalogs
 from recommender.result import Lang
 from recommender.scenarios import load_scenarios
@@ -41,7 +41,7 @@ def cases(knowledge: Path) -> Iterator[tuple[str, Recommender, CustomerProfile]]
     default = Recommender.from_path(knowledge)
     for loaded in load_scenarios(knowledge):
         rec = recommenders[loaded.scenario.catalog] if loaded.scenario.catalog else default
-        yield loaded.scenario.id, rec, CustomerProfile.model_validate(loaded.scenario.profile)
+        yield loaded.scenario.id, rec, parse_profile(loaded.scenario.profile)
     for path in sorted((ROOT / "examples").glob("*.yaml")):
         catalog = EXAMPLE_CATALOGS.get(path.stem)
         rec = recommenders[catalog] if catalog else default
@@ -55,7 +55,7 @@ def _csv_profile(row: dict[str, str]) -> CustomerProfile:
     """A row of examples/customers.csv as a profile, read as docs/tutorials/csv.md reads it."""
     data: dict[str, object] = {k: v.strip() for k, v in row.items() if v and v.strip()}
     data["needs"] = [n for n in str(data.get("needs", "")).split(";") if n]
-    return CustomerProfile.model_validate(data)
+    return parse_profile(data)
 
 
 def allowed_words(recommenders: list[Recommender]) -> set[str]:

@@ -6,7 +6,7 @@
 
 from .errors import EngineError, Issue, KnowledgeError, ProfileError, RecommenderError
 from .knowledge import KnowledgeBase, load_knowledge
-from .profile import CustomerProfile, KeyPerson, load_profile
+from .profile import CustomerProfile, KeyPerson, Source, load_profile, parse_profile
 from .proposal import render_proposal
 from .recommender import Recommender
 from .result import Bundle, Recommendation
@@ -23,7 +23,9 @@ __all__ = [
     "Recommendation",
     "Recommender",
     "RecommenderError",
+    "Source",
     "load_knowledge",
     "load_profile",
+    "parse_profile",
     "render_proposal",
 ]

@@ -8,7 +8,7 @@ the same profile may be sent to different knowledge bases.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,7 +52,34 @@ Growth = Annotated[float, Field(ge=-1, le=MAX_GROWTH, allow_inf_nan=False)]
 Margin = Annotated[float, Field(ge=-MAX_GROWTH, le=1, allow_inf_nan=False)]  # [A] profit over revenue: at most 100 %
 _GROWTH = "Year-on-year change as a fraction: 0.15 is 15 %, -1 is all gone."
 
-_SOURCE: ContextVar[tuple[str | None, Positions]] = ContextVar("profile_source", default=(None, {}))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where profile data came from, so that its problems are located.
+
+    A file read with positions (``file``, ``positions``: path -> line and column), or a row of a
+    table (``file`` and the ``line`` every problem of the row points at; ``columns`` maps a profile
+    field to the table's column name, which the problem's path then shows).
+    """
+
+    file: str | None = None
+    positions: Positions = field(default_factory=dict)
+    line: int | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def locate(self, issues: list[Issue]) -> list[Issue]:
+        """``issues`` with this source's file, and its row's line and column names where positions are unknown."""
+        out = []
+        for i in issues:
+            update: dict[str, Any] = {"file": i.file or self.file}
+            if i.line is None and self.line is not None:
+                update["line"] = self.line
+            head, _, rest = i.path.partition(".")
+            if head in self.columns:
+                update["path"] = self.columns[head] + (f".{rest}" if rest else "")
+            out.append(i.model_copy(update=update))
+        return out
 
 
 class KeyPerson(BaseModel):
@@ -164,15 +191,6 @@ class CustomerProfile(BaseModel):
         "The social influences the customer holds, as social_influences ids of assessment.yaml ('policy', "
         "'resources', 'demonstration'); an empty list says it holds none, absent says unknown."))
 
-    def __init__(self, **data: Any) -> None:
-        # pydantic calls a custom __init__ from model_validate too, so both ways of
-        # building a profile raise ProfileError, located when parse() knows the file.
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            file, positions = _SOURCE.get()
-            raise ProfileError(issues_from_validation(exc, file, positions, type(self))) from None
-
     @model_validator(mode="after")
     def _wallet_holds_spend(self) -> CustomerProfile:
         if self.telecom_spend is not None and self.telecom_spend < (self.annual_spend or 0):
@@ -182,18 +200,6 @@ class CustomerProfile(BaseModel):
             raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
                 type=error, loc=("telecom_spend",), input=self.telecom_spend)])
         return self
-
-    @classmethod
-    def parse(cls, data: Any, *, file: str | None = None,
-              positions: Positions | None = None) -> CustomerProfile:
-        """Validate raw data, raising :class:`ProfileError` that lists every problem."""
-        token = _SOURCE.set((file, positions or {}))
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:  # not a mapping at all: __init__ never ran
-            raise ProfileError(issues_from_validation(exc, file, positions or {}, cls)) from None
-        finally:
-            _SOURCE.reset(token)
 
 
 # Numeric profile fields the assessment may score.
@@ -235,10 +241,10 @@ def read_profile_file(path: str | Path) -> tuple[Any, str, Positions]:
     return doc.data, doc.file, doc.positions
 
 
-def load_profile(path: str | Path) -> CustomerProfile:
-    """Read a profile file, checking its shape (ids are checked by the recommender)."""
+def load_profile(path: str | Path, knowledge: KnowledgeBase | None = None) -> CustomerProfile:
+    """Read a profile file; problems name file:line:column (ids are checked when ``knowledge`` is given)."""
     data, file, positions = read_profile_file(path)
-    return CustomerProfile.parse(data, file=file, positions=positions)
+    return parse_profile(data, source=Source(file=file, positions=positions), knowledge=knowledge)
 
 
 def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | None = None,
@@ -297,22 +303,29 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
     return issues
 
 
-def check_profile(data: Mapping[str, Any] | CustomerProfile, kb: KnowledgeBase, file: str | None = None,
-                  positions: Positions | None = None) -> CustomerProfile:
-    """Shape and ids of a profile against ``kb``; one :class:`ProfileError` lists every problem."""
+def parse_profile(data: Mapping[str, Any] | CustomerProfile, *, source: Source | None = None,
+                  knowledge: KnowledgeBase | None = None) -> CustomerProfile:
+    """The one way from raw data to a profile: its shape, limits and, given ``knowledge``, its ids.
+
+    One :class:`ProfileError` lists every problem, located by ``source`` (file:line:column, or a
+    table's row and column). A :class:`CustomerProfile` built in code has its ids checked.
+    """
+    source = source or Source()
     if not isinstance(data, (Mapping, CustomerProfile)):
-        raise ProfileError([Issue(code="wrong-type", file=file, line=1 if file else None,
-                                  message=f"a profile is a mapping of fields to values, not {type(data).__name__}",
-                                  hint="send an object with name, industry and employees")])
+        raise ProfileError(source.locate([Issue(
+            code="wrong-type", line=1 if source.file and source.line is None else None,
+            message=f"a profile is a mapping of fields to values, not {type(data).__name__}",
+            hint="send an object with name, industry and employees")]))
     raw = data.model_dump() if isinstance(data, CustomerProfile) else data
-    issues = reference_issues(raw, kb, file, positions)
+    issues = reference_issues(raw, knowledge, source.file, source.positions) if knowledge is not None else []
     if isinstance(data, CustomerProfile):
         profile = data
     else:
         try:
-            profile = CustomerProfile.parse(data, file=file, positions=positions)
-        except ProfileError as exc:
-            raise ProfileError(sorted(exc.issues + tuple(issues), key=lambda i: (i.line or 0, i.path))) from None
+            profile = CustomerProfile.model_validate(data)
+        except ValidationError as exc:
+            shape = issues_from_validation(exc, source.file, source.positions, CustomerProfile)
+            raise ProfileError(source.locate(sorted(shape + issues, key=lambda i: (i.line or 0, i.path)))) from None
     if issues:
-        raise ProfileError(issues)
+        raise ProfileError(source.locate(issues))
     return profile

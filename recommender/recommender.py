@@ -14,14 +14,13 @@ from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firi
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import RuleEngine
-from .errors import Positions
 from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .price_policy import policy_lines
 from .pricing import Pricing, one_time_budget, rule_quantities
-from .profile import CustomerProfile, check_profile, read_profile_file
+from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import OptimalityGap, Reason, Recommendation
 from .winback import with_former_products
 
@@ -67,22 +66,24 @@ class Recommender:
             self._state = (kb, RuleEngine(kb))
             return kb
 
-    def parse_profile(self, data: Mapping[str, Any] | CustomerProfile, *, file: str | None = None,
-                      positions: Positions | None = None) -> CustomerProfile:
-        """Check a profile's shape and ids against this knowledge; one :class:`ProfileError` lists all."""
-        return check_profile(data, self._state[0], file, positions)
+    def parse_profile(self, data: Mapping[str, Any] | CustomerProfile, *, source: Source | None = None
+                      ) -> CustomerProfile:
+        """Check a profile's shape and ids against this knowledge; one :class:`ProfileError` lists all.
+
+        ``source`` locates the problems: a file with positions, or a table's row (:class:`Source`).
+        """
+        return parse_profile(data, source=source, knowledge=self._state[0])
 
     def load_profile(self, path: str | Path) -> CustomerProfile:
         """Read a profile file; errors name file:line:column."""
-        data, file, positions = read_profile_file(path)
-        return self.parse_profile(data, file=file, positions=positions)
+        return load_profile(path, self._state[0])
 
     def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3) -> Recommendation:
         """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`)."""
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
         kb, engine = self._state  # one snapshot, even if reload() runs meanwhile
-        profile = check_profile(profile, kb)
+        profile = parse_profile(profile, knowledge=kb)
         assessment = assess(profile, kb)
         fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
         ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks, tuple(profile.rival_products))

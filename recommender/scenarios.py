@@ -18,7 +18,7 @@ from .knowledge.base import KnowledgeBase
 from .knowledge.loader import available_catalogs, validate_document
 from .knowledge.schema import BundleExpectation, Scenario
 from .knowledge.yamlpos import load_file
-from .profile import CustomerProfile, check_profile, reference_issues
+from .profile import Source, parse_profile, reference_issues
 from .recommender import Recommender
 from .result import Bundle, LeftOutReason, Recommendation
 from .text import clean_text, text_lines
@@ -93,12 +93,16 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
     return loaded
 
 
+def _source(loaded: LoadedScenario) -> Source:
+    return Source(file=loaded.file, positions=loaded.profile_positions)
+
+
 def run_scenario(rec: Recommender, loaded: LoadedScenario) -> Outcome:
     """Recommend for the scenario's customer and compare with its expectations."""
     scenario = loaded.scenario
     outcome = Outcome(loaded)
     try:
-        profile = check_profile(scenario.profile, rec.knowledge, loaded.file, loaded.profile_positions)
+        profile = parse_profile(scenario.profile, source=_source(loaded), knowledge=rec.knowledge)
         result = rec.recommend(profile, top_k=scenario.top_k)
     except Exception as exc:  # noqa: BLE001 - a broken scenario is a failure to report, not a crash
         outcome.failures.append(f"could not run: {exc}")
@@ -262,7 +266,7 @@ def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str
     """
     kb = rec.knowledge
     try:
-        profile = check_profile(loaded.scenario.profile, kb, loaded.file, loaded.profile_positions)
+        profile = parse_profile(loaded.scenario.profile, source=_source(loaded), knowledge=kb)
         result = rec.recommend(profile, top_k=loaded.scenario.top_k)
     except Exception:  # noqa: BLE001 - a profile that does not load has nothing to blame
         return None
@@ -319,7 +323,7 @@ def scenario_issues(root: str | Path, knowledge: dict[str, KnowledgeBase]) -> li
                          path="expect") for message in unknown_ids(entry.scenario, kb)]
         found = reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)
         try:
-            CustomerProfile.parse(entry.scenario.profile, file=entry.file, positions=entry.profile_positions)
+            parse_profile(entry.scenario.profile, source=_source(entry))
         except ProfileError as exc:
             found += exc.issues
         issues += [i.model_copy(update={"path": f"profile.{i.path}"}) for i in found]

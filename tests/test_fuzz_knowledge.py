@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from recommender import KnowledgeError, ProfileError, load_knowledge
 from recommender.knowledge.yamlpos import parse
-from recommender.profile import CustomerProfile
+from recommender.profile import Source, parse_profile
 from recommender.recommender import default_knowledge_dir
 
 FILES = ["framework.yaml", "assessment.yaml", "catalogs/group/products.yaml", "catalogs/group/rules.yaml",
@@ -89,7 +89,7 @@ def test_random_text_never_crashes_the_yaml_reader(text: str) -> None:
                                       st.lists(st.text(max_size=8), max_size=3), st.floats(allow_nan=False))))
 def test_random_profiles_give_profile_errors_never_a_crash(data: dict) -> None:  # type: ignore[type-arg]
     try:
-        CustomerProfile.parse(data, file="p.yaml")
+        parse_profile(data, source=Source(file="p.yaml"))
     except ProfileError as exc:
         assert_located(exc)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender import CustomerProfile, ProfileError, Recommender, RecommenderError
+from recommender import ProfileError, Recommender, RecommenderError, parse_profile
 from recommender.profile import MAX_EMPLOYEES, MAX_TEXT
 
 from .child import run_child
@@ -18,7 +18,7 @@ BASE = {"name": "x", "industry": "finance", "employees": 50}
 
 def problems(**fields: object) -> list[tuple[str, str]]:
     with pytest.raises(ProfileError) as caught:
-        CustomerProfile.parse({**BASE, **fields})
+        parse_profile({**BASE, **fields})
     for issue in caught.value.issues:
         assert issue.hint, str(issue)
     return [(i.code, i.path) for i in caught.value.issues]
@@ -34,7 +34,7 @@ def test_money_must_be_finite_and_below_a_thousand_trillion(field: str, value: f
 def test_growth_is_a_finite_fraction_no_lower_than_minus_one(field: str) -> None:
     for value in (math.nan, math.inf, -1.5, 1e6):
         assert problems(**{field: value}) == [("out-of-range", field)]
-    assert getattr(CustomerProfile.parse({**BASE, field: -1.0}), field) == -1.0
+    assert getattr(parse_profile({**BASE, field: -1.0}), field) == -1.0
 
 
 def test_counts_have_a_ceiling() -> None:
@@ -57,7 +57,7 @@ def test_texts_and_lists_have_a_length_limit() -> None:
 
 def test_a_huge_value_is_shown_short_in_the_message() -> None:
     with pytest.raises(ProfileError) as caught:
-        CustomerProfile.parse({**BASE, "company_revenue": 10**5000})
+        parse_profile({**BASE, "company_revenue": 10**5000})
     assert len(str(caught.value)) < 400
 
 

@@ -4,8 +4,8 @@ import recommender
 def test_all_is_pinned() -> None:
     assert recommender.__all__ == [
         "Bundle", "CustomerProfile", "EngineError", "Issue", "KeyPerson", "KnowledgeBase",
-        "KnowledgeError", "ProfileError", "Recommendation", "Recommender", "RecommenderError",
-        "load_knowledge", "load_profile", "render_proposal",
+        "KnowledgeError", "ProfileError", "Recommendation", "Recommender", "RecommenderError", "Source",
+        "load_knowledge", "load_profile", "parse_profile", "render_proposal",
     ]
 
 

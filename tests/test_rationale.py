@@ -70,14 +70,25 @@ def test_price_breakdown_adds_up(rec: Recommender) -> None:
 
 def test_profile_built_in_python_reports_every_problem() -> None:
     import pytest
+    from pydantic import TypeAdapter, ValidationError
 
-    from recommender import ProfileError
+    from recommender import ProfileError, Source, parse_profile
 
+    data = {"name": "", "industry": "finance", "employees": 1, "budget_montly": 5}
     with pytest.raises(ProfileError) as err:
-        CustomerProfile(name="", industry="finance", employees=1, budget_montly=5)  # type: ignore[call-arg]
+        parse_profile(data)
     assert sorted(i.path for i in err.value.issues) == ["budget_montly", "employees", "name"]
     hint = next(i.hint for i in err.value.issues if i.path == "budget_montly")
     assert hint == "did you mean 'budget_monthly' or 'budget_one_time'?"
+    # a table's row: every problem points at the row's line and names the table's column
+    with pytest.raises(ProfileError) as err:
+        parse_profile(data, source=Source(file="crm.csv", line=7, columns={"employees": "员工数"}))
+    assert {(i.file, i.line, i.path) for i in err.value.issues} == {
+        ("crm.csv", 7, "budget_montly"), ("crm.csv", 7, "员工数"), ("crm.csv", 7, "name")}
+    # a plain pydantic model: inside a list, every row's errors keep their index
+    with pytest.raises(ValidationError) as listed:
+        TypeAdapter(list[CustomerProfile]).validate_python([{**data, "name": "ok", "employees": 5}, data])
+    assert {e["loc"][0] for e in listed.value.errors()} == {0, 1}
 
 
 def test_a_profile_that_is_not_a_mapping_is_a_profile_error(rec: Recommender) -> None:

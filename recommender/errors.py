@@ -131,6 +131,10 @@ class _IssuesError(RecommenderError):
         self.issues: tuple[Issue, ...] = tuple(issues)
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its issues, so that it crosses to and from worker processes (recommend_many)
+        return type(self), (self.issues,)
+
     def _render(self) -> str:
         errors = [i for i in self.issues if i.severity == "error"]
         lines = [f"{len(errors)} {self.title} found:"]

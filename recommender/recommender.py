@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from .account import business_areas, customer_summary, financial_impact
 from .assess import assess, customer_fact
+from .batch import BatchItem, Row, run_batch
 from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firings
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
@@ -23,6 +24,9 @@ from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import OptimalityGap, Reason, Recommendation
 from .winback import with_former_products
+
+# Engines of unpickled recommenders by knowledge fingerprint: a worker process builds each once.
+_ENGINES: dict[str, RuleEngine] = {}
 
 
 def default_knowledge_dir() -> Path:
@@ -42,6 +46,18 @@ class Recommender:
 
     def __init__(self, knowledge: KnowledgeBase):
         self._state = (knowledge, RuleEngine(knowledge))
+        self._reload_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the knowledge travels by content; the engine (C state, a lock) is rebuilt where it lands
+        return {"knowledge": self._state[0]}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        kb: KnowledgeBase = state["knowledge"]
+        engine = _ENGINES.get(kb.fingerprint)
+        if engine is None:
+            engine = _ENGINES[kb.fingerprint] = RuleEngine(kb)
+        self._state = (kb, engine)
         self._reload_lock = threading.Lock()
 
     @classmethod
@@ -77,6 +93,16 @@ class Recommender:
     def load_profile(self, path: str | Path) -> CustomerProfile:
         """Read a profile file; errors name file:line:column."""
         return load_profile(path, self._state[0])
+
+    def recommend_many(self, profiles: Iterable[Mapping[str, Any] | CustomerProfile | Row], *,
+                       processes: int | None = None, top_k: int = 3) -> Iterator[BatchItem]:
+        """Recommend for a customer base, streaming one :class:`BatchItem` per input row in input order.
+
+        Runs on ``processes`` worker processes (default: one per core; 1: in this process). A bad
+        row comes back with its :class:`ProfileError` and the rest go on. Give a :class:`Row` to
+        locate a row's problems in its file.
+        """
+        return run_batch(self, profiles, processes=processes, top_k=top_k)
 
     def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3) -> Recommendation:
         """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`)."""

@@ -1,0 +1,112 @@
+"""A customer base at once: :meth:`Recommender.recommend_many` over a pool of worker processes.
+
+Threads cannot help (the engine serialises evaluations and the GIL the rest), so the
+work goes to processes. The knowledge travels to them by content (the validated
+:class:`KnowledgeBase`, pickled once per worker, not a path that may have changed), and a
+worker builds the rule engine once per knowledge content. Rows go out in chunks, at most
+a few chunks ahead of what the caller has read, and come back in input order: memory
+stays flat however long the input. A row whose profile is bad comes back as an error
+(every problem, as :class:`ProfileError` gives them) and the batch goes on; every input
+row comes back exactly once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import ProfileError
+from .profile import CustomerProfile, Source
+from .result import Recommendation
+
+if TYPE_CHECKING:
+    from .recommender import Recommender
+
+__all__ = ["BatchItem", "Row", "run_batch"]
+
+CHUNK = 32  # rows per task: large enough to amortise the round trip, small enough to stream
+AHEAD = 4  # chunks in flight per process
+
+
+class Row(NamedTuple):
+    """A profile with where it came from, so that its problems name the file and line (a CSV row)."""
+
+    data: Mapping[str, Any] | CustomerProfile
+    source: Source
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One input row's outcome: its recommendation, or the problems that refused it."""
+
+    row: int  # 1-based position in the input
+    result: Recommendation | None
+    error: ProfileError | None
+
+
+def run_batch(rec: Recommender, profiles: Iterable[Mapping[str, Any] | CustomerProfile | Row], *,
+              processes: int | None = None, top_k: int = 3) -> Iterator[BatchItem]:
+    """Recommend for every profile, in input order; ``processes=1`` stays in this process.
+
+    The arguments are checked at once; the rows are read as the result is.
+    """
+    if top_k < 1:
+        raise ValueError("top_k must be at least 1")
+    workers = processes if processes is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError("processes must be at least 1")
+    return _stream(rec, _chunks(enumerate(profiles, start=1)), workers, top_k)
+
+
+def _stream(rec: Recommender, chunks: Iterator[list[tuple[int, Any]]], workers: int,
+            top_k: int) -> Iterator[BatchItem]:
+    if workers == 1:
+        for chunk in chunks:
+            yield from _recommend_chunk(rec, chunk, top_k)
+        return
+    context = multiprocessing.get_context("spawn")  # no forked copy of the caller's threads and engine state
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(pickle.dumps(rec),)) as pool:
+        pending: deque[Future[list[BatchItem]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_worker_chunk, chunk, top_k))
+            if len(pending) >= workers * AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
+
+
+def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int) -> list[BatchItem]:
+    out = []
+    for row, item in chunk:
+        data, source = (item.data, item.source) if isinstance(item, Row) else (item, None)
+        try:
+            out.append(BatchItem(row, rec.recommend(rec.parse_profile(data, source=source), top_k=top_k), None))
+        except ProfileError as exc:
+            out.append(BatchItem(row, None, exc))
+    return out
+
+
+_worker: Recommender | None = None
+
+
+def _start_worker(payload: bytes) -> None:
+    global _worker
+    _worker = pickle.loads(payload)
+
+
+def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int) -> list[BatchItem]:
+    assert _worker is not None, "the pool's initializer sets the worker's recommender"
+    return _recommend_chunk(_worker, chunk, top_k)

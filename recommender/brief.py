@@ -5,7 +5,7 @@ line per product (why the customer needs it, and its sized price), the
 alternatives and what sets each apart, the stated needs left open with their
 remedy, the offers and benefits that apply, and the next steps (the deployment
 phases). Rules, ids, scores and the products left out stay in the audit text
-(``rationale_text(lang, detail=True)``, :mod:`recommender.explain`).
+(``rationale_text(lang, detail=True)``, `recommender.detail`).
 
 Every sentence comes from the message files (:mod:`recommender.messages`); names
 come from the result. Amounts follow the language (:func:`amount`).
@@ -14,7 +14,7 @@ come from the result. Amounts follow the language (:func:`amount`).
 from __future__ import annotations
 
 from .messages import message
-from .result import Bundle, BundleProduct, Lang, Recommendation
+from .result import Bundle, BundleProduct, Lang, Recommendation, renders
 from .text import text_lines
 
 _MAX_NEEDS = 3  # need names on a product's line; more are counted, not listed
@@ -45,6 +45,7 @@ def money(yuan: float, lang: Lang, key: str = "money.once") -> str:
     return message(key, lang, amount=amount(yuan, lang))
 
 
+@renders("brief")
 def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
     """The brief of ``rec`` in ``lang``: at most 40 lines for three bundles."""
     out = [message("brief.title", lang, customer=rec.customer_name), *verdict(rec, lang)]

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
+from .assemble import format_input, offer_choice
 from .bundling import Constraints, Exclusion, Found, hard_reason
 from .engine import BundleEvaluation, Evaluation, KeyPersonInput, RuleEngine
-from .explain import format_input, offer_choice
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Text
-from .messages import message
+from .messages import listed, message, text
 from .pricing import Charge, over_budget
 from .profile import CustomerProfile
 from .result import Bundle, CustomerAssessment, Discount, FiredRule, Lang, LeftOut, Note, Reason
@@ -108,16 +108,14 @@ def _barrier(kb: KnowledgeBase, add_on: str, new: Sequence[str], chosen: set[str
     for pid in new:
         why = hard_reason(pid, kb.products[pid], kb, profile, assessment, reasoned, cons)
         if why is not None:
-            return why if pid == add_on else Exclusion(why.reason, Text(
-                zh=f"依赖的{kb.name(pid, 'zh')}不可用：{why.text.zh}",
-                en=f"needs {kb.name(pid, 'en')}, which is unavailable: {why.text.en}"), why.rule)
+            return why if pid == add_on else Exclusion(why.reason, text(
+                "left_out.dependency_unavailable", product=partial(kb.name, pid), why=why.text), why.rule)
         clash = sorted(kb.graph.clashes(pid) & chosen)
         if clash:
             other = clash[0]
-            text = kb.graph.exclusion_reason(pid, other)
-            assert text is not None
-            return Exclusion("conflict", Text(zh=f"与本方案中的{kb.name(other, 'zh')}互斥：{text.zh}",
-                                              en=f"excludes {kb.name(other, 'en')} in this bundle: {text.en}"))
+            clash_why = kb.graph.exclusion_reason(pid, other)
+            assert clash_why is not None
+            return Exclusion("conflict", text("left_out.conflict", product=partial(kb.name, other), why=clash_why))
     pricing = cons.prices(kb)
     base = Charge(round(sum(m for m, _ in lines.values()), 2), round(sum(o for _, o in lines.values()), 2))
     extra = Charge(round(sum(pricing.product(p).recurring for p in new), 2),
@@ -145,8 +143,7 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
     for pid, why in staged.refused.items():
         refused = kb.products[pid]
         left_out[pid] = LeftOut(product=pid, name_zh=refused.name_zh, name_en=refused.name_en, reason=why.reason,
-                                rule=why.rule, text=Text(zh=f"附加产品未纳入：{why.text.zh}",
-                                                         en=f"add-on not taken: {why.text.en}"))
+                                rule=why.rule, text=text("left_out.add_on", why=why.text))
     by_id = {p.id: p for p in products}
     discounts = []
     for d in result.discounts:
@@ -180,11 +177,8 @@ def _add_on_hint(kb: KnowledgeBase, x: LeftOut, staged: Staged) -> LeftOut:
         triggers = sorted({p for branch in rule.when.branches() for p in branch.products})
         if not triggers:
             continue
-        zh = "或".join(kb.name(t, "zh") for t in triggers)
-        en = " or ".join(kb.name(t, "en") for t in triggers)
-        return x.model_copy(update={"text": Text(
-            zh=f"{x.text.zh}；它作为附加产品随{zh}加入方案(规则{rule.id})，本方案没有{zh}",
-            en=f"{x.text.en}; it comes as an add-on with {en} (rule {rule.id}), which this bundle lacks")})
+        return x.model_copy(update={"text": text("left_out.add_on_hint", why=x.text, rule=rule.id,
+                                                 triggers=listed(triggers, kb.name, "list.or"))})
     return x
 
 

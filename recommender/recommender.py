@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from .account import business_areas, customer_summary, financial_impact
+from .assemble import advice_model, bundle_model, fired_rules, left_out_models, needs_model
 from .assess import assess, customer_fact
 from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firings
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import RuleEngine
-from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import PRICE_BASES, Price, Product, Text
+from .messages import text
 from .profile import CustomerProfile
 
 COUNTED = PRICE_BASES[1:]  # the units a profile counts; the customer is always one
@@ -204,23 +205,12 @@ def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | 
     recurring, once = base.recurring + charge.recurring, base.one_time + charge.one_time
     alone = base == Charge()
     if budget is not None and recurring > budget + 1e-9:
-        month, limit = money(recurring), money(budget)
-        if alone:
-            return Text(zh=f"含依赖月费{month}元，超出预算{limit}元",
-                        en=f"costs {month} yuan/month with its dependencies, over the {limit} budget")
-        return Text(zh=f"加入后月费{month}元，超出预算{limit}元",
-                    en=f"adding it makes {month} yuan/month, over the {limit} budget")
+        return text("budget.over_month_alone" if alone else "budget.over_month", month=money(recurring),
+                    limit=money(budget))
     if one_time is not None and once > one_time.amount + 1e-9:
-        total, limit = money(once), money(one_time.amount)
-        zh_limit, en_limit = f"一次性预算{limit}元", f"one-time budget of {limit} yuan"
-        if one_time.months is not None:
-            zh_limit += f"（客户未给出一次性预算，按{money(one_time.months)}个月的月预算计）"
-            en_limit += f" (no one-time budget given: {money(one_time.months)} months of the monthly budget)"
-        if alone:
-            return Text(zh=f"含依赖一次性费用{total}元，超出{zh_limit}",
-                        en=f"costs {total} yuan one-time with its dependencies, over the {en_limit}")
-        return Text(zh=f"加入后一次性费用{total}元，超出{zh_limit}",
-                    en=f"adding it makes {total} yuan one-time, over the {en_limit}")
+        limit = text("budget.once_limit", limit=money(one_time.amount)) if one_time.months is None else text(
+            "budget.once_limit_default", limit=money(one_time.amount), months=money(one_time.months))
+        return text("budget.over_once_alone" if alone else "budget.over_once", total=money(once), limit=limit)
     return None
 
 

@@ -9,12 +9,14 @@ reason is listed once per bundle that leaves the product out; the brief
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .assess_text import assessment_lines  # [A]
 from .bundle_stage import stage_lines
 from .messages import message
 from .price_policy import policy_text
 from .pricing import Quantity, money, quantity_note, quantity_text
-from .result import Bundle, BundleProduct, CustomerAssessment, Lang, PriceLine, Recommendation, renders
+from .result import Bundle, BundleProduct, CustomerAssessment, Lang, LeftOut, PriceLine, Recommendation, renders
 from .text import text_lines
 from .vocabulary import STATED
 from .winback import WIN_BACK
@@ -35,7 +37,8 @@ def render_bundle(bundle: Bundle, lang: Lang = "en") -> str:
     return text_lines(_bundle_lines(bundle, lang))
 
 
-def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
+def _bundle_lines(bundle: Bundle, lang: Lang, left_out: bool = True) -> list[str]:
+    """The bundle's part of the audit text; ``left_out=False`` leaves its left-out products to the caller."""
     b = bundle.breakdown
     parts = ", ".join(f"{k} {getattr(b, k):.2f}" for k in ("coverage", "fit", "cost", "lifecycle", "portfolio"))
     out = [f"{_t('bundle', lang)} {bundle.rank} — {_t('score', lang)} {bundle.score:.3f} ({parts})"]
@@ -76,10 +79,27 @@ def _bundle_lines(bundle: Bundle, lang: Lang) -> list[str]:
     if bundle.uncovered_needs:
         out.append(f"  {_t('uncovered', lang)}: {', '.join(bundle.uncovered_needs)}")
     out += [f"  {_t('stated_gap', lang)} {_name(g, lang)}: {g.remedy.get(lang)}" for g in bundle.stated_gaps]
-    if bundle.left_out:
-        out.append(f"  {_t('left_out', lang)}:")
+    if left_out and bundle.left_out:
+        out += [f"  {_t('left_out', lang)}:"]
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
     return out + policy_text(bundle, lang) + stage_lines(bundle, lang)
+
+
+def _left_out_once(bundles: Sequence[Bundle]) -> list[tuple[LeftOut, list[int]]]:
+    """Each product left out, once per reason, with the ranks of the bundles that leave it out for it."""
+    ranks: dict[str, tuple[LeftOut, list[int]]] = {}
+    for bundle in bundles:
+        for x in bundle.left_out:
+            ranks.setdefault(x.model_dump_json(), (x, []))[1].append(bundle.rank)
+    return sorted(ranks.values(), key=lambda entry: (entry[0].product, entry[1]))
+
+
+def _in_bundles(ranks: list[int], total: int, lang: Lang) -> str:
+    """Which bundles leave a product out for this reason; nothing when all do."""
+    if len(ranks) == total:
+        return ""
+    key = "in_bundle" if len(ranks) == 1 else "in_bundles"
+    return _t(key, lang, ranks=message("list.sep", lang).join(str(r) for r in ranks))
 
 
 def _product_price(p: BundleProduct, lines: list[PriceLine], lang: Lang) -> str:
@@ -143,8 +163,15 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
     if rec.optimality_gap is not None:
         gap = rec.optimality_gap
         out += [_t("not_optimal", lang, stated=f"{gap.stated_coverage:.0%}", score=f"{gap.score:.3f}"), ""]
+    once = len(rec.bundles) > 1  # several bundles leave out mostly the same products for the same reasons
     for bundle in rec.bundles:
-        out += [*_bundle_lines(bundle, lang), ""]
+        out += [*_bundle_lines(bundle, lang, left_out=not once), ""]
+    left_out = _left_out_once(rec.bundles) if once else []
+    if left_out:
+        out.append(f"{_t('left_out', lang)}:")
+        out += [f"  - {_name(x, lang)} [{x.product}]{_in_bundles(ranks, len(rec.bundles), lang)}: {x.text.get(lang)}"
+                for x, ranks in left_out]
+        out.append("")
     if rec.diagnosis is not None:
         out.append(f"{_t('none', lang)}: {rec.diagnosis.text.get(lang)}")
         if rec.diagnosis.relaxations:

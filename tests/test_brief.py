@@ -109,6 +109,18 @@ def test_brief_order_and_detail_text() -> None:
     assert "未纳入的产品" in detail and "未纳入的产品" not in zh
 
 
+@pytest.mark.parametrize("label", sorted(CASES))
+def test_the_detail_text_lists_each_left_out_reason_once(label: str) -> None:
+    res = result(label)
+    for lang in LANGS:
+        detail = res.rationale_text(lang, detail=True)
+        entries = [x for b in res.bundles for x in b.left_out]
+        lines = [line.strip() for line in detail.splitlines() if line.lstrip().startswith("- ") and "]" in line]
+        assert len(lines) == len(set(lines)), label
+        for x in entries:  # every reason is still there, with the bundles it holds for when not all
+            assert sum(f"[{x.product}]" in line and line.endswith(x.text.get(lang)) for line in lines) >= 1, x.product
+
+
 def test_a_customer_without_a_bundle_gets_the_diagnosis_in_the_brief() -> None:
     rec = Recommender.default()
     res = rec.recommend(CustomerProfile(name="x", industry="logistics", employees=50, needs=["production"],

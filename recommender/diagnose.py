@@ -18,7 +18,7 @@ from .bundling import Constraints, added_price, classify, search
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
-from .messages import text
+from .messages import priced, text
 from .pricing import OneTimeBudget, money
 from .profile import CustomerProfile
 from .result import CustomerAssessment, Diagnosis, Relaxation
@@ -73,15 +73,15 @@ def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, mi
     kind, pid = constraint
     if kind == "budget_one_time" and one_time is not None:  # one the customer gave (a default follows the budget)
         if min_budget is not None:
-            return text("relax.raise_once", now=money(one_time.amount), least=money(min_budget))
-        return text("relax.once", now=money(one_time.amount))
+            return text("relax.raise_once", now=priced(one_time.amount), least=priced(min_budget))
+        return text("relax.once", now=priced(one_time.amount))
     if kind == "budget" and budget is not None:
         if min_budget is None:
-            return text("relax.budget", now=money(budget))
+            return text("relax.budget", now=priced(budget))
         if one_time is not None and one_time.months is not None:  # the default one-time budget follows it
-            return text("relax.raise_budget_with_once", now=money(budget), least=money(min_budget),
+            return text("relax.raise_budget_with_once", now=priced(budget), least=priced(min_budget),
                         months=money(one_time.months))
-        return text("relax.raise_budget", now=money(budget), least=money(min_budget))
+        return text("relax.raise_budget", now=priced(budget), least=priced(min_budget))
     # the product's id is in the relaxation's constraint
     return text(f"relax.{kind}", product=partial(kb.name, pid))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .bundling import ineligibility
 from .knowledge.base import KnowledgeBase
-from .messages import message
-from .pricing import Pricing, money, one_time_budget, quantity_text, rule_quantities
+from .messages import message, money
+from .pricing import Pricing, one_time_budget, quantity_text, rule_quantities
 from .profile import CustomerProfile
 from .result import Lang, Recommendation
 from .text import text_lines
@@ -63,16 +63,16 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
         out.append(t("status", status=product.lifecycleStatus))
     pricing = Pricing.for_customer(kb, profile, rule_quantities(kb, (r.rule for r in rec.fired_rules)))
     charge = pricing.added(pid)
-    line = t("price", amount=money(charge.recurring))
+    line = t("price", amount=money(charge.recurring, lang))
     if charge.one_time:
-        line += t("price_once", amount=money(charge.one_time))
+        line += t("price_once", amount=money(charge.one_time, lang))
     times = quantity_text(pricing.quantity(pid))
     if times is not None:
         line += t("quantity", quantity=times.get(lang))
     if profile.budget_monthly is not None:
-        line += t("budget", amount=money(profile.budget_monthly))
+        line += t("budget", amount=money(profile.budget_monthly, lang))
     once = one_time_budget(kb, profile)
     if once is not None:
-        line += t("budget_once", amount=money(once.amount))
+        line += t("budget_once", amount=money(once.amount, lang))
     out.append(line)
     return text_lines(out) + "\n"

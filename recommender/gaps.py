@@ -16,7 +16,7 @@ from .bundling import Constraints, added_price, covered_by, covers
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
-from .messages import listed, message, text
+from .messages import listed, message, priced, text
 from .result import Bundle, BundleProduct, LeftOut, NeedGap
 from .vocabulary import STATED
 
@@ -53,8 +53,9 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
         prices = cons.prices(kb)
         spend = sum(prices.product(p).recurring for p in sorted(present - cons.owned)) + extra
         if cons.budget is not None and spend > cons.budget + 1e-9:
-            return text("gap.raise_budget", budget=spend, product=partial(kb.name, pid), month=extra)
-        return text("gap.other_way", product=partial(kb.name, pid), month=extra)
+            return text("gap.raise_budget", budget=priced(spend), product=partial(kb.name, pid),
+                        month=priced(extra, "money.month"))
+        return text("gap.other_way", product=partial(kb.name, pid), month=priced(extra, "money.month"))
     if clashing:
         pid = clashing[0]
         other = sorted(kb.graph.clashes(pid) & present)[0]
@@ -79,7 +80,7 @@ def distinction(first: Bundle, other: Bundle) -> Text:
     elif added or dropped:
         parts.append(text("distinction.adds" if added else "distinction.without", products=_names(added or dropped)))
     if delta:
-        parts.append(text("distinction.more" if delta > 0 else "distinction.less", month=abs(delta)))
+        parts.append(text("diff.more" if delta > 0 else "diff.less", amount=priced(abs(delta))))
     for key, mine_gaps, theirs_gaps in (("gains", first.stated_gaps, other.stated_gaps),
                                         ("loses", other.stated_gaps, first.stated_gaps)):
         names = {g.need: g for g in mine_gaps}

@@ -20,7 +20,7 @@ import yaml
 
 from .knowledge.schema import Text
 
-__all__ = ["LANGS", "Local", "listed", "message", "messages", "text"]
+__all__ = ["LANGS", "Local", "amount", "listed", "message", "messages", "money", "priced", "text"]
 
 T = TypeVar("T")
 
@@ -47,6 +47,36 @@ def message(key: str, lang: str, **fields: object) -> str:
 def text(key: str, **fields: object) -> Text:
     """The sentence ``key`` in every language, each field read in that language (see :data:`Local`)."""
     return Text(**{lang: message(key, lang, **{k: _in(v, lang) for k, v in fields.items()}) for lang in LANGS})
+
+
+def amount(yuan: float, lang: str) -> str:
+    """``yuan`` as the language writes money, without the unit the message adds.
+
+    zh: below 10,000 in full with thousands separators (``3,500``); from 10,000 in
+    万 (``1.2万``, ``23.35万``) and from 100 million in 亿, to two decimals. en: in
+    full with thousands separators (``12,000``). Fractions of a yuan are kept to
+    two places and dropped when zero.
+    """
+    if lang == "zh":
+        for unit, size in (("亿", 10**8), ("万", 10**4)):
+            if abs(yuan) >= size:
+                return f"{_number(round(yuan / size, 2))}{unit}"
+    return _number(round(yuan, 2))
+
+
+def _number(x: float) -> str:
+    whole = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return "0" if whole in ("-0", "") else whole
+
+
+def money(yuan: float, lang: str, key: str = "money.once") -> str:
+    """``yuan`` with its unit: ``money.once`` (20万元), ``money.month`` (1.2万元/月)."""
+    return message(key, lang, amount=amount(yuan, lang))
+
+
+def priced(yuan: float, key: str = "money.once") -> Callable[[str], str]:
+    """A :data:`Local` field: ``yuan`` as each language writes money (:func:`money`)."""
+    return lambda lang: money(yuan, lang, key)
 
 
 def listed(items: Sequence[T], name: Callable[[T, str], str], sep: str = "list.sep") -> Callable[[str], str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import PRICE_BASES, Price, Product, Text
-from .messages import text
+from .messages import priced, text
 from .profile import CustomerProfile
 
 COUNTED = PRICE_BASES[1:]  # the units a profile counts; the customer is always one
@@ -205,12 +205,12 @@ def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | 
     recurring, once = base.recurring + charge.recurring, base.one_time + charge.one_time
     alone = base == Charge()
     if budget is not None and recurring > budget + 1e-9:
-        return text("budget.over_month_alone" if alone else "budget.over_month", month=money(recurring),
-                    limit=money(budget))
+        return text("budget.over_month_alone" if alone else "budget.over_month",
+                    amount=priced(recurring), limit=priced(budget))
     if one_time is not None and once > one_time.amount + 1e-9:
-        limit = text("budget.once_limit", limit=money(one_time.amount)) if one_time.months is None else text(
-            "budget.once_limit_default", limit=money(one_time.amount), months=money(one_time.months))
-        return text("budget.over_once_alone" if alone else "budget.over_once", total=money(once), limit=limit)
+        limit = text("budget.once_limit", limit=priced(one_time.amount)) if one_time.months is None else text(
+            "budget.once_limit_default", limit=priced(one_time.amount), months=money(one_time.months))
+        return text("budget.over_once_alone" if alone else "budget.over_once", total=priced(once), limit=limit)
     return None
 
 

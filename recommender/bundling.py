@@ -137,18 +137,18 @@ def ineligibility(product: Product, profile: CustomerProfile, assessment: Custom
     """Why the customer may not buy ``product``, or None."""
     e = product.eligibility
     if e.min_employees is not None and profile.employees < e.min_employees:
-        return Text(zh=f"需至少{e.min_employees}名员工", en=f"needs at least {e.min_employees} employees")
+        return text("eligible.min_employees", n=e.min_employees)
     if e.max_employees is not None and profile.employees > e.max_employees:
-        return Text(zh=f"仅限{e.max_employees}名员工以内", en=f"only for up to {e.max_employees} employees")
+        return text("eligible.max_employees", n=e.max_employees)
     if e.max_users is not None and profile.mobile_users is not None and profile.mobile_users > e.max_users:
-        return Text(zh=f"最多容纳{e.max_users}部手机，客户需要{profile.mobile_users}部",
-                    en=f"takes at most {e.max_users} handsets; the customer needs {profile.mobile_users}")
+        return text("eligible.max_users", n=e.max_users, users=profile.mobile_users)
+    # the Chinese sentence names no ids; the English one lists the ones allowed
     if e.industries is not None and profile.industry not in e.industries:
-        return Text(zh="不适用于该行业", en=f"only for industries: {', '.join(e.industries)}")
+        return text("eligible.industries", ids=", ".join(e.industries))
     if e.value_types is not None and assessment.value_type not in e.value_types:
-        return Text(zh="不适用于该价值类型", en=f"only for value types: {', '.join(e.value_types)}")
+        return text("eligible.value_types", ids=", ".join(e.value_types))
     if e.segments is not None and profile.segment not in e.segments:
-        return Text(zh="不适用于该客户细分", en=f"only for segments: {', '.join(e.segments)}")
+        return text("eligible.segments", ids=", ".join(e.segments))
     return None
 
 

@@ -28,19 +28,11 @@ from dataclasses import dataclass, field
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import PRICE_BASES, Price, Product, Text
-from .messages import priced, text
+from .messages import message, priced, text
 from .profile import CustomerProfile
 
 COUNTED = PRICE_BASES[1:]  # the units a profile counts; the customer is always one
-UNIT_NAMES = {
-    "customer": Text(zh="客户", en="customer"),
-    "site": Text(zh="个站点", en="sites"),
-    "user": Text(zh="个用户", en="users"),
-    "vehicle": Text(zh="辆车", en="vehicles"),
-}
 COUNT_FIELDS = {"site": "sites", "user": "mobile_users", "vehicle": "fleet_size"}
-_COUNT_NAMES = {"site": Text(zh="站点数", en="number of sites"), "user": Text(zh="用户数", en="number of users"),
-                "vehicle": Text(zh="车辆数", en="number of vehicles")}
 
 
 def money(amount: float) -> str:
@@ -218,16 +210,14 @@ def quantity_text(q: Quantity) -> Text | None:
     """``× 120 sites``; None for a product priced per customer."""
     if q.per == "customer":
         return None
-    unit = UNIT_NAMES[q.per]
-    return Text(zh=f"× {q.count}{unit.zh}", en=f"× {q.count} {unit.en if q.count != 1 else q.per}")
+    one = ".one" if q.count == 1 else ""
+    return text("quantity.times", quantity=lambda lang: message(f"quantity.{q.per}{one}", lang, n=q.count))
 
 
 def quantity_note(q: Quantity) -> Text | None:
     """How a quantity was found when the profile did not simply give it: a rule, or an assumed 1."""
     if q.rule is not None:
-        return Text(zh=f"数量由规则{q.rule}设定", en=f"quantity set by rule {q.rule}")
+        return text("quantity.by_rule", rule=q.rule)
     if q.assumed:
-        name = _COUNT_NAMES[q.per]
-        return Text(zh=f"未提供{name.zh}（{COUNT_FIELDS[q.per]}），按1计",
-                    en=f"{name.en} ({COUNT_FIELDS[q.per]}) not given; 1 assumed")
+        return text(f"quantity.assumed.{q.per}", field=COUNT_FIELDS[q.per])
     return None

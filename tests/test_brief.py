@@ -50,8 +50,9 @@ def result(label: str) -> Recommendation:
 
 
 # A language may leave out a field another one uses: Chinese counts all the needs (A、B、C等5项),
-# English the rest (A, B, C and 2 more).
-LANGUAGE_SPECIFIC_FIELDS = {"brief.and_more": {"total", "more"}}
+# English the rest (A, B, C and 2 more). The Chinese eligibility sentences name no ids.
+LANGUAGE_SPECIFIC_FIELDS = {"brief.and_more": {"total", "more"}, "eligible.industries": {"ids"},
+                            "eligible.value_types": {"ids"}, "eligible.segments": {"ids"}}
 
 
 def test_every_language_has_the_same_messages_with_the_same_fields() -> None:

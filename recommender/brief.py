@@ -13,8 +13,10 @@ come from the result. Amounts follow the language (:func:`messages.amount`).
 
 from __future__ import annotations
 
-from .messages import amount as amount  # its home moved to messages; proposal code may import it from here
-from .messages import message, money
+# amount and money live in messages (the result's sentences write money too); re-exported for the proposal
+from .messages import amount as amount
+from .messages import message
+from .messages import money as money
 from .result import Bundle, BundleProduct, Lang, Recommendation, renders
 from .text import text_lines
 

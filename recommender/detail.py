@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .assess_text import assessment_lines  # [A]
-from .bundle_stage import stage_lines
 from .messages import message
-from .price_policy import policy_text
 from .pricing import Quantity, money, quantity_note, quantity_text
 from .result import Bundle, BundleProduct, CustomerAssessment, Lang, LeftOut, PriceLine, Recommendation, renders
 from .text import text_lines
@@ -180,3 +178,41 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
         out.append("")
     out.append(f"{_t('rules', lang)}: " + ", ".join(r.rule for r in rec.fired_rules))
     return text_lines(out).rstrip() + "\n"
+
+
+def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
+    """The rationale lines of a bundle's pricing policy."""
+    if not bundle.pricing_policy:
+        return []
+    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
+    out = [f"  {message('policy.title', lang)}:"]
+    for line in bundle.pricing_policy:
+        if line.kind == "pricing":
+            members = message("list.sep", lang).join(names.get(p, p) for p in line.products)
+            name = line.name_zh if lang == "zh" else line.name_en
+            out.append(f"    - {name}（{members}）" if lang == "zh" else f"    - {name} ({members})")
+            if line.marketing is not None:
+                out.append(f"      · {message('policy.marketing', lang)}: {line.marketing.get(lang)}")
+            out.append(f"      · {message('policy.pricing', lang)}: {line.text.get(lang)}")
+        else:
+            out.append(f"    - {line.text.get(lang)}")
+    return out
+
+
+def stage_lines(bundle: Bundle, lang: Lang) -> list[str]:
+    """The rationale lines of a bundle's bundle-stage conclusions: offers, discounts, notes."""
+    def t(key: str, **kw: object) -> str:
+        return message(f"bundle_stage.{key}", lang, **kw)
+
+    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
+    out = []
+    for o in bundle.offers:
+        out.append(f"  {t('offer')}: {o.name_zh if lang == 'zh' else o.name_en} ({t('rule')} {o.rule})")
+        out += [f"    · {b.get(lang)}" for b in o.benefits]
+    for d in bundle.discounts:
+        amount = t("off", name=names.get(d.product, d.product), amount=d.amount, percent=d.percent)
+        if d.priceType == "recurring":
+            amount += t("per_month")
+        out.append(f"  {t('discount')}: {amount}: {d.text.get(lang)} ({t('rule')} {d.rule})")
+    out += [f"  {t('note')}: {n.text.get(lang)} ({t('rule')} {n.rule})" for n in bundle.notes]
+    return out

@@ -4,6 +4,7 @@
 >>> rec = Recommender.default()
 """
 
+from . import brief, detail  # noqa: F401 - they register the renderers Recommendation.rationale_text uses
 from .errors import EngineError, Issue, KnowledgeError, ProfileError, RecommenderError
 from .knowledge import KnowledgeBase, load_knowledge
 from .profile import CustomerProfile, KeyPerson, Source, load_profile, parse_profile

@@ -5,46 +5,25 @@ line per product (why the customer needs it, and its sized price), the
 alternatives and what sets each apart, the stated needs left open with their
 remedy, the offers and benefits that apply, and the next steps (the deployment
 phases). Rules, ids, scores and the products left out stay in the audit text
-(``rationale_text(lang, detail=True)``, :mod:`recommender.explain`).
+(``rationale_text(lang, detail=True)``, `recommender.detail`).
 
 Every sentence comes from the message files (:mod:`recommender.messages`); names
-come from the result. Amounts follow the language (:func:`amount`).
+come from the result. Amounts follow the language (:func:`messages.amount`).
 """
 
 from __future__ import annotations
 
+# amount and money live in messages (the result's sentences write money too); re-exported for the proposal
+from .messages import amount as amount
 from .messages import message
-from .result import Bundle, BundleProduct, Lang, Recommendation
+from .messages import money as money
+from .result import Bundle, BundleProduct, Lang, Recommendation, renders
 from .text import text_lines
 
 _MAX_NEEDS = 3  # need names on a product's line; more are counted, not listed
 
 
-def amount(yuan: float, lang: Lang) -> str:
-    """``yuan`` as the language writes money, without the unit the message adds.
-
-    zh: below 10,000 in full with thousands separators (``3,500``); from 10,000 in
-    万 (``1.2万``, ``23.35万``) and from 100 million in 亿, to two decimals. en: in
-    full with thousands separators (``12,000``). Fractions of a yuan are kept to
-    two places and dropped when zero.
-    """
-    if lang == "zh":
-        for unit, size in (("亿", 10**8), ("万", 10**4)):
-            if abs(yuan) >= size:
-                return f"{_number(round(yuan / size, 2))}{unit}"
-    return _number(round(yuan, 2))
-
-
-def _number(x: float) -> str:
-    whole = f"{x:,.2f}".rstrip("0").rstrip(".")
-    return "0" if whole in ("-0", "") else whole
-
-
-def money(yuan: float, lang: Lang, key: str = "money.once") -> str:
-    """``yuan`` with its unit: ``money.once`` (20万元), ``money.month`` (1.2万元/月)."""
-    return message(key, lang, amount=amount(yuan, lang))
-
-
+@renders("brief")
 def render_brief(rec: Recommendation, lang: Lang = "en") -> str:
     """The brief of ``rec`` in ``lang``: at most 40 lines for three bundles."""
     out = [message("brief.title", lang, customer=rec.customer_name), *verdict(rec, lang)]

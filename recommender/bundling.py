@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
+from .messages import listed, text
 from .pricing import Charge, OneTimeBudget, Pricing, over_budget
 from .profile import CustomerProfile
 from .ranking import (
@@ -135,18 +137,18 @@ def ineligibility(product: Product, profile: CustomerProfile, assessment: Custom
     """Why the customer may not buy ``product``, or None."""
     e = product.eligibility
     if e.min_employees is not None and profile.employees < e.min_employees:
-        return Text(zh=f"需至少{e.min_employees}名员工", en=f"needs at least {e.min_employees} employees")
+        return text("eligible.min_employees", n=e.min_employees)
     if e.max_employees is not None and profile.employees > e.max_employees:
-        return Text(zh=f"仅限{e.max_employees}名员工以内", en=f"only for up to {e.max_employees} employees")
+        return text("eligible.max_employees", n=e.max_employees)
     if e.max_users is not None and profile.mobile_users is not None and profile.mobile_users > e.max_users:
-        return Text(zh=f"最多容纳{e.max_users}部手机，客户需要{profile.mobile_users}部",
-                    en=f"takes at most {e.max_users} handsets; the customer needs {profile.mobile_users}")
+        return text("eligible.max_users", n=e.max_users, users=profile.mobile_users)
+    # the Chinese sentence names no ids; the English one lists the ones allowed
     if e.industries is not None and profile.industry not in e.industries:
-        return Text(zh="不适用于该行业", en=f"only for industries: {', '.join(e.industries)}")
+        return text("eligible.industries", ids=", ".join(e.industries))
     if e.value_types is not None and assessment.value_type not in e.value_types:
-        return Text(zh="不适用于该价值类型", en=f"only for value types: {', '.join(e.value_types)}")
+        return text("eligible.value_types", ids=", ".join(e.value_types))
     if e.segments is not None and profile.segment not in e.segments:
-        return Text(zh="不适用于该客户细分", en=f"only for segments: {', '.join(e.segments)}")
+        return text("eligible.segments", ids=", ".join(e.segments))
     return None
 
 
@@ -177,24 +179,22 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
         serves = any(covered_by(item, kb.products[pid].need_items) for item in wanted)
         if pid in cons.owned:
             if serves:
-                left_out[pid] = Exclusion("already_owned", Text(zh="客户已拥有", en="the customer already has it"))
+                left_out[pid] = Exclusion("already_owned", text("left_out.already_owned"))
             continue
         reason = block(pid)
         if reason is not None:
             left_out[pid] = reason
             continue
         if not serves:
-            left_out[pid] = Exclusion("no_need", Text(zh="未覆盖客户的任何需求",
-                                                      en="serves none of the customer's needs"))
+            left_out[pid] = Exclusion("no_need", text("left_out.no_need"))
             continue
         deps = sorted(graph.required_by(pid) - cons.owned)
         bad = next((d for d in deps if block(d) is not None), None)
         if bad is not None:
             why = block(bad)
             assert why is not None
-            left_out[pid] = Exclusion("dependency_unavailable", Text(
-                zh=f"依赖的{kb.name(bad, 'zh')}不可用：{why.text.zh}",
-                en=f"needs {kb.name(bad, 'en')}, which is unavailable: {why.text.en}"))
+            left_out[pid] = Exclusion("dependency_unavailable", text(
+                "left_out.dependency_unavailable", product=partial(kb.name, bad), why=why.text))
             continue
         over = over_budget(added_price(kb, pid, cons.owned, cons), cons.budget, cons.budget_one_time)
         if over is not None:
@@ -208,11 +208,9 @@ def portfolio_reason(kb: KnowledgeBase, pid: str, ev: Evaluation) -> Exclusion |
     """Why the catalog's portfolio policy (seed 001) keeps ``pid`` out, or None."""
     product, policy = kb.products[pid], kb.catalog.portfolio_policy
     if product.portfolio == DOG and policy.dog == "exclude":
-        return Exclusion("portfolio", Text(zh="瘦狗产品，按产品组合策略淘汰",
-                                           en="a dog product, retired by the portfolio policy"))
+        return Exclusion("portfolio", text("left_out.dog"))
     if product.portfolio == QUESTION_MARK and policy.question_mark == "with_reason" and pid not in ev.proposals:
-        return Exclusion("portfolio", Text(zh="问题产品，仅在有规则推荐理由时才推荐",
-                                           en="a question-mark product, offered only when a rule gives a reason"))
+        return Exclusion("portfolio", text("left_out.question_mark"))
     return None
 
 
@@ -240,13 +238,12 @@ def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Customer
     """Why ``pid`` cannot be sold to this customer at all (budget aside), or None; ``policy=False``
     skips the portfolio policy, for the only way to a stated need."""
     if pid in cons.excluded:
-        return Exclusion("customer_excluded", Text(zh="客户要求排除", en="the customer excluded it"))
+        return Exclusion("customer_excluded", text("left_out.customer_excluded"))
     if pid in ev.exclusions:
-        rule, text = ev.exclusions[pid][0]
-        return Exclusion("rule_exclusion", text, rule)
+        rule, because = ev.exclusions[pid][0]
+        return Exclusion("rule_exclusion", because, rule)
     if not product.sellable:
-        return Exclusion("retired", Text(zh=f"产品状态为{product.lifecycleStatus}，不可销售",
-                                         en=f"lifecycle status is {product.lifecycleStatus}; not for sale"))
+        return Exclusion("retired", text("left_out.retired", status=product.lifecycleStatus))
     policy_reason = portfolio_reason(kb, pid, ev) if policy else None
     if policy_reason is not None:
         return policy_reason
@@ -257,8 +254,34 @@ def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Customer
     if clash is not None:
         why = kb.graph.exclusion_reason(pid, clash)
         assert why is not None
-        return Exclusion("conflict", Text(zh=f"与已有的{kb.name(clash, 'zh')}互斥：{why.zh}",
-                                          en=f"excludes the owned {kb.name(clash, 'en')}: {why.en}"))
+        return Exclusion("conflict", text("left_out.owned_conflict", product=partial(kb.name, clash), why=why))
+    return None
+
+
+def bundle_exclusion(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, cons: Constraints,
+                     spent: Charge, uncovered: list[str]) -> Exclusion | None:
+    """Why the usable product ``pid`` (a seed) is not in the bundle ``found``; None for a mere alternative.
+
+    Alternatives for needs the bundle already covers are not listed unless a
+    rule proposed them: the list stays about what an account manager may ask.
+    ``spent`` is the bundle's price, ``uncovered`` the needs it leaves open.
+    """
+    graph = kb.graph
+    if graph.clashes(pid) & found.products:
+        added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
+        a, other = min((a, b) for a in added for b in graph.excludes_of[a] & found.products)
+        why = graph.exclusion_reason(a, other)
+        assert why is not None
+        return Exclusion("conflict", text("left_out.conflict", product=partial(kb.name, other), why=why))
+    over = over_budget(added_price(kb, pid, found.products | cons.owned, cons), cons.budget, cons.budget_one_time,
+                       spent)
+    if over is not None:
+        return Exclusion("over_budget", over)
+    would_add = [n for n in uncovered if covers(kb.products[pid], n)]
+    if would_add:
+        return Exclusion("not_chosen", text("left_out.not_chosen", needs=listed(would_add, kb.name)))
+    if pid in ev.proposals:
+        return Exclusion("not_chosen", text("left_out.not_chosen_proposed"))
     return None
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 
 from .bundling import Constraints, added_price, classify, search
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
+from .messages import priced, text
 from .pricing import OneTimeBudget, money
 from .profile import CustomerProfile
 from .result import CustomerAssessment, Diagnosis, Relaxation
@@ -70,24 +72,18 @@ def describe(constraint: Constraint, kb: KnowledgeBase, budget: float | None, mi
              one_time: OneTimeBudget | None = None) -> Text:
     kind, pid = constraint
     if kind == "budget_one_time" and one_time is not None:  # one the customer gave (a default follows the budget)
-        now = money(one_time.amount)
         if min_budget is not None:
-            return Text(zh=f"将一次性预算从{now}元提高到至少{money(min_budget)}元",
-                        en=f"raise the one-time budget from {now} to at least {money(min_budget)} yuan")
-        return Text(zh=f"放宽一次性预算({now}元)", en=f"relax the one-time budget ({now} yuan)")
+            return text("relax.raise_once", now=priced(one_time.amount), least=priced(min_budget))
+        return text("relax.once", now=priced(one_time.amount))
     if kind == "budget" and budget is not None:
-        if min_budget is not None:
-            text = Text(zh=f"将月预算从{money(budget)}元提高到至少{money(min_budget)}元",
-                        en=f"raise the monthly budget from {money(budget)} to at least {money(min_budget)} yuan")
-            if one_time is not None and one_time.months is not None:
-                months = money(one_time.months)
-                text = Text(zh=text.zh + f"（一次性预算按{months}个月的月预算随之提高）",
-                            en=text.en + f" (the one-time budget, {months} months of it, rises with it)")
-            return text
-        return Text(zh=f"放宽月预算({money(budget)}元)", en=f"relax the monthly budget ({money(budget)} yuan)")
-    if kind == "excluded":
-        return Text(zh=f"允许推荐{kb.name(pid, 'zh')}", en=f"allow {kb.name(pid, 'en')}")  # the id is in constraint
-    return Text(zh=f"替换客户已有的{kb.name(pid, 'zh')}", en=f"replace the owned {kb.name(pid, 'en')}")
+        if min_budget is None:
+            return text("relax.budget", now=priced(budget))
+        if one_time is not None and one_time.months is not None:  # the default one-time budget follows it
+            return text("relax.raise_budget_with_once", now=priced(budget), least=priced(min_budget),
+                        months=money(one_time.months))
+        return text("relax.raise_budget", now=priced(budget), least=priced(min_budget))
+    # the product's id is in the relaxation's constraint
+    return text(f"relax.{kind}", product=partial(kb.name, pid))
 
 
 def label(constraint: Constraint) -> str:
@@ -103,16 +99,11 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
              min_one_time: Callable[[frozenset[Constraint]], float | None] | None = None) -> Diagnosis:
     """Explain an empty result in words an account manager can act on."""
     if no_needs:
-        return Diagnosis(conflict=[], relaxations=[], text=Text(
-            zh="客户没有陈述需求，规则也未推断出需求；请至少填写一个需求模块或需求项。",
-            en="No needs were stated or inferred; give at least one need module or need item."))
+        return Diagnosis(conflict=[], relaxations=[], text=text("diagnosis.no_needs"))
     conflict = quickxplain(constraints, feasible)
     relax = fastdiag(constraints, feasible)
     if relax is None:
-        return Diagnosis(conflict=[], relaxations=[], text=Text(
-            zh="即使不考虑客户的约束，也没有可销售的产品覆盖这些需求(规则排除、下线或不符合条件)。",
-            en="Even without the customer's constraints no sellable product covers these needs "
-               "(excluded by rules, retired or ineligible); see the left-out products."))
+        return Diagnosis(conflict=[], relaxations=[], text=text("diagnosis.nothing_sellable"))
     kept = frozenset(constraints) - set(relax)
     def least(c: Constraint) -> float | None:
         if c[0] == "budget":
@@ -120,10 +111,9 @@ def diagnose(constraints: Sequence[Constraint], feasible: Oracle, kb: KnowledgeB
         return min_one_time(kept) if c[0] == "budget_one_time" and min_one_time is not None else None
 
     relaxations = [Relaxation(constraint=label(c), text=describe(c, kb, budget, least(c), one_time)) for c in relax]
-    names_en = ", ".join(label(c) for c in conflict)
-    return Diagnosis(conflict=[label(c) for c in conflict], relaxations=relaxations, text=Text(
-        zh=f"没有满足全部硬约束的组合。互相冲突的最小约束集：{names_en}。",
-        en=f"No bundle meets every hard constraint. Smallest conflicting set: {names_en}."))
+    labels = [label(c) for c in conflict]
+    return Diagnosis(conflict=labels, relaxations=relaxations,
+                     text=text("diagnosis.conflict", constraints=", ".join(labels)))
 
 
 def why_not(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment, ev: Evaluation,

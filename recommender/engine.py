@@ -77,6 +77,16 @@ class Input(NamedTuple):
     field: str
     value: Any
 
+    def shown(self) -> str:
+        """How the rationale writes it: ``customer.industry = logistics``, ``need = hr.performance``."""
+        if self.kind == "bundle":  # spend_<n> is the spend of one not_counting set of a bundle-stage rule
+            return f"bundle.{'spend' if self.field.startswith('spend') else self.field} = {self.value}"
+        if self.kind == "key_person" and self.field != "rank":  # [B] a key person's relation or VIP status
+            return f"key-person.{self.field} = {self.value}"
+        if self.kind == "customer":
+            return f"customer.{self.field} = {self.value}"
+        return f"{self.kind.replace('_', '-')} = {self.value}"
+
 
 class Firing(NamedTuple):
     rule: str

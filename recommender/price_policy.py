@@ -10,11 +10,13 @@ instead of taking a subsidy off its price.
 
 from __future__ import annotations
 
+from functools import partial
+
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Text
-from .messages import message
+from .knowledge.schema import Named
+from .messages import message, text
 from .pricing import money
-from .result import Bundle, Lang, PolicyLine
+from .result import Bundle, BundleProduct, PolicyLine
 
 
 def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
@@ -33,34 +35,14 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
             continue
         most = round(p.one_time * handset.max_subsidy_percent / 100, 2)
         key = "capped" if handset.max_subsidy_percent > 0 else "none"
-        text = Text(**{lang: message(f"policy.{key}", lang,
-                                     names=_typed(p.name_zh if lang == "zh" else p.name_en, handset.name(lang), lang),
-                                     cap=handset.max_subsidy_percent, amount=money(most))
-                       for lang in ("zh", "en")})
         out.append(PolicyLine(kind="subsidy", policy=handset.id, name_zh=handset.name_zh, name_en=handset.name_en,
-                              products=[p.id], max_subsidy=most, text=text))
+                              products=[p.id], max_subsidy=most, text=text(
+                                  f"policy.{key}", names=partial(_typed, p, handset), cap=handset.max_subsidy_percent,
+                                  amount=money(most))))
     return out
 
 
-def _typed(name: str, kind: str, lang: str) -> str:
+def _typed(product: BundleProduct, handset: Named, lang: str) -> str:
     """The product's name, with its handset type unless the name says it already."""
+    name, kind = product.name_zh if lang == "zh" else product.name_en, handset.name(lang)
     return name if name == kind else message("policy.typed", lang, name=name, kind=kind)
-
-
-def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
-    """The rationale lines of a bundle's pricing policy."""
-    if not bundle.pricing_policy:
-        return []
-    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
-    out = [f"  {message('policy.title', lang)}:"]
-    for line in bundle.pricing_policy:
-        if line.kind == "pricing":
-            members = message("list.sep", lang).join(names.get(p, p) for p in line.products)
-            name = line.name_zh if lang == "zh" else line.name_en
-            out.append(f"    - {name}（{members}）" if lang == "zh" else f"    - {name} ({members})")
-            if line.marketing is not None:
-                out.append(f"      · {message('policy.marketing', lang)}: {line.marketing.get(lang)}")
-            out.append(f"      · {message('policy.pricing', lang)}: {line.text.get(lang)}")
-        else:
-            out.append(f"    - {line.text.get(lang)}")
-    return out

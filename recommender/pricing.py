@@ -28,18 +28,11 @@ from dataclasses import dataclass, field
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import PRICE_BASES, Price, Product, Text
+from .messages import message, priced, text
 from .profile import CustomerProfile
 
 COUNTED = PRICE_BASES[1:]  # the units a profile counts; the customer is always one
-UNIT_NAMES = {
-    "customer": Text(zh="客户", en="customer"),
-    "site": Text(zh="个站点", en="sites"),
-    "user": Text(zh="个用户", en="users"),
-    "vehicle": Text(zh="辆车", en="vehicles"),
-}
 COUNT_FIELDS = {"site": "sites", "user": "mobile_users", "vehicle": "fleet_size"}
-_COUNT_NAMES = {"site": Text(zh="站点数", en="number of sites"), "user": Text(zh="用户数", en="number of users"),
-                "vehicle": Text(zh="车辆数", en="number of vehicles")}
 
 
 def money(amount: float) -> str:
@@ -204,23 +197,12 @@ def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | 
     recurring, once = base.recurring + charge.recurring, base.one_time + charge.one_time
     alone = base == Charge()
     if budget is not None and recurring > budget + 1e-9:
-        month, limit = money(recurring), money(budget)
-        if alone:
-            return Text(zh=f"含依赖月费{month}元，超出预算{limit}元",
-                        en=f"costs {month} yuan/month with its dependencies, over the {limit} budget")
-        return Text(zh=f"加入后月费{month}元，超出预算{limit}元",
-                    en=f"adding it makes {month} yuan/month, over the {limit} budget")
+        return text("budget.over_month_alone" if alone else "budget.over_month",
+                    amount=priced(recurring), limit=priced(budget))
     if one_time is not None and once > one_time.amount + 1e-9:
-        total, limit = money(once), money(one_time.amount)
-        zh_limit, en_limit = f"一次性预算{limit}元", f"one-time budget of {limit} yuan"
-        if one_time.months is not None:
-            zh_limit += f"（客户未给出一次性预算，按{money(one_time.months)}个月的月预算计）"
-            en_limit += f" (no one-time budget given: {money(one_time.months)} months of the monthly budget)"
-        if alone:
-            return Text(zh=f"含依赖一次性费用{total}元，超出{zh_limit}",
-                        en=f"costs {total} yuan one-time with its dependencies, over the {en_limit}")
-        return Text(zh=f"加入后一次性费用{total}元，超出{zh_limit}",
-                    en=f"adding it makes {total} yuan one-time, over the {en_limit}")
+        limit = text("budget.once_limit", limit=priced(one_time.amount)) if one_time.months is None else text(
+            "budget.once_limit_default", limit=priced(one_time.amount), months=money(one_time.months))
+        return text("budget.over_once_alone" if alone else "budget.over_once", total=priced(once), limit=limit)
     return None
 
 
@@ -228,16 +210,14 @@ def quantity_text(q: Quantity) -> Text | None:
     """``× 120 sites``; None for a product priced per customer."""
     if q.per == "customer":
         return None
-    unit = UNIT_NAMES[q.per]
-    return Text(zh=f"× {q.count}{unit.zh}", en=f"× {q.count} {unit.en if q.count != 1 else q.per}")
+    one = ".one" if q.count == 1 else ""
+    return text("quantity.times", quantity=lambda lang: message(f"quantity.{q.per}{one}", lang, n=q.count))
 
 
 def quantity_note(q: Quantity) -> Text | None:
     """How a quantity was found when the profile did not simply give it: a rule, or an assumed 1."""
     if q.rule is not None:
-        return Text(zh=f"数量由规则{q.rule}设定", en=f"quantity set by rule {q.rule}")
+        return text("quantity.by_rule", rule=q.rule)
     if q.assumed:
-        name = _COUNT_NAMES[q.per]
-        return Text(zh=f"未提供{name.zh}（{COUNT_FIELDS[q.per]}），按1计",
-                    en=f"{name.en} ({COUNT_FIELDS[q.per]}) not given; 1 assumed")
+        return text(f"quantity.assumed.{q.per}", field=COUNT_FIELDS[q.per])
     return None

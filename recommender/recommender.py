@@ -8,21 +8,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from .account import business_areas, customer_summary, financial_impact
+from .assemble import recommendation
 from .assess import assess, customer_fact
 from .batch import BatchItem, Row, run_batch
-from .bundle_stage import apply_bundle_stage, run_bundle_stage, with_bundle_firings
+from .bundle_stage import run_bundle_stage
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import RuleEngine
-from .explain import advice_model, bundle_model, fired_rules, left_out_models, needs_model
-from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
-from .price_policy import policy_lines
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
-from .result import OptimalityGap, Reason, Recommendation
+from .result import Recommendation
 from .winback import with_former_products
 
 # Engines of unpickled recommenders by knowledge fingerprint: a worker process builds each once.
@@ -122,26 +119,5 @@ class Recommender:
         searched = search(kb, ev, cons, seeds, top_k, strategy)
         # the second rule stage, on each chosen bundle: add-ons, offer tiers, discounts, notes
         staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons) for f in searched.bundles]
-        exact = searched.exact
-        shared = left_out_models(kb, left_out)
-        reasons: dict[str, list[Reason]] = {}
-        bundles = [apply_bundle_stage(kb, bundle_model(kb, ev, s.found, rank, tuple(seeds), shared, cons, reasons)
-                                      .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
-                                                                                    shared)}), s)
-                   for rank, s in enumerate(staged, start=1)]
-        advice = advice_model(kb, ev)
-        customer = customer_summary(kb, profile, advice)
-        # compared once the bundle stage has set each bundle's net price and add-ons, as shown; one copy
-        # per bundle also adds its pricing classes, subsidy caps and revenue
-        bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b),
-                                        "financial_impact": financial_impact(customer, b),
-                                        "pricing_policy": policy_lines(kb, b)}) for b in bundles]
-        return Recommendation(
-            customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
-            knowledge=kb.fingerprint, customer=customer, assessment=assessment, needs=needs_model(kb, ev),
-            bundles=bundles, optimal=exact,
-            optimality_gap=OptimalityGap(stated_coverage=searched.gap[0], score=searched.gap[1])
-            if searched.gap else None, advice=advice,
-            fired_rules=with_bundle_firings(kb, fired_rules(kb, ev.firings), staged),
-            diagnosis=None if bundles else why_not(kb, profile, assessment, ev, cons, strategy),
-            business_areas=business_areas(kb))
+        diagnosis = None if staged else why_not(kb, profile, assessment, ev, cons, strategy)
+        return recommendation(kb, profile, assessment, ev, cons, seeds, left_out, searched, staged, diagnosis)

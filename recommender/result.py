@@ -3,11 +3,16 @@
 Every entry carries its own bilingual names, so a result renders its rationale
 (:meth:`Recommendation.rationale_text`) without the knowledge base. Field order
 is the JSON order; lists are sorted, so equal inputs give byte-identical JSON.
+
+The renderers (:mod:`recommender.brief`, :mod:`recommender.detail`) import this
+module and register themselves with :func:`renders`; this module never imports
+them, so the dependency runs one way. The package imports them on load.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +20,17 @@ from .knowledge.schema import Text
 from .vocabulary import SINGLE_ADVICE
 
 Lang = Literal["zh", "en"]
+
+_Renderer = TypeVar("_Renderer", bound=Callable[..., str])
+_RENDERERS: dict[str, Callable[[Any, Lang], str]] = {}
+
+
+def renders(kind: str) -> Callable[[_Renderer], _Renderer]:
+    """Register the decorated function as the ``kind`` text renderer ("brief", "detail" or "bundle")."""
+    def register(func: _Renderer) -> _Renderer:
+        _RENDERERS[kind] = func
+        return func
+    return register
 
 
 class _Frozen(BaseModel):
@@ -263,8 +279,7 @@ class Bundle(_Frozen):
 
     def rationale_text(self, lang: Lang = "en") -> str:
         """This bundle's part of the audit text (``Recommendation.rationale_text(lang, detail=True)``)."""
-        from .explain import render_bundle
-        return render_bundle(self, lang)
+        return _RENDERERS["bundle"](self, lang)
 
 
 class PolicyLine(_Frozen):
@@ -390,8 +405,4 @@ class Recommendation(_Frozen):
         The audit text holds what the brief leaves out: rules and the inputs they fired on, scores,
         every product left out with its reason, pricing policy and selling notes.
         """
-        if detail:
-            from .explain import render_recommendation
-            return render_recommendation(self, lang)
-        from .brief import render_brief
-        return render_brief(self, lang)
+        return _RENDERERS["detail" if detail else "brief"](self, lang)

@@ -45,7 +45,8 @@ ADVICE_KINDS: Final[tuple[AdviceKind, ...]] = get_args(AdviceKind)
 # Advice with one value per customer, each naming an entry of this framework list. [B] A new kind is
 # one entry here, a field of the same name on the rule effect (schema.Effect), the scenario expectation
 # (schema.Expectation) and the result's advice (result.Advice), its list in framework.yaml and its
-# label in explain.py; the engine, validation, scenarios, diff and rendering walk this mapping.
+# labels in the message files (detail.<kind>, advice.<kind>); the engine, validation, scenarios, diff
+# and rendering walk this mapping.
 SingleAdvice = Literal["channel", "service_level", "strategy", "account_manager", "managing_level"]
 SINGLE_ADVICE: Final[dict[SingleAdvice, str]] = {
     "channel": "channels", "service_level": "service_levels", "strategy": "strategies",

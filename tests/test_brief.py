@@ -50,8 +50,9 @@ def result(label: str) -> Recommendation:
 
 
 # A language may leave out a field another one uses: Chinese counts all the needs (A、B、C等5项),
-# English the rest (A, B, C and 2 more).
-LANGUAGE_SPECIFIC_FIELDS = {"brief.and_more": {"total", "more"}}
+# English the rest (A, B, C and 2 more). The Chinese eligibility sentences name no ids.
+LANGUAGE_SPECIFIC_FIELDS = {"brief.and_more": {"total", "more"}, "eligible.industries": {"ids"},
+                            "eligible.value_types": {"ids"}, "eligible.segments": {"ids"}}
 
 
 def test_every_language_has_the_same_messages_with_the_same_fields() -> None:
@@ -107,6 +108,18 @@ def test_brief_order_and_detail_text() -> None:
     assert "社会经济双重价值型" in zh and "成熟客户" in zh and "特级客户经理" in zh
     detail = res.rationale_text("zh", detail=True)
     assert "未纳入的产品" in detail and "未纳入的产品" not in zh
+
+
+@pytest.mark.parametrize("label", sorted(CASES))
+def test_the_detail_text_lists_each_left_out_reason_once(label: str) -> None:
+    res = result(label)
+    for lang in LANGS:
+        detail = res.rationale_text(lang, detail=True)
+        entries = [x for b in res.bundles for x in b.left_out]
+        lines = [line.strip() for line in detail.splitlines() if line.lstrip().startswith("- ") and "]" in line]
+        assert len(lines) == len(set(lines)), label
+        for x in entries:  # every reason is still there, with the bundles it holds for when not all
+            assert sum(f"[{x.product}]" in line and line.endswith(x.text.get(lang)) for line in lines) >= 1, x.product
 
 
 def test_a_customer_without_a_bundle_gets_the_diagnosis_in_the_brief() -> None:

@@ -14,8 +14,9 @@ def test_a_stated_need_over_budget_names_the_budget_that_would_cover_it(rec: Rec
     first = result.bundles[0]
     gaps = {g.need: g for g in first.stated_gaps}
     assert set(gaps) == {"production.monitoring"} and first.stated_coverage < 1.0
-    budget, name, extra = re.fullmatch(r"raise the monthly budget to (\d+) yuan to add (.+) \((\d+) yuan/month\)",
+    budget, name, extra = re.fullmatch(r"raise the monthly budget to CNY ([\d,]+) to add (.+) \(CNY ([\d,]+)/month\)",
                                        gaps["production.monitoring"].remedy.en).groups()  # type: ignore[union-attr]
+    budget, extra = budget.replace(",", ""), extra.replace(",", "")
     kb = rec.knowledge
     pid = next(p for p, product in kb.products.items() if product.name_en == name)
     assert "production.monitoring" in kb.products[pid].need_items
@@ -61,9 +62,9 @@ def test_the_price_difference_a_distinction_states_is_the_difference_of_the_pric
         for bundle in others:
             assert first is not None and bundle.distinction is not None
             delta = round(bundle.price.recurring_monthly - first.price.recurring_monthly, 2)
-            said = re.search(r"([\d.]+) yuan/month (more|less)", bundle.distinction.en)
+            said = re.search(r"CNY ([\d.,]+) (more|less) a month", bundle.distinction.en)
             assert (said is None) == (delta == 0), bundle.distinction.en
             if said:
-                assert float(said[1]) * (1 if said[2] == "more" else -1) == delta
+                assert float(said[1].replace(",", "")) * (1 if said[2] == "more" else -1) == delta
                 checked += 1
     assert checked > 50

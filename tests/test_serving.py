@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from recommender import KnowledgeError, ProfileError, Recommender
+from recommender.detail import render_recommendation
 from recommender.engine import KeyPersonTest, key_person_facts
-from recommender.explain import _L, render_recommendation
 from recommender.knowledge.schema import Effect, Expectation, Framework
+from recommender.messages import LANGS, messages
 from recommender.result import Advice
 from recommender.vocabulary import SINGLE_ADVICE
 
@@ -47,7 +48,7 @@ def test_each_single_advice_kind_is_a_rule_effect_an_expectation_an_advice_field
     assert kind in Effect.model_fields and kind in Expectation.model_fields and kind in Advice.model_fields
     assert SINGLE_ADVICE[kind] in Framework.model_fields  # type: ignore[index]
     assert getattr(rec.knowledge.framework, SINGLE_ADVICE[kind])  # type: ignore[index]
-    assert set(_L[kind]) == {"zh", "en"}
+    assert all(f"detail.{kind}" in messages(lang) for lang in LANGS)
 
 
 def test_every_customer_gets_a_managing_level_and_an_account_manager(rec: Recommender) -> None:

@@ -1,0 +1,302 @@
+"""The result models, built from the engine's evaluation and the bundle search: the only place that does.
+
+:mod:`recommender.recommender` runs the stages (rules, search, bundle-stage rules,
+diagnosis) and hands their output to :func:`recommendation`. Every
+sentence a model carries comes from the message files (:func:`messages.text`);
+the reason a product is left out is decided where the bundle is built
+(:mod:`recommender.bundling`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from .account import business_areas, customer_summary, financial_impact
+from .bundle_stage import Staged
+from .bundling import (
+    Constraints,
+    Exclusion,
+    Found,
+    Searched,
+    bundle_exclusion,
+    covered_by,
+    covers,
+    portfolio_reason,
+)
+from .engine import Choice, Evaluation, Firing
+from .gaps import distinction, stated_gaps
+from .knowledge.base import KnowledgeBase
+from .knowledge.schema import AdviceEntry
+from .messages import listed, text
+from .price_policy import policy_lines
+from .pricing import Charge, Sized
+from .profile import CustomerProfile
+from .result import (
+    Advice,
+    AdviceChoice,
+    Bundle,
+    BundleProduct,
+    CustomerAssessment,
+    Diagnosis,
+    Discount,
+    FiredRule,
+    LeftOut,
+    NeedResult,
+    Note,
+    OfferChoice,
+    OptimalityGap,
+    PriceLine,
+    PriceSummary,
+    Reason,
+    Recommendation,
+    ScoreBreakdown,
+)
+from .vocabulary import BUNDLE_STAGE, SINGLE_ADVICE
+from .winback import WIN_BACK
+
+__all__ = ["advice_model", "apply_bundle_stage", "bundle_model", "fired_rules", "left_out_models", "needs_model",
+           "offer_choice", "own_reasons", "recommendation", "with_bundle_firings"]
+
+
+def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRule]:
+    by_rule: dict[str, list[list[str]]] = {}
+    for firing in firings:
+        by_rule.setdefault(firing.rule, []).append(
+            [i.shown() for i in firing.inputs])
+    out = []
+    for rule_id, inputs in by_rule.items():
+        rule = kb.rules[kb.rule_index[rule_id]]
+        out.append(FiredRule(rule=rule_id, description=rule.description, source=rule.source,
+                             location=kb.locations.get(f"rule:{rule_id}"), inputs=inputs))
+    return out
+
+
+def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
+    """Why ``pid`` is wanted at all: the needs it covers and the rules that proposed it.
+
+    These are the same in every bundle, so a recommendation builds them once.
+    """
+    reasons = []
+    product = kb.products[pid]
+    for need in ev.needs:
+        if covers(product, need):
+            reasons.append(Reason(kind="need", need=need, text=text("reason.need", need=partial(kb.name, need))))
+    if portfolio_reason(kb, pid, ev) is not None:  # in a bundle only as the one way to a stated need
+        reasons.append(Reason(kind="policy_exception", text=text("reason.policy_exception")))
+    for rule_id in ev.proposal_sources.get(pid, ()):
+        if rule_id == WIN_BACK:
+            reasons.append(Reason(kind="win_back", text=text("reason.win_back")))
+            continue
+        rule = kb.rules[kb.rule_index[rule_id]]
+        first = next(f for f in ev.firings if f.rule == rule_id)
+        inputs = [i.shown() for i in first.inputs]
+        reasons.append(Reason(kind="rule", rule=rule_id, inputs=inputs, text=rule.description))
+    return reasons
+
+
+def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
+    """Which products of this bundle require ``pid``, and why."""
+    return [Reason(kind="dependency", product=other, text=text(
+                "reason.dependency", product=partial(kb.name, other), why=kb.graph.reason(other, pid)))
+            for other in sorted(bundle) if pid in kb.graph.direct[other]]
+
+
+def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, seeds: tuple[str, ...],
+                 left_out: dict[str, LeftOut], cons: Constraints, reasons: dict[str, list[Reason]]) -> Bundle:
+    """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles."""
+    graph = kb.graph
+    phases = graph.phases(found.products)
+    phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
+    order = [pid for layer in phases for pid in layer]
+    products = []
+    lines = []
+    pricing = cons.prices(kb)
+    for pid in order:
+        p = kb.products[pid]
+        sized = pricing.product(pid)
+        q = sized.quantity
+        if pid not in reasons:
+            reasons[pid] = own_reasons(kb, ev, pid)
+        products.append(BundleProduct(
+            id=pid, name_zh=p.name_zh, name_en=p.name_en, category=p.category, portfolio=p.portfolio,
+            quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
+            recurring=sized.recurring, one_time=sized.one_time,
+            illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
+            business_area=kb.business_areas.get(pid),
+            reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
+        lines += _price_lines(pid, sized)
+    items = {i for pid in found.products | (cons.owned & kb.products.keys()) for i in kb.products[pid].need_items}
+    covered = [n for n in ev.needs if covered_by(n, items)]
+    weights = kb.ranking_weights
+    price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
+                         one_time=round(sum(p.one_time for p in products), 2),
+                         budget_monthly=cons.budget,
+                         budget_one_time=cons.budget_one_time.amount if cons.budget_one_time else None,
+                         one_time_budget_months=cons.budget_one_time.months if cons.budget_one_time else None,
+                         lines=lines)
+    uncovered = [n for n in ev.needs if n not in covered]
+    return Bundle(
+        rank=rank, stated_coverage=found.stated, score=found.score,
+        breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,
+                                 total=found.score),
+        products=products, price=price, covered_needs=covered,
+        uncovered_needs=uncovered, phases=phases,
+        left_out=_left_out(kb, ev, found, seeds, left_out, cons, Charge(price.recurring_monthly, price.one_time),
+                           uncovered))
+
+
+def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
+    return [PriceLine(product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount,
+                      quantity=x.quantity, amount=x.amount, illustrative=x.price.illustrative)
+            for x in sized.lines]
+
+
+def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
+    p = kb.products[pid]
+    return LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en, reason=why.reason, rule=why.rule, text=why.text)
+
+
+def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
+    """The products every bundle leaves out for the same reason, built once per recommendation."""
+    return {pid: left_out_model(kb, pid, why) for pid, why in left_out.items()}
+
+
+def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str, ...],
+              left_out: dict[str, LeftOut], cons: Constraints, spent: Charge,
+              uncovered: list[str]) -> list[LeftOut]:
+    """What the bundle leaves out: the shared ones and the seeds it does not take, with their reasons."""
+    out = [x for pid, x in left_out.items() if pid not in found.products]
+    for pid in seeds:
+        if pid not in found.products and (why := bundle_exclusion(kb, ev, pid, found, cons, spent,
+                                                                   uncovered)) is not None:
+            out.append(left_out_model(kb, pid, why))
+    return sorted(out, key=lambda x: x.product)
+
+
+def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
+    return [NeedResult(id=n, module=kb.need_module[n], name_zh=kb.names[n].name_zh, name_en=kb.names[n].name_en,
+                       weight=w, sources=list(ev.need_sources.get(n, ()))) for n, w in ev.needs.items()]
+
+
+def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
+    def choice(c: Choice | None) -> AdviceChoice | None:
+        if c is None:
+            return None
+        entity = kb.names[c.value]
+        details = entity.details if isinstance(entity, AdviceEntry) else []
+        return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule,
+                            details=details)
+
+    offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
+    singles = {kind: choice(ev.choices.get(kind)) for kind in SINGLE_ADVICE}  # [B] every single-valued kind
+    return Advice.model_validate({**singles, "offers": offers, "notes": [Note(rule=r, text=t) for r, t in ev.notes]})
+
+
+def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
+    """The tier ``c`` of offer ``offer_id``, with its names and benefits."""
+    offer = kb.offers[offer_id]
+    tier = next(t for t in offer.tiers if t.id == c.value)
+    return OfferChoice(offer=offer_id, tier=tier.id, name_zh=f"{offer.name_zh} {tier.name_zh}",
+                       name_en=f"{offer.name_en} {tier.name_en}", benefits=tier.benefits, rule=c.rule)
+
+
+def recommendation(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment, ev: Evaluation,
+                   cons: Constraints, seeds: list[str], left_out: dict[str, Exclusion], searched: Searched,
+                   staged: list[Staged], diagnosis: Diagnosis | None) -> Recommendation:
+    """The result of one recommendation, from what the stages before concluded."""
+    shared = left_out_models(kb, left_out)
+    reasons: dict[str, list[Reason]] = {}
+    bundles = [apply_bundle_stage(kb, bundle_model(kb, ev, s.found, rank, tuple(seeds), shared, cons, reasons)
+                                  .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
+                                                                                shared)}), s)
+               for rank, s in enumerate(staged, start=1)]
+    advice = advice_model(kb, ev)
+    customer = customer_summary(kb, profile, advice)
+    # compared once the bundle stage has set each bundle's net price and add-ons, as shown; one copy
+    # per bundle also adds its pricing classes, subsidy caps and revenue
+    bundles = [b.model_copy(update={"distinction": distinction(bundles[0], b),
+                                    "financial_impact": financial_impact(customer, b),
+                                    "pricing_policy": policy_lines(kb, b)}) for b in bundles]
+    return Recommendation(
+        customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
+        knowledge=kb.fingerprint, customer=customer, assessment=assessment, needs=needs_model(kb, ev),
+        bundles=bundles, optimal=searched.exact,
+        optimality_gap=OptimalityGap(stated_coverage=searched.gap[0], score=searched.gap[1])
+        if searched.gap else None, advice=advice,
+        fired_rules=with_bundle_firings(kb, fired_rules(kb, ev.firings), staged),
+        diagnosis=diagnosis, business_areas=business_areas(kb))
+
+
+# --- what the bundle-stage rules concluded ------------------------------------
+
+def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bundle:
+    """``bundle`` (built from ``staged.found``) with add-on reasons, refused add-ons, offers, discounts, notes."""
+    result = staged.evaluation
+    products = []
+    for p in bundle.products:
+        add_on = staged.add_ons.get(p.id)
+        if add_on is not None:
+            rule = kb.rules[kb.rule_index[add_on.rule]]
+            trigger = add_on.triggers[0] if add_on.triggers else None
+            p = p.model_copy(update={"reasons": [*p.reasons, Reason(
+                kind="add_on", rule=add_on.rule, inputs=list(add_on.inputs), product=trigger,
+                text=rule.description)]})
+        products.append(p)
+    left_out = {x.product: _add_on_hint(kb, x, staged) for x in bundle.left_out}
+    for pid, why in staged.refused.items():
+        refused = kb.products[pid]
+        left_out[pid] = LeftOut(product=pid, name_zh=refused.name_zh, name_en=refused.name_en, reason=why.reason,
+                                rule=why.rule, text=text("left_out.add_on", why=why.text))
+    by_id = {p.id: p for p in products}
+    discounts = []
+    for d in result.discounts:
+        product = by_id.get(d.product)
+        if product is None:  # a discount on a product this bundle lacks does nothing
+            continue
+        listed = product.recurring if d.price_type == "recurring" else product.one_time
+        if listed:
+            discounts.append(Discount(product=d.product, priceType="recurring" if d.price_type == "recurring"
+                                      else "one_time", percent=d.percent, amount=round(listed * d.percent / 100, 2),
+                                      rule=d.rule, text=d.reason))
+    off = {t: sum(d.amount for d in discounts if d.priceType == t) for t in ("recurring", "one_time")}
+    price = bundle.price.model_copy(update={
+        "recurring_monthly": round(bundle.price.recurring_monthly - off["recurring"], 2),
+        "one_time": round(bundle.price.one_time - off["one_time"], 2)})
+    return bundle.model_copy(update={
+        "products": products, "price": price, "left_out": [left_out[k] for k in sorted(left_out)],
+        "offers": [offer_choice(kb, o, c) for o, c in result.offers.items()],
+        "discounts": discounts, "notes": [Note(rule=r, text=t) for r, t in result.notes]})
+
+
+def _add_on_hint(kb: KnowledgeBase, x: LeftOut, staged: Staged) -> LeftOut:
+    """``x``, saying so when its product comes only as an add-on with a trigger this bundle lacks."""
+    if x.reason not in ("portfolio", "no_need"):
+        return x
+    fired = {f.rule for f in staged.evaluation.firings}
+    for rule in kb.rules:
+        if rule.stage != BUNDLE_STAGE or rule.id in fired or not any(
+                e.add_on and e.add_on.product == x.product for e in rule.then):
+            continue
+        triggers = sorted({p for branch in rule.when.branches() for p in branch.products})
+        if not triggers:
+            continue
+        return x.model_copy(update={"text": text("left_out.add_on_hint", why=x.text, rule=rule.id,
+                                                 triggers=listed(triggers, kb.name, "list.or"))})
+    return x
+
+
+def with_bundle_firings(kb: KnowledgeBase, fired: list[FiredRule], staged: Sequence[Staged]) -> list[FiredRule]:
+    """The customer-stage firings and, per bundle-stage rule, its firings on each bundle; in file order."""
+    by_rule: dict[str, tuple[list[list[str]], list[int]]] = {}
+    for rank, stage in enumerate(staged, start=1):
+        for firing in stage.evaluation.firings:
+            inputs, ranks = by_rule.setdefault(firing.rule, ([], []))
+            inputs.append([i.shown() for i in firing.inputs])
+            ranks.append(rank)
+    out = list(fired)
+    for rule_id, (inputs, ranks) in by_rule.items():
+        rule = kb.rules[kb.rule_index[rule_id]]
+        out.append(FiredRule(rule=rule_id, description=rule.description, source=rule.source,
+                             location=kb.locations.get(f"rule:{rule_id}"), inputs=inputs, bundles=ranks))
+    return sorted(out, key=lambda r: kb.rule_index[r.rule])

@@ -36,10 +36,15 @@ AHEAD = 4  # chunks in flight per process
 
 
 class Row(NamedTuple):
-    """A profile with where it came from, so that its problems name the file and line (a CSV row)."""
+    """A profile with where it came from, so that its problems name the file and line (a CSV row).
 
-    data: Mapping[str, Any] | CustomerProfile
+    ``problem``: what was already wrong when the row was read (a cell that is not JSON); the row
+    is then rejected with it.
+    """
+
+    data: Any
     source: Source
+    problem: ProfileError | None = None
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,15 @@ def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int)
     out = []
     for row, item in chunk:
         data, source = (item.data, item.source) if isinstance(item, Row) else (item, None)
+        issues = list(item.problem.issues) if isinstance(item, Row) and item.problem else []
         try:
-            out.append(BatchItem(row, rec.recommend(rec.parse_profile(data, source=source), top_k=top_k), None))
+            profile = rec.parse_profile(data, source=source)
         except ProfileError as exc:
-            out.append(BatchItem(row, None, exc))
+            issues += exc.issues
+        if issues:
+            out.append(BatchItem(row, None, ProfileError(issues)))
+        else:
+            out.append(BatchItem(row, rec.recommend(profile, top_k=top_k), None))
     return out
 
 

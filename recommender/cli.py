@@ -12,17 +12,19 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from . import authoring
+from .batch_files import batch_file
 from .errors import EngineError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge.schema import MODULE_IDS
 from .proposal import render_proposal
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
+from .rows import count_rows, read_column_map
 from .schemas import write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -149,6 +151,42 @@ def coverage_report(directory: Path | None) -> None:
     for report in reports:
         click.echo(report.text())
     if not all(r.complete for r in reports):
+        sys.exit(1)
+
+
+@main.command("batch")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the recommendations go: a .jsonl (one result per line) or .parquet (one row per "
+                   "customer and bundle rank) file; default: JSON Lines on standard output.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where rejected rows go, one JSON line each with every problem; default: OUTPUT with "
+                   ".errors.jsonl, or standard error.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1), help="Bundles per customer.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A YAML file renaming the input's columns to profile fields (客户名称: name).")
+@click.option("--encoding", help="The CSV's encoding (default: detected, UTF-8 with or without BOM, or GBK).")
+@_knowledge_option
+@_catalog_option
+@_user_errors
+def batch_command(source: Path, output: Path | None, errors_path: Path | None, jobs: int | None, top_k: int,
+                  map_path: Path | None, encoding: str | None, knowledge: Path | None, catalog: str | None) -> None:
+    """Recommend for every customer of SOURCE (.csv, .jsonl or .parquet); exit 1 if any row was rejected.
+
+    CSV: an empty cell means absent, lists are ';'-separated, key_persons is JSON.
+    """
+    from tqdm import tqdm
+
+    rec = _recommender(knowledge, catalog)
+    errors: Path | TextIO = errors_path or (output.with_suffix(".errors.jsonl") if output else sys.stderr)
+    column_map = read_column_map(map_path) if map_path else None
+    # a bar on a terminal only: silent when piped, with a rate and an ETA
+    with tqdm(total=count_rows(source, encoding), unit="row", disable=None, file=sys.stderr) as bar:
+        summary = batch_file(rec, source, output or sys.stdout, errors, jobs=jobs, top_k=top_k, encoding=encoding,
+                             column_map=column_map, progress=bar.update)
+    click.echo(summary.text(), err=True)
+    if summary.rejected:
         sys.exit(1)
 
 

@@ -17,7 +17,8 @@ from recommender.rows import detect_encoding, read_rows
 
 HEADER = "编号,客户名称,industry,employees,annual_spend,needs,key_persons\n"
 ROWS = [
-    'c1,某城市商业银行,finance,1800,500000,transmission.dedicated_line;customer.notification,"[{""rank"": ""bureau""}]"\n',
+    "c1,某城市商业银行,finance,1800,500000,transmission.dedicated_line;customer.notification,"
+    '"[{""rank"": ""bureau""}]"\n',
     "c2,坏行,financ,1,,,\n",  # two problems in one row
     "c3,某物流公司,logistics,350,,production;office.meeting,\n",  # an empty cell is absent, not NaN or 0
     "c4,某物流公司二,logistics,120,60000,production,not json\n",

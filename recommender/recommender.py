@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assemble import recommendation
 from .assess import assess, customer_fact
@@ -21,6 +21,9 @@ from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import Recommendation
 from .winback import with_former_products
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Engines of unpickled recommenders by knowledge fingerprint: a worker process builds each once.
 _ENGINES: dict[str, RuleEngine] = {}
@@ -100,6 +103,12 @@ class Recommender:
         locate a row's problems in its file.
         """
         return run_batch(self, profiles, processes=processes, top_k=top_k)
+
+    def recommend_frame(self, df: pd.DataFrame, *, processes: int | None = 1, top_k: int = 3,
+                        column_map: dict[str, str] | None = None) -> pd.DataFrame:
+        """A DataFrame of customers in, one row per customer and bundle rank out (:mod:`recommender.frame`)."""
+        from .frame import recommend_frame
+        return recommend_frame(self, df, processes=processes, top_k=top_k, column_map=column_map)
 
     def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3) -> Recommendation:
         """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -22,7 +23,7 @@ from .batch import Row
 from .errors import Issue, ProfileError
 from .profile import CustomerProfile, KeyPerson, Source
 
-__all__ = ["FORMATS", "count_rows", "read_column_map", "read_rows"]
+__all__ = ["FORMATS", "count_rows", "read_column_map", "read_rows", "table_row"]
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 _SNIFF = 1 << 16  # bytes read to tell UTF-8 from GBK
@@ -114,26 +115,48 @@ def _renamed(record: Mapping[str, Any], renames: Mapping[str, str]) -> tuple[dic
 def _csv(f: io.TextIOBase, file: str, renames: Mapping[str, str]) -> Iterator[Row]:
     reader = csv.DictReader(f)
     for record in reader:
-        data, columns = _renamed(record, renames)
-        cells: dict[str, Any] = {}
-        problems: list[Issue] = []
-        for name, cell in data.items():
-            value = (cell or "").strip()
-            if not value or name is None:
-                continue  # an empty cell: the field is absent
-            if name in LIST_FIELDS:
-                cells[name] = [v.strip() for v in value.split(";") if v.strip()]
-            elif name in JSON_FIELDS:
-                try:
-                    cells[name] = json.loads(value)
-                except json.JSONDecodeError as exc:
-                    problems.append(Issue(code="wrong-type", file=file, line=reader.line_num,
-                                          path=columns.get(name, name), message=f"not valid JSON: {exc.msg}",
-                                          hint='write it as JSON, e.g. [{"rank": "bureau", "title": "局长"}]'))
-            else:
-                cells[name] = value
-        source = Source(file=file, line=reader.line_num, columns=columns)
-        yield Row(cells, source, ProfileError(problems) if problems else None)
+        yield table_row(record, Source(file=file, line=reader.line_num), renames)
+
+
+def table_row(record: Mapping[str, Any], source: Source, renames: Mapping[str, str] | None = None) -> Row:
+    """A row of a table (a CSV line, a DataFrame row) as a profile's data.
+
+    Empty, None and NaN cells are absent; text in a list field is split on ``;``, text in
+    ``key_persons`` is JSON; numpy numbers become Python numbers.
+    """
+    data, columns = _renamed(record, renames or {})
+    cells: dict[str, Any] = {}
+    problems: list[Issue] = []
+    for name, cell in data.items():
+        value = _plain(cell)
+        if value is None or name is None:
+            continue
+        if isinstance(value, str) and name in LIST_FIELDS:
+            cells[name] = [v.strip() for v in value.split(";") if v.strip()]
+        elif isinstance(value, str) and name in JSON_FIELDS:
+            try:
+                cells[name] = json.loads(value)
+            except json.JSONDecodeError as exc:
+                problems.append(Issue(code="wrong-type", file=source.file, line=source.line,
+                                      path=columns.get(name, name), message=f"not valid JSON: {exc.msg}",
+                                      hint='write it as JSON, e.g. [{"rank": "bureau", "title": "局长"}]'))
+        else:
+            cells[name] = value
+    located = Source(file=source.file, line=source.line, columns=columns)
+    return Row(cells, located, ProfileError(problems) if problems else None)
+
+
+def _plain(cell: Any) -> Any:
+    """``cell`` as a Python value, or None when the cell is empty (blank text, None, NaN)."""
+    if isinstance(cell, str):
+        return cell.strip() or None
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if hasattr(cell, "tolist"):  # numpy scalars and arrays (a list cell of a DataFrame or Parquet file)
+        return _plain(cell.tolist())
+    if type(cell).__name__ in ("NAType", "NaTType"):  # pandas' missing values
+        return None
+    return cell
 
 
 def _jsonl(f: io.TextIOBase, file: str, renames: Mapping[str, str]) -> Iterator[Row]:
@@ -162,5 +185,4 @@ def _parquet(path: Path, renames: Mapping[str, str]) -> Iterator[Row]:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
         for record in batch.to_pylist():
             number += 1
-            data, columns = _renamed({k: v for k, v in record.items() if v is not None}, renames)
-            yield Row(data, Source(file=str(path), line=number, columns=columns))
+            yield table_row(record, Source(file=str(path), line=number), renames)

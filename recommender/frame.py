@@ -27,11 +27,14 @@ _DTYPES = {str: "string", int: "Int64", float: "Float64", bool: "boolean"}
 
 
 def recommend_frame(rec: Recommender, df: pd.DataFrame, *, processes: int | None = 1, top_k: int = 3,
-                    column_map: dict[str, str] | None = None) -> pd.DataFrame:
-    """Recommend for every row of ``df``; ``column_map`` renames its columns to profile fields."""
+                    column_map: dict[str, str] | None = None, numbered: bool = True) -> pd.DataFrame:
+    """Recommend for every row of ``df``; ``column_map`` renames its columns to profile fields.
+
+    ``numbered``: errors name the row's 1-based position in ``df`` (off where it means nothing, as in Spark).
+    """
     import pandas as pd
 
-    rows = (table_row(record, Source(line=i), column_map) for i, record in
+    rows = (table_row(record, Source(line=i if numbered else None), column_map) for i, record in
             enumerate(df.to_dict("records"), start=1))
     out: list[dict[str, Any]] = []
     for item in rec.recommend_many(rows, processes=processes, top_k=top_k):

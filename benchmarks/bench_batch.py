@@ -75,7 +75,7 @@ def _spark(rec: Recommender, rows: list[dict[str, object]], base: float) -> None
         frame = spark.createDataFrame(_spark_rows(rows))
         frame.cache().count()
         _rate("recommend_spark, local[2]", len(rows),
-              lambda: recommend_spark(frame, rec.knowledge.root).select("row").distinct().count(), base)
+              lambda: recommend_spark(frame, rec.knowledge.root).select("customer_id").distinct().count(), base)
     finally:
         spark.stop()
 

@@ -1,0 +1,134 @@
+"""The HTTP service, run for real: `recommender serve` on 127.0.0.1, called over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from recommender import Recommender
+from recommender.recommender import default_knowledge_dir
+
+from .conftest import EXAMPLES, edit
+
+TOKEN = "s3cret-token"
+BANK = json.loads(json.dumps(__import__("yaml").safe_load((EXAMPLES / "bank.yaml").read_text(encoding="utf-8"))))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("served") / "knowledge"
+    shutil.copytree(default_knowledge_dir(), target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(knowledge: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "ADMIN_TOKEN": TOKEN}
+    log = knowledge.parent / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "recommender", "serve", "--port", str(port), "--knowledge",
+                                 str(knowledge), "--max-body", "200000", "--max-batch", "5",
+                                 "--admin-token-env", "ADMIN_TOKEN"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_recommendation_over_http_equals_the_library(server: str, rec: Recommender) -> None:
+    got = httpx.post(f"{server}/recommendations", json=BANK, params={"topK": 2}, timeout=60)
+    assert got.status_code == 200, got.text
+    assert got.json() == json.loads(rec.recommend(BANK, top_k=2).model_dump_json())
+
+
+def test_a_bad_profile_is_a_422_with_every_problem_located(server: str) -> None:
+    got = httpx.post(f"{server}/recommendations", json={**BANK, "industry": "financ", "employees": 1}, timeout=60)
+    assert got.status_code == 422
+    found = {(i["path"], i["code"]) for i in got.json()["issues"]}
+    assert found == {("industry", "unknown-reference"), ("employees", "out-of-range")}
+    assert all(i["file"] == "request" for i in got.json()["issues"])
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"{not json", 400),
+    (b"[" * 150_000 + b"]" * 150_000, 413),  # over the body limit
+    (b"[" * 50_000 + b"]" * 50_000, 400),  # deep nesting under the limit
+    (json.dumps({"name": "x", "industry": "finance", "employees": "many"}).encode(), 422),
+    (json.dumps({"name": "x", "industry": "finance", "employees": 50, "colour": "red"}).encode(), 422),
+    (json.dumps(["name", "x"]).encode(), 422),
+])
+def test_hostile_bodies_get_a_clean_4xx_and_the_server_stays_up(server: str, body: bytes, status: int) -> None:
+    got = httpx.post(f"{server}/recommendations", content=body, headers={"content-type": "application/json"},
+                     timeout=60)
+    assert got.status_code == status, got.text[:300]
+    assert "detail" in got.json()
+    assert httpx.post(f"{server}/recommendations", json=BANK, timeout=60).status_code == 200
+
+
+def test_batch_catalogs_offerings_validate_health(server: str) -> None:
+    batch = httpx.post(f"{server}/recommendations:batch", json={"profiles": [BANK, {"name": "x"}]}, timeout=60)
+    assert batch.status_code == 200
+    rows = batch.json()["results"]
+    assert [r["row"] for r in rows] == [1, 2] and rows[0]["result"]["bundles"] and rows[1]["error"]["issues"]
+    assert httpx.post(f"{server}/recommendations:batch", json={"profiles": [BANK] * 6}, timeout=60).status_code == 413
+    catalogs = httpx.get(f"{server}/catalogs").json()
+    assert {c["id"] for c in catalogs} == {"group", "sme"}
+    offers = httpx.get(f"{server}/catalogs/sme/productOfferings").json()
+    a8 = next(o for o in offers if o["id"] == "a8_package")
+    assert a8["@type"] == "ProductOffering" and a8["productOfferingPrice"][0]["priceType"] == "recurring"
+    assert httpx.get(f"{server}/catalogs/nope/productOfferings").status_code == 404
+    assert httpx.post(f"{server}/validate", json={"knowledge": "default"}, timeout=120).json()["ok"] is True
+    assert httpx.post(f"{server}/validate", json={"knowledge": "/etc"}).status_code == 404  # names, never paths
+    assert httpx.get(f"{server}/health").json()["status"] == "ok"
+
+
+def test_openapi_documents_the_models_and_errors(server: str) -> None:
+    api = httpx.get(f"{server}/openapi.json").json()
+    post = api["paths"]["/recommendations"]["post"]
+    assert {"200", "413", "422", "504"} <= set(post["responses"])
+    assert "employees" in post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert "Recommendation" in api["components"]["schemas"]
+
+
+def test_admin_reload_needs_the_token_and_a_broken_knowledge_keeps_the_old(server: str, knowledge: Path) -> None:
+    before = httpx.post(f"{server}/recommendations", json=BANK, timeout=60).json()
+    assert httpx.post(f"{server}/admin/reload").status_code == 401
+    assert httpx.post(f"{server}/admin/reload", headers={"authorization": "Bearer wrong"}).status_code == 401
+    products = knowledge / "catalogs" / "group" / "products.yaml"
+    good = products.read_text(encoding="utf-8")
+    edit(products, "name_zh: 会议电话", "name_zh: ''")
+    try:
+        failed = httpx.post(f"{server}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
+        assert failed.status_code == 422 and failed.json()["issues"]
+        assert httpx.post(f"{server}/recommendations", json=BANK, timeout=60).json() == before
+    finally:
+        products.write_text(good, encoding="utf-8")
+    ok = httpx.post(f"{server}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
+    assert ok.status_code == 200 and ok.json()["status"] == "ok"

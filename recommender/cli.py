@@ -26,6 +26,7 @@ from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
 from .rows import count_rows, read_column_map
 from .schemas import write_schemas
+from .tmf import product_offerings, query_product_recommendation
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -221,6 +222,29 @@ def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: 
     os.environ["RECOMMENDER_CATALOG"] = catalog or ""
     uvicorn.run("recommender.server:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["tmf620", "tmf680"]), required=True,
+              help="tmf620: the catalog as ProductOffering JSON; tmf680: a recommendation as "
+                   "QueryProductRecommendation JSON (needs --profile).")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="The customer, for tmf680.")
+@click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1))
+@_knowledge_option
+@_catalog_option
+@_user_errors
+def export_command(fmt: str, profile: Path | None, top_k: int, knowledge: Path | None, catalog: str | None) -> None:
+    """Write TM Forum JSON: the catalog (TMF620) or a customer's recommendation (TMF680)."""
+    import json
+
+    rec = _recommender(knowledge, catalog)
+    if fmt == "tmf620":
+        data: Any = product_offerings(rec.knowledge)
+    elif profile is None:
+        raise click.UsageError("--format tmf680 needs --profile")
+    else:
+        data = query_product_recommendation(rec.recommend(rec.load_profile(profile), top_k=top_k))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @main.command("schema")

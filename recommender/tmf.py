@@ -1,10 +1,17 @@
-"""TM Forum shapes: the catalog as TMF620 ProductOffering resources.
+"""TM Forum shapes: the catalog as TMF620 ProductOffering, a recommendation as TMF680 QueryProductRecommendation.
 
 The knowledge already uses TMF620's vocabulary (DESIGN.md): a product is a product
 offering with ``lifecycleStatus``, a ``category``, prices with a ``priceType`` and
-relationships. This module writes them in the API's JSON form: ``@type``,
+relationships. :func:`product_offerings` writes them in the API's JSON form: ``@type``,
 ``productOfferingPrice`` (``recurring`` or ``oneTime``, in CNY) and
 ``productOfferingRelationship`` (``requires``, ``excludes``, ``complements``, ``replaces``).
+
+:func:`query_product_recommendation` writes a result in TMF680's shape: one
+``recommendationItem`` per product of each bundle, its ``priority`` the bundle's rank,
+its ``product`` the offering with its sized price. TMF680 has no field for an
+explanation, so the rationale, scores and phases travel as the documented extension
+``GroupRecommendation`` (``@type``, with ``@baseType`` QueryProductRecommendation): a
+``bundle`` list with each bundle's rank, score, price, phases and the why of each product.
 """
 
 from __future__ import annotations
@@ -13,8 +20,9 @@ from typing import Any
 
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Price, Product
+from .result import Bundle, BundleProduct, Recommendation
 
-__all__ = ["product_offering", "product_offerings"]
+__all__ = ["product_offering", "product_offerings", "query_product_recommendation"]
 
 _RELATIONS = ("requires", "excludes", "complements", "replaces")
 
@@ -61,6 +69,45 @@ def _price(p: Product, index: int, price: Price) -> dict[str, Any]:
         "lifecycleStatus": "Active",
     }
     if recurring:
-        out["recurringChargePeriodType"] = "month"
+        out["recurringChargePeriod"] = "month"
         out["recurringChargePeriodLength"] = 1
     return out
+
+
+def query_product_recommendation(rec: Recommendation) -> dict[str, Any]:
+    """``rec`` as a TMF680 QueryProductRecommendation, with our rationale as the GroupRecommendation extension."""
+    base = f"/catalogs/{rec.catalog}/productOfferings"
+    items = [_item(base, b, p) for b in rec.bundles for p in b.products]
+    return {
+        "id": f"{rec.customer_id or rec.customer_name}-{rec.knowledge}",
+        "@type": "GroupRecommendation",
+        "@baseType": "QueryProductRecommendation",
+        "name": rec.customer_name,
+        "recommendationType": "productBundle",
+        "instantSyncRecommendation": True,
+        "state": "done",
+        "relatedParty": {"id": rec.customer_id or rec.customer_name, "name": rec.customer_name,
+                         "role": "customer", "@referredType": "Organization"},
+        "recommendationItem": items,
+        "bundle": [_bundle(b) for b in rec.bundles],
+    }
+
+
+def _item(base: str, b: Bundle, p: BundleProduct) -> dict[str, Any]:
+    offering = {"id": p.id, "href": f"{base}/{p.id}", "name": p.name_zh, "@referredType": "ProductOffering"}
+    prices = [{"priceType": kind, "name": p.name_zh, "price": {"taxIncludedAmount": {"unit": "CNY", "value": amount}},
+               **({"recurringChargePeriod": "month"} if kind == "recurring" else {})}
+              for kind, amount in (("recurring", p.recurring), ("oneTime", p.one_time)) if amount]
+    return {"id": f"{b.rank}-{p.id}", "@type": "RecommendationItem", "priority": b.rank,
+            "productOffering": offering,
+            "product": {"@type": "Product", "name": p.name_zh, "isBundle": False, "productOffering": offering,
+                        "productPrice": prices}}
+
+
+def _bundle(b: Bundle) -> dict[str, Any]:
+    """The extension: what TMF680 cannot say about a bundle."""
+    return {"rank": b.rank, "score": b.score, "statedCoverage": b.stated_coverage,
+            "price": {"recurringMonthly": b.price.recurring_monthly, "oneTime": b.price.one_time, "unit": "CNY"},
+            "phases": b.phases,
+            "product": [{"id": p.id, "why": [r.text.model_dump() for r in p.reasons]} for p in b.products],
+            "statedGap": [{"need": g.need, "remedy": g.remedy.model_dump()} for g in b.stated_gaps]}

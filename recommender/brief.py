@@ -139,12 +139,27 @@ def product_price(p: BundleProduct, lang: Lang) -> str:
     if p.one_time:
         parts.append(message("brief.once", lang, amount=money(p.one_time, lang)) + star)
     text = message("list.plus", lang).join(parts)
-    if p.per != "customer":
-        one = ".one" if p.quantity == 1 else ""
-        count = message(f"quantity.{p.per}{one}", lang, n=f"{p.quantity:,}")
+    count = quantity_text(p, lang)
+    if count is not None:
         key = "brief.quantity_assumed" if p.quantity_assumed else "brief.quantity"
         text = message(key, lang, price=text, quantity=count)
     return text
+
+
+def quantity_text(p: BundleProduct, lang: Lang) -> str | None:
+    """How many units ``p`` is sized for (300个站点, 4 users); None for a product bought once per customer."""
+    if p.per == "customer":
+        return None
+    one = ".one" if p.quantity == 1 else ""
+    return message(f"quantity.{p.per}{one}", lang, n=f"{p.quantity:,}")
+
+
+def quantity_cell(p: BundleProduct, lang: Lang) -> str:
+    """The quantity in a table's cell: a dash when bought once, flagged when the profile did not give the count."""
+    count = quantity_text(p, lang)
+    if count is None:
+        return message("proposal.none", lang)
+    return message("proposal.quantity_assumed", lang, quantity=count) if p.quantity_assumed else count
 
 
 def alternative(first: Bundle, other: Bundle, lang: Lang) -> str:

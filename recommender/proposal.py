@@ -19,7 +19,18 @@ from typing import Literal
 
 from markdown_it import MarkdownIt
 
-from .brief import alternative, bundle_price, gaps, money, name_of, offer_lines, phases, reasons, verdict
+from .brief import (
+    alternative,
+    bundle_price,
+    gaps,
+    money,
+    name_of,
+    offer_lines,
+    phases,
+    quantity_cell,
+    reasons,
+    verdict,
+)
 from .messages import message
 from .result import Bundle, BundleProduct, Lang, Recommendation
 
@@ -144,10 +155,7 @@ def _solution(rec: Recommendation, lang: Lang) -> list[str]:
 def _product_row(p: BundleProduct, why: str, lang: Lang) -> list[str]:
     star = "\\*" if p.illustrative_price else ""
     none = message("proposal.none", lang)
-    count = none if p.per == "customer" else message(
-        f"quantity.{p.per}{'.one' if p.quantity == 1 else ''}", lang, n=f"{p.quantity:,}")
-    if p.quantity_assumed:
-        count = message("proposal.quantity_assumed", lang, quantity=count)
+    count = quantity_cell(p, lang)
     monthly = _md(money(p.recurring, lang, "money.month")) + star if p.recurring else none
     once = _md(money(p.one_time, lang)) + star if p.one_time else none
     return [_md(name_of(p, lang)), _md(why), _md(count), monthly, once]

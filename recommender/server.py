@@ -7,6 +7,7 @@
 * ``GET /catalogs``, ``GET /catalogs/{id}/productOfferings`` (TMF620 ProductOffering JSON);
 * ``POST /validate`` (``{"knowledge": NAME}``: a directory the server was started with,
   by name, never a path from the request);
+* ``GET /`` the page to try a customer (:mod:`recommender.try_page`);
 * ``GET /health``; ``POST /admin/reload`` (only with an admin token, compared in constant
   time; atomic, and a failed reload keeps the old knowledge serving).
 
@@ -37,6 +38,7 @@ from .profile import CustomerProfile, Source
 from .recommender import Recommender, default_knowledge_dir
 from .result import Recommendation
 from .tmf import product_offerings
+from .try_page import add_try_page
 
 __all__ = ["ServerSettings", "create_app", "create_app_from_env"]
 
@@ -257,6 +259,7 @@ def create_app(knowledge: str | Path | None = None, catalog: str | None = None, 
         serving[0] = fresh
         return health()
 
+    add_try_page(app, recommender_for, lambda: sorted(serving[0]), limits.max_body)
     return app
 
 

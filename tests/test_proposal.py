@@ -8,9 +8,7 @@ ordinary customer gets steps 3-5 (seed 003: 应该避免对普通客户的超值
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -159,28 +157,6 @@ def test_markdown_renders_cleanly(bank: Recommendation, shop: Recommendation, ho
             for markup in ("**", "\\", "| ---", "##"):
                 assert markup not in text, (markup, lang)
             assert "<script" not in html and "<a " not in html
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs Debian's chromium (.ci/run); the proposal's browser test needs it")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # the flags keep a fresh headless Chromium off the network it would otherwise call at start
-        b = p.chromium.launch(executable_path=_chromium(), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def _open(browser: object, html: str, tmp_path: Path) -> tuple[object, list[str]]:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,15 +14,10 @@ from recommender import Recommender
 from recommender.recommender import default_knowledge_dir
 
 from .conftest import EXAMPLES, edit
+from .served import running_server
 
 TOKEN = "s3cret-token"
 BANK = json.loads(json.dumps(__import__("yaml").safe_load((EXAMPLES / "bank.yaml").read_text(encoding="utf-8"))))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -39,27 +29,9 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(knowledge: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "ADMIN_TOKEN": TOKEN}
-    log = knowledge.parent / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "recommender", "serve", "--port", str(port), "--knowledge",
-                                 str(knowledge), "--max-body", "200000", "--max-batch", "5",
-                                 "--admin-token-env", "ADMIN_TOKEN"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_server(knowledge.parent, "--knowledge", str(knowledge), "--max-body", "200000", "--max-batch", "5",
+                        "--admin-token-env", "ADMIN_TOKEN", env={"ADMIN_TOKEN": TOKEN}) as url:
+        yield url
 
 
 def test_recommendation_over_http_equals_the_library(server: str, rec: Recommender) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -97,8 +98,12 @@ def test_admin_reload_needs_the_token_and_a_broken_knowledge_keeps_the_old(serve
     good = products.read_text(encoding="utf-8")
     edit(products, "name_zh: 会议电话", "name_zh: ''")
     try:
-        failed = httpx.post(f"{server}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
+        with ThreadPoolExecutor(8) as pool:  # clients keep calling while the reload fails
+            calls = [pool.submit(httpx.post, f"{server}/recommendations", json=BANK, timeout=120) for _ in range(24)]
+            failed = httpx.post(f"{server}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
+            answers = [c.result() for c in calls]
         assert failed.status_code == 422 and failed.json()["issues"]
+        assert all(a.status_code == 200 and a.json() == before for a in answers)  # valid, and from the old knowledge
         assert httpx.post(f"{server}/recommendations", json=BANK, timeout=60).json() == before
     finally:
         products.write_text(good, encoding="utf-8")

@@ -60,8 +60,8 @@ def _csv_profile(row: dict[str, str]) -> CustomerProfile:
 
 def allowed_words(recommenders: list[Recommender]) -> set[str]:
     """The Latin words the knowledge itself writes in Chinese names: products' and the customer classes'."""
-    names = [p.name_zh for r in recommenders for p in r.knowledge.products.values()]
-    names += [c.name_zh for r in recommenders for c in r.knowledge.framework.customer_classes]
+    names = [p.name["zh"] for r in recommenders for p in r.knowledge.products.values()]
+    names += [c.name["zh"] for r in recommenders for c in r.knowledge.framework.customer_classes]
     return {w for name in names for w in _WORD.findall(name)} | SEED_TERMS
 
 

@@ -175,7 +175,7 @@ def mutate(r: random.Random, text: str, name: str) -> str:
                 cond = "employees: {gte: 10}" if same else f"employees: {{gte: {n + 1}}}"
                 lines.append(_rule(f"fz_rule_{n}", cond))
         elif kind == "many_steps" and name == "assessment.yaml":
-            steps = "".join(f"  - id: fz{n}\n    name_zh: 步骤{n}\n    name_en: step {n}\n    indicators:\n"
+            steps = "".join(f"  - id: fz{n}\n    name: {{zh: 步骤{n}, en: step {n}}}\n    indicators:\n"
                             f"      - {{field: employees, cuts: [1, 2, 3, 4]}}\n"
                             for n in range(r.choice([200, 239, 240, 241, 260])))
             text_now = "".join(lines)

@@ -18,7 +18,7 @@ __all__ = ["business_areas", "customer_summary", "financial_impact"]
 
 
 def _entity(named: Named) -> Entity:
-    return Entity(id=named.id, name_zh=named.name_zh, name_en=named.name_en)
+    return Entity(id=named.id, name=named.name)
 
 
 def customer_summary(kb: KnowledgeBase, profile: CustomerProfile, advice: Advice) -> CustomerSummary:

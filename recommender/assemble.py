@@ -119,7 +119,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
         if pid not in reasons:
             reasons[pid] = own_reasons(kb, ev, pid)
         products.append(BundleProduct(
-            id=pid, name_zh=p.name_zh, name_en=p.name_en, category=p.category, portfolio=p.portfolio,
+            id=pid, name=p.name, category=p.category, portfolio=p.portfolio,
             quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
             recurring=sized.recurring, one_time=sized.one_time,
             illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
@@ -154,7 +154,7 @@ def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
 
 def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
     p = kb.products[pid]
-    return LeftOut(product=pid, name_zh=p.name_zh, name_en=p.name_en, reason=why.reason, rule=why.rule, text=why.text)
+    return LeftOut(product=pid, name=p.name, reason=why.reason, rule=why.rule, text=why.text)
 
 
 def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
@@ -175,7 +175,7 @@ def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str,
 
 
 def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
-    return [NeedResult(id=n, module=kb.need_module[n], name_zh=kb.names[n].name_zh, name_en=kb.names[n].name_en,
+    return [NeedResult(id=n, module=kb.need_module[n], name=kb.names[n].name,
                        weight=w, sources=list(ev.need_sources.get(n, ()))) for n, w in ev.needs.items()]
 
 
@@ -185,7 +185,7 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
             return None
         entity = kb.names[c.value]
         details = entity.details if isinstance(entity, AdviceEntry) else []
-        return AdviceChoice(id=c.value, name_zh=entity.name_zh, name_en=entity.name_en, rule=c.rule,
+        return AdviceChoice(id=c.value, name=entity.name, rule=c.rule,
                             details=details)
 
     offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
@@ -197,8 +197,8 @@ def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
     """The tier ``c`` of offer ``offer_id``, with its names and benefits."""
     offer = kb.offers[offer_id]
     tier = next(t for t in offer.tiers if t.id == c.value)
-    return OfferChoice(offer=offer_id, tier=tier.id, name_zh=f"{offer.name_zh} {tier.name_zh}",
-                       name_en=f"{offer.name_en} {tier.name_en}", benefits=tier.benefits, rule=c.rule)
+    return OfferChoice(offer=offer_id, tier=tier.id, name=text("offer.tier", offer=offer.name, tier=tier.name),
+                       benefits=tier.benefits, rule=c.rule)
 
 
 def recommendation(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAssessment, ev: Evaluation,
@@ -219,7 +219,7 @@ def recommendation(kb: KnowledgeBase, profile: CustomerProfile, assessment: Cust
                                     "financial_impact": financial_impact(customer, b),
                                     "pricing_policy": policy_lines(kb, b)}) for b in bundles]
     return Recommendation(
-        customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
+        languages=list(kb.languages), customer_id=profile.id, customer_name=profile.name, catalog=kb.catalog.id,
         knowledge=kb.fingerprint, customer=customer, assessment=assessment, needs=needs_model(kb, ev),
         bundles=bundles, optimal=searched.exact,
         optimality_gap=OptimalityGap(stated_coverage=searched.gap[0], score=searched.gap[1])
@@ -246,7 +246,7 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
     left_out = {x.product: _add_on_hint(kb, x, staged) for x in bundle.left_out}
     for pid, why in staged.refused.items():
         refused = kb.products[pid]
-        left_out[pid] = LeftOut(product=pid, name_zh=refused.name_zh, name_en=refused.name_en, reason=why.reason,
+        left_out[pid] = LeftOut(product=pid, name=refused.name, reason=why.reason,
                                 rule=why.rule, text=text("left_out.add_on", why=why.text))
     by_id = {p.id: p for p in products}
     discounts = []

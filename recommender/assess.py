@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from statistics import quantiles
 from typing import Any, Literal
 
-from .assess_text import attitude_names, criterion_names
+from .assess_text import attitude_name, criterion_name
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Assessment, ClassBand, Framework, Named, Step, Text
 from .profile import CustomerProfile
@@ -82,12 +82,12 @@ def capital_city(city: str | None, fw: Framework) -> bool:
         if isinstance(entry, str):
             names.add(city_key(entry))
         else:
-            names.update(city_key(n) for n in (entry.id, entry.name_zh, entry.name_en, *entry.aliases))
+            names.update(city_key(n) for n in (entry.id, *entry.name.root.values(), *entry.aliases))
     return city_key(city) in names
 
 
 def _named(entity: Named | StepScore, score: float | None = None) -> Evidence:
-    return Evidence(id=entity.id, name_zh=entity.name_zh, name_en=entity.name_en, score=score)
+    return Evidence(id=entity.id, name=entity.name, score=score)
 
 
 def authority(profile: CustomerProfile, kb: KnowledgeBase) -> Evidence | None:
@@ -111,7 +111,7 @@ def measure(profile: CustomerProfile, step: Step, missing_score: float) -> StepS
         else:
             scores[ind.field] = quintile_score(float(value), ind.cuts)
     mean = round((sum(scores.values()) + missing_score * len(missing)) / len(step.indicators), 4)
-    return StepScore(id=step.id, name_zh=step.name_zh, name_en=step.name_en, score=mean, indicators=scores,
+    return StepScore(id=step.id, name=step.name, score=mean, indicators=scores,
                      missing=missing)
 
 
@@ -146,8 +146,8 @@ def influence_criterion(profile: CustomerProfile, kb: KnowledgeBase, held: list[
         else:
             missing.append(entry.id)
     mean = round((sum(scores.values()) + spec.missing_score * len(missing)) / len(spec.social_influences), 4)
-    return StepScore(id=SOCIAL_INFLUENCE, **criterion_names(SOCIAL_INFLUENCE), score=mean, indicators=scores,
-                     missing=missing)
+    return StepScore(id=SOCIAL_INFLUENCE, name=criterion_name(SOCIAL_INFLUENCE, kb.messages), score=mean,
+                     indicators=scores, missing=missing)
 
 
 def class_criteria(profile: CustomerProfile, kb: KnowledgeBase, scale: StepScore,
@@ -159,9 +159,10 @@ def class_criteria(profile: CustomerProfile, kb: KnowledgeBase, scale: StepScore
     social value's indicators (seed 004 3.1).
     """
     spec = kb.assessment
-    out = [scale.model_copy(update={"id": CUSTOMER_SCALE, **criterion_names(CUSTOMER_SCALE)})]
+    out = [scale.model_copy(update={"id": CUSTOMER_SCALE, "name": criterion_name(CUSTOMER_SCALE, kb.messages)})]
     if spec.operator_revenue is not None:
-        revenue = Step(id=OPERATOR_REVENUE, **criterion_names(OPERATOR_REVENUE), indicators=[spec.operator_revenue])
+        revenue = Step(id=OPERATOR_REVENUE, name=criterion_name(OPERATOR_REVENUE, kb.messages),
+                       indicators=[spec.operator_revenue])
         out.append(measure(profile, revenue, spec.missing_score))
     if spec.social_influences:
         out.append(influence_criterion(profile, kb, held))
@@ -182,12 +183,12 @@ def economic_value(profile: CustomerProfile, kb: KnowledgeBase, steps: dict[str,
     if invest is not None and invest.indicators:
         parts.append(_named(invest, invest.score))
     if spec.profitability and any(getattr(profile, i.field) is not None for i in spec.profitability):
-        profit = measure(profile, Step(id=PROFITABILITY, **criterion_names(PROFITABILITY),
+        profit = measure(profile, Step(id=PROFITABILITY, name=criterion_name(PROFITABILITY, kb.messages),
                                        indicators=spec.profitability), spec.missing_score)
         parts.append(_named(profit, profit.score))
     attitude = next((a for a in spec.it_attitudes if a.id == profile.it_attitude), None)
     if attitude is not None:
-        parts.append(Evidence(id=IT_ATTITUDE, **attitude_names(attitude), score=attitude.score))
+        parts.append(Evidence(id=IT_ATTITUDE, name=attitude_name(attitude, kb.messages), score=attitude.score))
     return parts
 
 
@@ -286,7 +287,7 @@ def assess(profile: CustomerProfile, kb: KnowledgeBase) -> CustomerAssessment:
 def assessment_names(fw: Framework, value_type: str, *bands: ClassBand | None) -> dict[str, Text]:
     """[A] Names of the value type and the classes, by id, for a rationale without ids."""
     ids = {value_type, *(b.customer_class for b in bands if b is not None)}
-    return {e.id: Text(zh=e.name_zh, en=e.name_en) for e in (*fw.value_types, *fw.customer_classes) if e.id in ids}
+    return {e.id: e.name for e in (*fw.value_types, *fw.customer_classes) if e.id in ids}
 
 
 def customer_fact(profile: CustomerProfile, assessment: CustomerAssessment, kb: KnowledgeBase) -> dict[str, Any]:

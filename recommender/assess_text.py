@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .messages import message
+from .messages import Messages, message
 
 if TYPE_CHECKING:
-    from .knowledge.schema import Named
+    from .knowledge.schema import Named, Text
     from .result import CustomerAssessment, Evidence, Lang
 
-def criterion_names(criterion: str) -> dict[str, str]:
-    """``name_zh`` and ``name_en`` of a class criterion or economic dimension."""
-    return {"name_zh": message(f"criterion.{criterion}", "zh"), "name_en": message(f"criterion.{criterion}", "en")}
+def criterion_name(criterion: str, messages: Messages) -> Text:
+    """The name of a class criterion or economic dimension, in every language of ``messages``."""
+    return messages.text(f"criterion.{criterion}")
 
 
-def attitude_names(attitude: Named) -> dict[str, str]:
-    """Names of an IT attitude as an economic dimension: 信息化态度(创新型) ..."""
-    label = criterion_names("it_attitude")
-    return {"name_zh": f"{label['name_zh']}({attitude.name_zh})", "name_en": f"{label['name_en']} ({attitude.name_en})"}
+def attitude_name(attitude: Named, messages: Messages) -> Text:
+    """The name of an IT attitude as an economic dimension: 信息化态度(创新型) ..."""
+    return messages.text("criterion.it_attitude_named", label=messages.text("criterion.it_attitude"),
+                         name=attitude.name)
 
 
 def _t(key: str, lang: Lang, **kw: object) -> str:
@@ -30,7 +30,7 @@ def _t(key: str, lang: Lang, **kw: object) -> str:
 
 
 def _name(e: Evidence, lang: Lang) -> str:
-    return e.name_zh if lang == "zh" else e.name_en
+    return e.name.get(lang)
 
 
 def _sep(lang: Lang) -> str:
@@ -40,13 +40,13 @@ def _sep(lang: Lang) -> str:
 def value_line(a: CustomerAssessment, lang: Lang) -> str:
     """Which indicators decided the value type (seed 004 3.1)."""
     v = a.value
-    head = f"{_t('value', lang)}: " if lang == "en" else f"{_t('value', lang)}："
-    sep = "；" if lang == "zh" else "; "
+    head = _t("labelled", lang, label=_t("value", lang), text="")
+    sep = message("list.clauses", lang)
     if v.basis == "stated":
         return head + _t("stated", lang)
     if v.basis == "authority" and v.authority is not None:
         return head + _t("authority", lang, name=_name(v.authority, lang))
-    parts = _sep(lang).join(f"{_name(p, lang)}{' ' if lang == 'en' else ''}{p.score:.2f}"
+    parts = _sep(lang).join(_t("scored", lang, name=_name(p, lang), score=f"{p.score:.2f}")
                             for p in v.economic_parts if p.score is not None)
     text = _t("economic_value", lang, score=f"{v.economic:.2f}", parts=parts,
               level=_t("high" if v.economic_high else "low", lang))
@@ -58,11 +58,10 @@ def value_line(a: CustomerAssessment, lang: Lang) -> str:
 
 def class_line(a: CustomerAssessment, lang: Lang) -> str:
     """The class criteria of seed 000 and their mean."""
-    space = " " if lang == "en" else ""
-    parts = _sep(lang).join(f"{c.name_zh if lang == 'zh' else c.name_en}{space}{c.score:.2f}"
+    parts = _sep(lang).join(_t("scored", lang, name=c.name.get(lang), score=f"{c.score:.2f}")
                             for c in a.class_criteria if c.score is not None)
     score = f" = {a.class_score:.2f}" if a.class_score is not None else ""
-    return f"{_t('class', lang)}{': ' if lang == 'en' else '：'}{parts}{score}"
+    return _t("labelled", lang, label=_t("class", lang), text=parts + score)
 
 
 def lifecycle_line(a: CustomerAssessment, lang: Lang) -> str | None:
@@ -72,9 +71,8 @@ def lifecycle_line(a: CustomerAssessment, lang: Lang) -> str | None:
         return None
     basis = _sep(lang).join(_t(k, lang, v=v) for k, v in lc.basis.items())
     stage = message(f"assess.stage.{lc.stage}", lang)
-    if lang == "zh":
-        return f"{_t('lifecycle', lang)}：{stage}（{_t('derived', lang, basis=basis)}）"
-    return f"{_t('lifecycle', lang)}: {stage}, {_t('derived', lang, basis=basis)}"
+    return _t("lifecycle_line", lang, label=_t("lifecycle", lang), stage=stage,
+              derived=_t("derived", lang, basis=basis))
 
 
 def assessment_lines(a: CustomerAssessment, lang: Lang) -> list[str]:

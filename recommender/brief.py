@@ -17,7 +17,7 @@ from __future__ import annotations
 from .messages import amount as amount
 from .messages import message
 from .messages import money as money
-from .result import Bundle, BundleProduct, Lang, Recommendation, renders
+from .result import Bundle, BundleProduct, Lang, Recommendation, Shown, renders
 from .text import text_lines
 
 _MAX_NEEDS = 3  # need names on a product's line; more are counted, not listed
@@ -61,9 +61,9 @@ def gaps(bundle: Bundle, lang: Lang) -> list[str]:
     return [message("brief.gap", lang, need=name_of(g, lang), remedy=g.remedy.get(lang)) for g in bundle.stated_gaps]
 
 
-def name_of(obj: object, lang: Lang) -> str:
+def name_of(obj: Shown, lang: Lang) -> str:
     """The name of a result entry (a product, need, offer ...) in ``lang``."""
-    return str(getattr(obj, "name_zh" if lang == "zh" else "name_en"))
+    return obj.name.get(lang)
 
 
 def verdict(rec: Recommendation, lang: Lang) -> list[str]:

@@ -83,14 +83,29 @@ _knowledge_option = click.option(
 _catalog_option = click.option("--catalog", help="Catalog inside the knowledge directory.")
 
 
+def _lang_option(default: str, help: str = "Language of the text.") -> Callable[[F], F]:
+    # Not a fixed choice: the languages are the knowledge's (framework.yaml), checked once it is loaded.
+    return click.option("--lang", default=default, show_default=True,
+                        help=f"{help} One of the languages framework.yaml declares (zh, en in the shipped one).")
+
+
+def _checked_lang(lang: str, kb: KnowledgeBase) -> str:
+    """``lang`` when the knowledge declares it; a usage error naming the declared ones otherwise."""
+    if lang not in kb.languages:
+        hint = did_you_mean(lang, kb.languages) or ""
+        close = f" ({hint})" if hint.startswith("did you mean") else ""
+        raise click.BadParameter(f"{lang!r} is not a language of this knowledge; it declares "
+                                 f"{', '.join(kb.languages)}{close}", param_hint="'--lang'")
+    return lang
+
+
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1), help="How many bundles.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text",
               show_default=True, help="text: the brief; json: the whole result; md, html: the proposal "
               "(seed 003's six steps for a key account), HTML as one printable page.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of the brief or proposal.")
+@_lang_option("en", "Language of the brief or proposal.")
 @click.option("--detail", is_flag=True, help="Text: the full audit trail (rules, scores, products left out) "
               "instead of the account manager's brief.")
 @_knowledge_option
@@ -104,13 +119,14 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, know
     --format md or html writes the proposal; save it with `> proposal.html` and print it from a browser.
     """
     rec = _recommender(knowledge, catalog)
+    lang = _checked_lang(lang, rec.knowledge)
     result = rec.recommend(rec.load_profile(profile), top_k=top_k)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt in ("md", "html"):
         click.echo(render_proposal(result, lang, fmt), nl=False)  # type: ignore[arg-type]
     else:
-        click.echo(result.rationale_text(lang=lang, detail=detail), nl=False)  # type: ignore[arg-type]
+        click.echo(result.rationale_text(lang=lang, detail=detail), nl=False)
 
 
 @main.command()
@@ -259,7 +275,7 @@ def schema_command(out_dir: Path) -> None:
 @main.command("explain")
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--product", "product", required=True, help="The product id to explain.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@_lang_option("en")
 @_knowledge_option
 @_catalog_option
 @_user_errors
@@ -267,26 +283,27 @@ def explain_command(profile: Path, product: str, lang: str, knowledge: Path | No
     """Why PRODUCT is or is not recommended for the customer in PROFILE."""
     rec = _recommender(knowledge, catalog)
     kb = rec.knowledge
+    lang = _checked_lang(lang, kb)
     if product not in kb.products:
         hint = did_you_mean(product, kb.products)
         click.echo(f"error: unknown product {product!r}" + (f" ({hint})" if hint else ""), err=True)
         sys.exit(1)
     customer = rec.load_profile(profile)
     result = rec.recommend(customer)
-    click.echo(explain_product(kb, customer, result, product, lang), nl=False)  # type: ignore[arg-type]
+    click.echo(explain_product(kb, customer, result, product, lang), nl=False)
 
 
 @main.command("graph")
 @click.option("--module", type=click.Choice(list(MODULE_IDS)), help="Only this module's products and what they need.")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="mermaid", show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_lang_option("zh")
 @_knowledge_option
 @_catalog_option
 @_user_errors
 def graph_command(module: str | None, fmt: str, lang: str, knowledge: Path | None, catalog: str | None) -> None:
     """Draw the product dependency graph (requires, excludes, complements, replaces)."""
     kb = _recommender(knowledge, catalog).knowledge
-    click.echo(RENDERERS[fmt](kb, module, lang), nl=False)
+    click.echo(RENDERERS[fmt](kb, module, _checked_lang(lang, kb)), nl=False)
 
 
 @main.command("diff")

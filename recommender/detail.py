@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .assess_text import assessment_lines  # [A]
 from .messages import message
 from .pricing import Quantity, money, quantity_note, quantity_text
-from .result import Bundle, BundleProduct, CustomerAssessment, Lang, LeftOut, PriceLine, Recommendation, renders
+from .result import Bundle, BundleProduct, CustomerAssessment, Lang, LeftOut, PriceLine, Recommendation, Shown, renders
 from .text import text_lines
 from .vocabulary import STATED
 from .winback import WIN_BACK
@@ -26,8 +26,8 @@ def _t(key: str, lang: Lang, **kw: object) -> str:
     return message(f"detail.{key}", lang, **kw)
 
 
-def _name(obj: object, lang: Lang) -> str:
-    return str(getattr(obj, "name_zh" if lang == "zh" else "name_en"))
+def _name(obj: Shown, lang: Lang) -> str:
+    return obj.name.get(lang)
 
 
 @renders("bundle")
@@ -184,13 +184,12 @@ def policy_text(bundle: Bundle, lang: Lang) -> list[str]:
     """The rationale lines of a bundle's pricing policy."""
     if not bundle.pricing_policy:
         return []
-    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
+    names = {p.id: p.name.get(lang) for p in bundle.products}
     out = [f"  {message('policy.title', lang)}:"]
     for line in bundle.pricing_policy:
         if line.kind == "pricing":
             members = message("list.sep", lang).join(names.get(p, p) for p in line.products)
-            name = line.name_zh if lang == "zh" else line.name_en
-            out.append(f"    - {name}（{members}）" if lang == "zh" else f"    - {name} ({members})")
+            out.append("    - " + message("policy.typed", lang, name=line.name.get(lang), kind=members))
             if line.marketing is not None:
                 out.append(f"      · {message('policy.marketing', lang)}: {line.marketing.get(lang)}")
             out.append(f"      · {message('policy.pricing', lang)}: {line.text.get(lang)}")
@@ -204,10 +203,10 @@ def stage_lines(bundle: Bundle, lang: Lang) -> list[str]:
     def t(key: str, **kw: object) -> str:
         return message(f"bundle_stage.{key}", lang, **kw)
 
-    names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in bundle.products}
+    names = {p.id: p.name.get(lang) for p in bundle.products}
     out = []
     for o in bundle.offers:
-        out.append(f"  {t('offer')}: {o.name_zh if lang == 'zh' else o.name_en} ({t('rule')} {o.rule})")
+        out.append(f"  {t('offer')}: {o.name.get(lang)} ({t('rule')} {o.rule})")
         out += [f"    · {b.get(lang)}" for b in o.benefits]
     for d in bundle.discounts:
         amount = t("off", name=names.get(d.product, d.product), amount=d.amount, percent=d.percent)

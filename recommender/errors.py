@@ -80,6 +80,12 @@ CODES: dict[str, str] = {
     "subsidy-over-cap": "a handset subsidy beyond the cap of its handset type",
     "too-many-tiers": "an offer with more tiers than the pricing policy allows (warning)",
     "tariff-item": "a price item the pricing policy does not set, or too many on a public-tariff product (warning)",
+    "split-name": "a name written as name_zh/name_en instead of one name mapping by language",
+    "missing-language": "a name or text lacking a language framework.yaml declares",
+    "unknown-language": "a name or text in a language framework.yaml does not declare",
+    "missing-message": "a declared language without a message file, or without some of its sentences",
+    "unknown-message": "a message file key the code never asks for",
+    "message-fields": "a sentence with a placeholder the code does not fill in, or a broken template",
 }
 
 

@@ -25,7 +25,7 @@ def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommenda
         return message(f"explain.{key}", lang, **kw)
 
     product = kb.products[pid]
-    out = [f"{product.name(lang)} [{pid}]"]
+    out = [f"{product.name.get(lang)} [{pid}]"]
     in_bundles = [(b, p) for b in rec.bundles for p in b.products if p.id == pid]
     if in_bundles:
         out.append(t("in_bundles", ranks=", ".join(str(b.rank) for b, _ in in_bundles)))

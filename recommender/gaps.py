@@ -35,7 +35,7 @@ def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], con
         if STATED not in sources or covered_by(need, items):
             continue
         name = kb.names[need]
-        gaps.append(NeedGap(need=need, name_zh=name.name_zh, name_en=name.name_en,
+        gaps.append(NeedGap(need=need, name=name.name,
                             remedy=_remedy(kb, need, present, cons, left_out)))
     return gaps
 
@@ -93,4 +93,4 @@ def distinction(first: Bundle, other: Bundle) -> Text:
 
 def _names(entries: Sequence[BundleProduct | NeedGap]) -> Callable[[str], str]:
     """The entries' names, listed as each language lists them."""
-    return listed(entries, lambda e, lang: e.name_zh if lang == "zh" else e.name_en)
+    return listed(entries, lambda e, lang: e.name.get(lang))

@@ -26,7 +26,7 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
         cls = kb.policy_classes.get(p.id)
         if cls is not None:
             by_class.setdefault(cls.id, []).append(p.id)
-    out = [PolicyLine(kind="pricing", policy=c.id, name_zh=c.name_zh, name_en=c.name_en, products=by_class[c.id],
+    out = [PolicyLine(kind="pricing", policy=c.id, name=c.name, products=by_class[c.id],
                       marketing=c.marketing_policy, text=c.pricing)
            for c in kb.framework.policy_classes if c.id in by_class]
     for p in bundle.products:
@@ -35,7 +35,7 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
             continue
         most = round(p.one_time * handset.max_subsidy_percent / 100, 2)
         key = "capped" if handset.max_subsidy_percent > 0 else "none"
-        out.append(PolicyLine(kind="subsidy", policy=handset.id, name_zh=handset.name_zh, name_en=handset.name_en,
+        out.append(PolicyLine(kind="subsidy", policy=handset.id, name=handset.name,
                               products=[p.id], max_subsidy=most, text=text(
                                   f"policy.{key}", names=partial(_typed, p, handset), cap=handset.max_subsidy_percent,
                                   amount=money(most))))
@@ -44,5 +44,5 @@ def policy_lines(kb: KnowledgeBase, bundle: Bundle) -> list[PolicyLine]:
 
 def _typed(product: BundleProduct, handset: Named, lang: str) -> str:
     """The product's name, with its handset type unless the name says it already."""
-    name, kind = product.name_zh if lang == "zh" else product.name_en, handset.name(lang)
+    name, kind = product.name.get(lang), handset.name.get(lang)
     return name if name == kind else message("policy.typed", lang, name=name, kind=kind)

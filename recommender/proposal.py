@@ -43,8 +43,9 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~!"} | {"&": "&amp;"
 
 def render_proposal(rec: Recommendation, lang: Lang = "zh", fmt: ProposalFormat = "md") -> str:
     """The proposal for ``rec`` in ``lang``, as Markdown (``md``) or one self-contained HTML page (``html``)."""
-    text = _markdown(rec, lang)
-    return text if fmt == "md" else _html(text, lang, message(_title_key(rec), lang, customer=rec.customer_name))
+    with rec.rendering(lang):
+        text = _markdown(rec, lang)
+        return text if fmt == "md" else _html(text, lang, message(_title_key(rec), lang, customer=rec.customer_name))
 
 
 def _md(text: str) -> str:

@@ -17,6 +17,7 @@ from .diagnose import why_not
 from .engine import RuleEngine
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
+from .messages import register, using
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import Recommendation
@@ -37,6 +38,12 @@ def default_knowledge_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "knowledge"
 
 
+def _serving(kb: KnowledgeBase) -> tuple[KnowledgeBase, RuleEngine]:
+    """The knowledge and its engine; its sentences now render the results that name it."""
+    register(kb.fingerprint, kb.messages)
+    return kb, RuleEngine(kb)
+
+
 class Recommender:
     """Recommends ranked, explained product bundles for group customers.
 
@@ -45,7 +52,7 @@ class Recommender:
     """
 
     def __init__(self, knowledge: KnowledgeBase):
-        self._state = (knowledge, RuleEngine(knowledge))
+        self._state = _serving(knowledge)
         self._reload_lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -79,7 +86,7 @@ class Recommender:
         with self._reload_lock:
             current = self._state[0]
             kb = load_knowledge(path or current.root, catalog or current.catalog.id)
-            self._state = (kb, RuleEngine(kb))
+            self._state = _serving(kb)
             return kb
 
     def parse_profile(self, data: Mapping[str, Any] | CustomerProfile, *, source: Source | None = None
@@ -115,18 +122,22 @@ class Recommender:
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
         kb, engine = self._state  # one snapshot, even if reload() runs meanwhile
-        profile = parse_profile(profile, knowledge=kb)
-        assessment = assess(profile, kb)
-        fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
-        ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks, tuple(profile.rival_products))
-        ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
-        cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
-                           owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
-                           pricing=Pricing.for_customer(kb, profile, rule_quantities(kb, (f.rule for f in ev.firings))))
-        strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
-        seeds, left_out = classify(kb, profile, assessment, ev, cons)
-        searched = search(kb, ev, cons, seeds, top_k, strategy)
-        # the second rule stage, on each chosen bundle: add-ons, offer tiers, discounts, notes
-        staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons) for f in searched.bundles]
-        diagnosis = None if staged else why_not(kb, profile, assessment, ev, cons, strategy)
-        return recommendation(kb, profile, assessment, ev, cons, seeds, left_out, searched, staged, diagnosis)
+        # every sentence the result carries is written in each language the knowledge declares, from its messages
+        with using(kb.messages):
+            profile = parse_profile(profile, knowledge=kb)
+            assessment = assess(profile, kb)
+            fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
+            ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks, tuple(profile.rival_products))
+            ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
+            quantities = rule_quantities(kb, (f.rule for f in ev.firings))
+            cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
+                               owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
+                               pricing=Pricing.for_customer(kb, profile, quantities))
+            strategy = kb.strategy_kind(ev.strategy.value if ev.strategy else None)
+            seeds, left_out = classify(kb, profile, assessment, ev, cons)
+            searched = search(kb, ev, cons, seeds, top_k, strategy)
+            # the second rule stage, on each chosen bundle: add-ons, offer tiers, discounts, notes
+            staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons)
+                      for f in searched.bundles]
+            diagnosis = None if staged else why_not(kb, profile, assessment, ev, cons, strategy)
+            return recommendation(kb, profile, assessment, ev, cons, seeds, left_out, searched, staged, diagnosis)

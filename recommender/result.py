@@ -1,6 +1,7 @@
 """What :meth:`Recommender.recommend` returns: frozen, JSON-stable models.
 
-Every entry carries its own bilingual names, so a result renders its rationale
+Every entry carries its own names and texts in each language the knowledge
+declares (``languages``), so a result renders its rationale
 (:meth:`Recommendation.rationale_text`) without the knowledge base. Field order
 is the JSON order; lists are sorted, so equal inputs give byte-identical JSON.
 
@@ -11,15 +12,18 @@ them, so the dependency runs one way. The package imports them on load.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .knowledge.schema import Text
+from .messages import LANGS, knowledge_messages, using
 from .vocabulary import SINGLE_ADVICE
 
-Lang = Literal["zh", "en"]
+# A language code the knowledge declares (framework.yaml's languages): zh, en, ...
+Lang = str
 
 _Renderer = TypeVar("_Renderer", bound=Callable[..., str])
 _RENDERERS: dict[str, Callable[[Any, Lang], str]] = {}
@@ -37,12 +41,18 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class Shown(Protocol):
+    """Any entry of a result shown by name: ``name`` holds it in every language the knowledge declares."""
+
+    @property
+    def name(self) -> Text: ...
+
+
 class Entity(_Frozen):
     """Something the knowledge names: an industry, a product, a business area."""
 
     id: str
-    name_zh: str
-    name_en: str
+    name: Text
 
 
 class CustomerSummary(_Frozen):
@@ -81,8 +91,7 @@ class StepScore(_Frozen):
     """One step: the mean of all its indicators, a missing one counted at the assessment's ``missing_score``."""
 
     id: str
-    name_zh: str
-    name_en: str
+    name: Text
     score: float | None
     indicators: dict[str, int]  # the indicators the profile gives, by field
     missing: list[str]  # the indicators it does not give
@@ -92,8 +101,7 @@ class Evidence(_Frozen):
     """[A] One input that decided part of the assessment, with its names and its score (1-5) if it has one."""
 
     id: str
-    name_zh: str
-    name_en: str
+    name: Text
     score: float | None = None
 
 
@@ -155,8 +163,7 @@ class CustomerAssessment(_Frozen):
 class NeedResult(_Frozen):
     id: str
     module: str
-    name_zh: str
-    name_en: str
+    name: Text
     weight: float
     sources: list[str]  # "stated" or rule ids
 
@@ -174,8 +181,7 @@ class Reason(_Frozen):
 
 class BundleProduct(_Frozen):
     id: str
-    name_zh: str
-    name_en: str
+    name: Text
     category: str
     portfolio: str
     quantity: int = Field(description="Units bought: sites, users or vehicles as ``per`` says; 1 per customer.")
@@ -234,8 +240,7 @@ class LeftOut(_Frozen):
     """A product that was considered and is not in the bundle, and why."""
 
     product: str
-    name_zh: str
-    name_en: str
+    name: Text
     reason: LeftOutReason
     rule: str | None = None
     text: Text
@@ -245,8 +250,7 @@ class NeedGap(_Frozen):
     """A stated need a bundle leaves open, and what it would take to cover it."""
 
     need: str
-    name_zh: str
-    name_en: str
+    name: Text
     remedy: Text
 
 
@@ -287,8 +291,7 @@ class PolicyLine(_Frozen):
 
     kind: Literal["pricing", "subsidy"]
     policy: str = Field(description="The policy class id (pricing) or handset type id (subsidy).")
-    name_zh: str
-    name_en: str
+    name: Text
     products: list[str]
     max_subsidy: float | None = Field(default=None, description=(
         "Subsidy lines: the most yuan the subsidy may cover, the cap times the handsets' sized one-time price."))
@@ -309,8 +312,7 @@ class Discount(_Frozen):
 
 class AdviceChoice(_Frozen):
     id: str
-    name_zh: str
-    name_en: str
+    name: Text
     rule: str
     details: list[Text] = Field(default_factory=list, description=(
         "What the channel or service level consists of, as framework.yaml lists it (e.g. the service standard)."))
@@ -319,8 +321,7 @@ class AdviceChoice(_Frozen):
 class OfferChoice(_Frozen):
     offer: str
     tier: str
-    name_zh: str
-    name_en: str
+    name: Text
     benefits: list[Text]
     rule: str
 
@@ -381,6 +382,8 @@ class OptimalityGap(_Frozen):
 class Recommendation(_Frozen):
     """The answer to one :meth:`Recommender.recommend` call."""
 
+    languages: list[str] = Field(description=(
+        "The languages every name and text in it is written in: the knowledge's declared languages, in order."))
     customer_id: str | None
     customer_name: str
     catalog: str
@@ -403,6 +406,22 @@ class Recommendation(_Frozen):
         """The account manager's brief (:mod:`recommender.brief`); ``detail=True``: the full audit text.
 
         The audit text holds what the brief leaves out: rules and the inputs they fired on, scores,
-        every product left out with its reason, pricing policy and selling notes.
+        every product left out with its reason, pricing policy and selling notes. ``lang`` is one of
+        ``languages``; ValueError otherwise. The sentences are those of the knowledge the result came
+        from (its own message files too) while that knowledge is loaded, else the package's.
         """
-        return _RENDERERS["detail" if detail else "brief"](self, lang)
+        with self.rendering(lang):
+            return _RENDERERS["detail" if detail else "brief"](self, lang)
+
+    @contextmanager
+    def rendering(self, lang: Lang) -> Iterator[None]:
+        """Inside the block, sentences come from the knowledge this result came from (its own message files
+        too) while that knowledge is loaded, else from the package; ValueError for a language it lacks."""
+        if lang not in self.languages:
+            raise ValueError(f"no language {lang!r} in this result: it is written in {', '.join(self.languages)}")
+        table = knowledge_messages(self.knowledge)
+        if table is None and lang not in LANGS:
+            raise ValueError(f"no sentences for {lang!r}: load the knowledge this result came from "
+                             "(Recommender.from_path), whose messages/ holds them")
+        with using(table):
+            yield

@@ -15,9 +15,10 @@ from typing import get_args
 from .diagnose import fastdiag
 from .errors import Issue, KnowledgeError, Positions, ProfileError, did_you_mean
 from .knowledge.base import KnowledgeBase
+from .knowledge.languages import check_texts
 from .knowledge.loader import available_catalogs, validate_document
 from .knowledge.schema import BundleExpectation, Scenario
-from .knowledge.yamlpos import load_file
+from .knowledge.yamlpos import Document, load_file
 from .profile import Source, parse_profile, reference_issues
 from .recommender import Recommender
 from .result import Bundle, LeftOutReason, Recommendation
@@ -31,6 +32,7 @@ class LoadedScenario:
     file: str
     profile_positions: Positions = field(default_factory=dict)  # so profile errors name their line
     expect_place: tuple[int, int] = (1, 1)
+    positions: Positions = field(default_factory=dict)  # of the whole file, so its texts' problems name lines
 
 
 @dataclass
@@ -87,7 +89,8 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
         seen[scenario.id] = str(path)
         inside = {key[1:]: pos for key, pos in doc.positions.items() if key[:1] == ("profile",)}
         expect_line, expect_column = doc.place(("expect",))
-        loaded.append(LoadedScenario(scenario, str(path), inside, (expect_line or 1, expect_column or 1)))
+        loaded.append(LoadedScenario(scenario, str(path), inside, (expect_line or 1, expect_column or 1),
+                                     doc.positions))
     if any(i.severity == "error" for i in issues):
         raise KnowledgeError(issues)
     return loaded
@@ -321,6 +324,7 @@ def scenario_issues(root: str | Path, knowledge: dict[str, KnowledgeBase]) -> li
         line, column = entry.expect_place
         issues += [Issue(code="unknown-reference", message=message, file=entry.file, line=line, column=column,
                          path="expect") for message in unknown_ids(entry.scenario, kb)]
+        issues += check_texts(entry.scenario, list(kb.languages), Document(entry.file, None, entry.positions))
         found = reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)
         try:
             parse_profile(entry.scenario.profile, source=_source(entry))

@@ -96,7 +96,7 @@ def test_brief_is_short_clean_and_prices_bundle_one(label: str) -> None:
             assert not has_id and not english and not jargon, (lang, line)
         if res.bundles:
             for p in res.bundles[0].products:
-                name = p.name_zh if lang == "zh" else p.name_en
+                name = p.name[lang]
                 assert any(f"• {name}" in line and product_price(p, lang) in line for line in lines), (lang, name)
 
 
@@ -128,7 +128,7 @@ def test_a_customer_without_a_bundle_gets_the_diagnosis_in_the_brief() -> None:
                                         budget_monthly=1), top_k=3)
     assert not res.bundles and res.diagnosis is not None
     assert "暂无满足客户全部条件的方案" in res.rationale_text("zh")
-    assert res.diagnosis.relaxations[0].text.en in res.rationale_text("en")
+    assert res.diagnosis.relaxations[0].text["en"] in res.rationale_text("en")
     excluded = rec.recommend({"name": "某制造企业", "industry": "manufacturing", "employees": 40,
                               "needs": ["production.monitoring"], "budget_monthly": 1250,
                               "excluded_products": ["iot_platform"]})
@@ -167,10 +167,10 @@ def test_offers_tiers_and_discounts_of_bundle_one_are_in_the_brief() -> None:
         for lang in LANGS:
             text = res.rationale_text(lang)
             for o in [*res.advice.offers, *first.offers]:
-                assert (o.name_zh if lang == "zh" else o.name_en) in text, (label, lang)
+                assert o.name[lang] in text, (label, lang)
                 assert all(b.get(lang) in text for b in o.benefits), (label, lang)
                 checked += 1
-            names = {p.id: p.name_zh if lang == "zh" else p.name_en for p in first.products}
+            names = {p.id: p.name[lang] for p in first.products}
             for d in first.discounts:
                 assert any(f"• {names[d.product]}" in line and money(d.amount, lang) in line
                            for line in text.splitlines()), (label, lang)
@@ -196,9 +196,9 @@ def test_an_alternative_says_what_it_changes_in_one_time_charges_too() -> None:
 
 
 def test_no_chinese_product_name_is_an_english_phrase() -> None:
-    """A name_zh is Chinese, or one Latin token the catalog writes as a brand (IDC, PWLAN, SFA/FFA, PushMail)."""
+    """A zh name is Chinese, or one Latin token the catalog writes as a brand (IDC, PWLAN, SFA/FFA, PushMail)."""
     root = default_knowledge_dir()
-    english = [f"{catalog}: {p.id} {p.name_zh!r}" for catalog in available_catalogs(root)
+    english = [f"{catalog}: {p.id} {p.name['zh']!r}" for catalog in available_catalogs(root)
                for p in load_knowledge(root, catalog).products.values()
-               if not re.search(r"[\u4e00-\u9fff]", p.name_zh) and " " in p.name_zh.strip()]
+               if not re.search(r"[\u4e00-\u9fff]", p.name["zh"]) and " " in p.name["zh"].strip()]
     assert not english, english

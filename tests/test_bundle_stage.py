@@ -186,10 +186,10 @@ def test_an_add_on_the_budget_cannot_take_is_left_out_with_the_reason(group: Rec
     bundle = next(b for b in result.bundles if any(p.id == "hr_system" for p in b.products))
     assert "attendance_machine" not in {p.id for p in bundle.products}
     left = next(x for x in bundle.left_out if x.product == "attendance_machine")
-    assert left.reason == "over_budget" and left.text.en.startswith("add-on not taken: ")
+    assert left.reason == "over_budget" and left.text["en"].startswith("add-on not taken: ")
     other = next(b for b in result.bundles if not any(p.id == "hr_system" for p in b.products))
     hint = next(x for x in other.left_out if x.product == "attendance_machine")
-    assert "comes as an add-on with HR management system (rule hr_attendance_devices)" in hint.text.en
+    assert "comes as an add-on with HR management system (rule hr_attendance_devices)" in hint.text["en"]
 
 
 def generated(rec: Recommender, n: int, seed: int) -> list[dict[str, Any]]:

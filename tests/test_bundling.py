@@ -77,7 +77,7 @@ def test_ineligible_product_is_left_out(rec: Recommender) -> None:
                             "needs": ["infrastructure.hosting", "office.daily"]}, top_k=1)
     left = {x.product: x for x in result.bundles[0].left_out}
     assert left["idc_hosting"].reason == "ineligible"
-    assert "50" in left["idc_hosting"].text.en
+    assert "50" in left["idc_hosting"].text["en"]
 
 
 def test_portfolio_policy_needs_a_reason_for_question_marks(rec: Recommender) -> None:
@@ -104,7 +104,7 @@ def _product(i: int, items: list[str], recurring: int, one_time: int, stage: str
     prices = [Price(priceType="recurring", amount=float(recurring))]
     if one_time:
         prices.append(Price(priceType="one_time", amount=float(one_time), unit="yuan"))
-    return Product(id=f"p{i}", name_zh=f"产品{i}", name_en=f"Product {i}", category="office_management",
+    return Product(id=f"p{i}", name=Text(zh=f"产品{i}", en=f"Product {i}"), category="office_management",
                    modules=modules, need_items=items, portfolio=stage, prices=prices,  # type: ignore[arg-type]
                    requires=[rel(j) for j in requires], excludes=[rel(j) for j in excludes])
 
@@ -224,7 +224,7 @@ def test_retired_product_left_out_as_retired_when_no_rule_excludes_it(rec: Recom
     result = rec.recommend({"name": "x", "industry": "retail", "employees": 40, "needs": ["office"]}, top_k=1)
     left = {x.product: x for x in result.bundles[0].left_out}
     assert left["mobile_msn"].reason == "retired"
-    assert "Retired" in left["mobile_msn"].text.en
+    assert "Retired" in left["mobile_msn"].text["en"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

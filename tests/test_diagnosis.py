@@ -32,7 +32,7 @@ def test_budget_too_small_names_the_budget_and_the_cheapest_way_out(rec: Recomme
     assert d.conflict == ["budget_monthly"]
     (relax,) = d.relaxations
     # cheapest seed covering process monitoring: iot_platform at 1200 (video surveillance 1000 + line 2000)
-    assert relax.constraint == "budget_monthly" and "at least CNY 1,200" in relax.text.en
+    assert relax.constraint == "budget_monthly" and "at least CNY 1,200" in relax.text["en"]
     assert "No bundle" in result.rationale_text("en") and "1,200元" in result.rationale_text("zh")
 
 
@@ -47,11 +47,11 @@ def test_exclusions_and_budget_conflict_together(rec: Recommender) -> None:
     (relax,) = d.relaxations
     assert relax.constraint in ("budget_monthly", "excluded_products:iot_platform")
     if relax.constraint == "budget_monthly":
-        assert "at least CNY 3,000" in relax.text.en
+        assert "at least CNY 3,000" in relax.text["en"]
 
 
 def test_no_needs_is_explained(rec: Recommender) -> None:
     # the manufacturing rule only proposes a product and notes: it infers no need
     result = rec.recommend({"name": "x", "industry": "manufacturing", "employees": 40})
     assert result.bundles == [] and result.diagnosis is not None
-    assert "need" in result.diagnosis.text.en
+    assert "need" in result.diagnosis.text["en"]

@@ -157,7 +157,7 @@ def assessment(steps: int) -> str:
     text = "steps:\n"
     for i in range(steps):
         step = ASSESSMENT_STEPS[i] if i < len(ASSESSMENT_STEPS) else f"s{i}"
-        text += (f"  - id: {step}\n    name_zh: 步骤{i}\n    name_en: Step {i}\n"
+        text += (f"  - id: {step}\n    name: {{zh: 步骤{i}, en: Step {i}}}\n"
                  "    indicators:\n      - {field: employees, cuts: [20, 50, 200, 1000]}\n")
     return text + "classes:\n  - {customer_class: a, min_score: 4.0}\n  - {customer_class: d, min_score: 0}\n"
 

@@ -36,10 +36,10 @@ BANK = EXAMPLES / "bank.yaml"
 def hostile(kb_copy: Path) -> KnowledgeBase:
     """The default knowledge with one product's names replaced by hostile text."""
     products = kb_copy / "catalogs" / "group" / "products.yaml"
-    edit(products, "    name_zh: 专线\n    name_en: \"Dedicated data line\"\n",
-         f"    name_zh: {HOSTILE_YAML}\n    name_en: {HOSTILE_YAML}\n")
+    edit(products, "    name: {zh: 专线, en: \"Dedicated data line\"}\n",
+         f"    name:\n      zh: {HOSTILE_YAML}\n      en: {HOSTILE_YAML}\n")
     kb = load_knowledge(kb_copy)
-    assert "\x1b" in kb.products[HOSTILE_ID].name_zh and "\n" in kb.products[HOSTILE_ID].name_zh
+    assert "\x1b" in kb.products[HOSTILE_ID].name["zh"] and "\n" in kb.products[HOSTILE_ID].name["zh"]
     return kb
 
 
@@ -49,7 +49,7 @@ def test_svg_parses_as_xml_with_the_name_as_text_and_no_script(hostile: Knowledg
     root = ET.fromstring(svg)
     assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1].lower() == "script"]
     labels = [e.text for e in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert clean_text(hostile.products[HOSTILE_ID].name_zh) in labels
+    assert clean_text(hostile.products[HOSTILE_ID].name["zh"]) in labels
     assert "\x1b" not in svg
 
 
@@ -64,7 +64,7 @@ def test_mermaid_keeps_one_node_per_line_with_the_label_escaped(hostile: Knowled
     assert not set('"`%<>\n\x1b') & set(label.group(1))
     decoded = re.sub(r"#(\d+|[a-z]+);", lambda m: html.unescape(f"&#{m.group(1)};" if m.group(1).isdigit()
                                                               else f"&{m.group(1)};"), label.group(1))
-    assert decoded == clean_text(hostile.products[HOSTILE_ID].name_zh)
+    assert decoded == clean_text(hostile.products[HOSTILE_ID].name["zh"])
 
 
 def test_dot_keeps_one_node_per_line_with_the_label_quoted(hostile: KnowledgeBase) -> None:
@@ -75,12 +75,12 @@ def test_dot_keeps_one_node_per_line_with_the_label_quoted(hostile: KnowledgeBas
     line = next(x for x in lines if x.startswith(f"  {HOSTILE_ID} ["))
     label = re.fullmatch(rf'  {HOSTILE_ID} \[label="((?:[^"\\]|\\.)*)"\];', line)
     assert label is not None
-    assert re.sub(r"\\(.)", r"\1", label.group(1)) == clean_text(hostile.products[HOSTILE_ID].name_en)
+    assert re.sub(r"\\(.)", r"\1", label.group(1)) == clean_text(hostile.products[HOSTILE_ID].name["en"])
 
 
 def test_ids_mermaid_or_dot_read_specially_are_renamed_or_quoted(kb_copy: Path) -> None:
     """Keywords and ids with '-' or '.' get distinct plain node ids in Mermaid and quotes in DOT."""
-    new = "".join(f"  - {{id: {pid}, name_zh: {pid}, name_en: {pid}, category: basic_communication, "
+    new = "".join(f"  - {{id: {pid}, name: {{zh: {pid}, en: {pid}}}, category: basic_communication, "
                   f"modules: [transmission], need_items: [transmission.voice], "
                   f"requires: [{{product: dedicated_line, reason: {{zh: 需要, en: needs it}}}}]}}\n"
                   for pid in ("end", "node", "x-ray.2", "x_ray_2"))
@@ -127,7 +127,7 @@ def test_docs_catalog_page_shows_the_name_literally(hostile: KnowledgeBase) -> N
     cells.feed(rendered)
     assert "script" not in cells.tags and "em" not in cells.tags and "a" not in cells.tags
     assert set(cells.rows) == {2}  # every product row: field | value
-    name = clean_text(hostile.products[HOSTILE_ID].name_zh)
+    name = clean_text(hostile.products[HOSTILE_ID].name["zh"])
     assert html.escape(name, quote=False) in rendered
 
 

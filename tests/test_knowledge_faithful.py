@@ -48,7 +48,7 @@ def test_every_product_name_is_written_as_in_a_seed_it_cites(catalog: str) -> No
     for product in kb.products.values():
         seeds = cited(product.source)
         assert seeds, f"{product.id} cites no seed"
-        name = product.seed_name or product.name_zh
+        name = product.seed_name or product.name["zh"]
         if not any(squash(name) in seed_text(n) for n in seeds):
             wrong.append(f"{product.id}: {name!r} not found in seed(s) {', '.join(seeds)}")
     assert not wrong, "\n".join(wrong)
@@ -58,10 +58,10 @@ def test_oa_and_hr_items_are_seed_004s_breakdown() -> None:
     kb = load_knowledge(default_knowledge_dir())
     office = ["日常办公", "资料管理", "会议管理", "行政事务", "信息服务"]
     hr = ["招聘管理", "职务管理", "人力规划", "培训开发", "绩效考核"]
-    assert [i.name_zh for i in kb.modules["office"].items] == office
-    assert [i.name_zh for i in kb.modules["hr"].items] == hr
+    assert [i.name["zh"] for i in kb.modules["office"].items] == office
+    assert [i.name["zh"] for i in kb.modules["hr"].items] == hr
     for item in kb.modules["office"].items + kb.modules["hr"].items:
-        assert item.name_zh in seed_text("004")
+        assert item.name["zh"] in seed_text("004")
 
 
 @pytest.mark.parametrize(("module", "count"), [("office", 23), ("hr", 18)])
@@ -69,9 +69,9 @@ def test_oa_and_hr_sub_items_are_seed_004s_table_in_its_order(module: str, count
     """The table's sub-items follow its five group headers word for word and in order."""
     kb = load_knowledge(default_knowledge_dir())
     groups = kb.modules[module].items
-    subs = [sub.name_zh for item in groups for sub in item.items]
+    subs = [sub.name["zh"] for item in groups for sub in item.items]
     assert len(subs) == count and all(item.items for item in groups)
-    headers = "".join(f"{item.name_zh}需求" for item in groups)
+    headers = "".join(f"{item.name['zh']}需求" for item in groups)
     assert squash(headers + "".join(subs)) in seed_text("004")
     assert all(sub.id.startswith(item.id + ".") for item in groups for sub in item.items)
 
@@ -143,10 +143,10 @@ def test_handset_subsidy_caps_are_seed_002s() -> None:
     smart, other = (int(n) for n in found(r"3g智能机终端补贴不超过(\d+)%、3g非智能机不超过(\d+)%", "002"))
     assert "禁止向2g手机提供任何终端补贴" in seed_text("002")
     kb = load_knowledge(KNOWLEDGE, "sme")
-    caps = {t.name_zh: t.max_subsidy_percent for t in kb.framework.handset_types}
+    caps = {t.name["zh"]: t.max_subsidy_percent for t in kb.framework.handset_types}
     assert caps == {"3G智能机": smart, "3G非智能机": other, "2G手机": 0}
     assert kb.handset_types["smartphone_3g"].max_subsidy_percent == smart
-    described = " ".join(p.description.zh for p in kb.products["smartphone_3g"].prices if p.description)
+    described = " ".join(p.description["zh"] for p in kb.products["smartphone_3g"].prices if p.description)
     assert re.findall(r"补贴不超过(\d+)%", described) == [str(smart)]
 
 
@@ -179,10 +179,10 @@ def test_policy_classes_are_seed_001s_and_price_as_seed_002_says() -> None:
         assert method in seed_text("002")
     kb = load_knowledge(KNOWLEDGE, "sme")
     classes = {c.id: c for c in kb.framework.policy_classes}
-    assert tuple(c.name_zh for c in classes.values()) == named
-    assert classes["basic_communication"].pricing.zh.startswith("竞争性定价")
-    assert classes["industry_application"].pricing.zh.startswith("差异化定价")
-    assert classes["strategic_innovation"].pricing.zh.startswith("客户期望定价")
+    assert tuple(c.name["zh"] for c in classes.values()) == named
+    assert classes["basic_communication"].pricing["zh"].startswith("竞争性定价")
+    assert classes["industry_application"].pricing["zh"].startswith("差异化定价")
+    assert classes["strategic_innovation"].pricing["zh"].startswith("客户期望定价")
     assert classes["strategic_innovation"].max_discount_percent == 0  # 不予优惠, the stricter reading
     assert all(c.max_discount_percent is None for c in classes.values() if c.id != "strategic_innovation")
 
@@ -199,7 +199,7 @@ def test_every_product_has_a_policy_class_and_broadband_is_strategic(catalog: st
     """002 3.3.1 names 宽带 a strategic and growth product; every product gets one of 001 四.1's classes."""
     kb = load_knowledge(KNOWLEDGE, catalog)
     assert set(kb.policy_classes) == set(kb.products)
-    broadband = [pid for pid, p in kb.products.items() if p.name_zh.endswith("宽带")]
+    broadband = [pid for pid, p in kb.products.items() if p.name["zh"].endswith("宽带")]
     assert broadband and all(kb.policy_classes[pid].id == "strategic_innovation" for pid in broadband)
 
 
@@ -230,7 +230,7 @@ def test_direct_sales_from_30_staff_and_100_in_the_capital(catalog: str) -> None
     }
     kb = load_knowledge(KNOWLEDGE, catalog)
     names = {c for c in kb.framework.capital_cities if isinstance(c, str)}
-    names |= {n for c in kb.framework.capital_cities if not isinstance(c, str) for n in (c.name_zh, *c.aliases)}
+    names |= {n for c in kb.framework.capital_cities if not isinstance(c, str) for n in (c.name["zh"], *c.aliases)}
     assert "长春" in names
 
 
@@ -240,7 +240,7 @@ def test_vip_card_by_key_person_rank_is_seed_002s(catalog: str) -> None:
     seed_cards = dict(re.findall(r"(厅局级|处级|科级)或同等级别政企客户关键人发(钻|金|银)卡", seed_text("002")))
     assert seed_cards == {"厅局级": "钻", "处级": "金", "科级": "银"}
     kb = load_knowledge(KNOWLEDGE, catalog)
-    rank_zh = {rank.id: rank.name_zh for rank in kb.framework.key_person_ranks}
+    rank_zh = {rank.id: rank.name["zh"] for rank in kb.framework.key_person_ranks}
     given: dict[str, str] = {}
     for rule in rules_of(catalog).values():
         notes = [e["note"]["zh"] for e in rule["then"] if "note" in e]

@@ -14,6 +14,7 @@ from .conftest import edit
 
 PRODUCTS = "catalogs/group/products.yaml"
 RULES = "catalogs/group/rules.yaml"
+VPMN_NAME = '    name: {zh: 集团V网, en: "Group virtual private mobile network"}'
 
 
 def codes(exc: KnowledgeError) -> list[str]:
@@ -43,13 +44,13 @@ def test_yaml_syntax_error_is_located(kb_copy: Path) -> None:
 
 
 def test_duplicate_key_is_an_error(kb_copy: Path) -> None:
-    edit(kb_copy / PRODUCTS, "    name_zh: 集团V网\n", "    name_zh: 集团V网\n    name_zh: 集团V网二\n")
+    edit(kb_copy / PRODUCTS, VPMN_NAME + "\n", VPMN_NAME + "\n    name: {zh: 集团V网二, en: V-net}\n")
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(kb_copy)
     assert codes(err.value) == ["duplicate-key"]
     lines = (kb_copy / PRODUCTS).read_text(encoding="utf-8").splitlines()
-    assert err.value.issues[0].line == lines.index("    name_zh: 集团V网二") + 1
-    assert f"first at line {lines.index('    name_zh: 集团V网') + 1}" in err.value.issues[0].message
+    assert err.value.issues[0].line == lines.index("    name: {zh: 集团V网二, en: V-net}") + 1
+    assert f"first at line {lines.index(VPMN_NAME) + 1}" in err.value.issues[0].message
 
 
 def test_every_problem_is_reported_in_one_pass(kb_copy: Path) -> None:
@@ -132,7 +133,7 @@ def test_rule_condition_of_wrong_shape_gives_one_error(kb_copy: Path, value: str
 
 
 def test_yaml11_spellings_warn(kb_copy: Path) -> None:
-    edit(kb_copy / "catalogs/group/catalog.yaml", "name_en: Group customer catalog", "name_en: yes")
+    edit(kb_copy / "catalogs/group/catalog.yaml", "en: Group customer catalog", "en: yes")
     kb = load_knowledge(kb_copy)
     assert [(w.code, w.severity) for w in kb.warnings] == [("yaml11-boolean", "warning")]
 
@@ -152,7 +153,7 @@ def test_unknown_catalog_has_did_you_mean() -> None:
 def test_failed_reload_keeps_the_old_knowledge(kb_copy: Path) -> None:
     rec = Recommender.from_path(kb_copy)
     before = rec.knowledge
-    edit(kb_copy / PRODUCTS, "    name_zh: 集团V网\n", "    name_zh: 集团V网\n    bogus: 1\n")
+    edit(kb_copy / PRODUCTS, VPMN_NAME + "\n", VPMN_NAME + "\n    bogus: 1\n")
     with pytest.raises(KnowledgeError):
         rec.reload()
     assert rec.knowledge is before

@@ -25,7 +25,7 @@ def test_sme_catalog_declares_what_seed_002_names_no_product_for() -> None:
     assert report.items_without_products == []
     assert set(report.known_gaps) == {"access.wlan", "access.m2m", "hr.recruiting", "hr.positions", "hr.planning",
                                       "hr.training", "production.fleet", "production.asset_monitoring"}
-    assert all(g.source.startswith("002") and g.reason.zh and g.reason.en for g in kb.catalog.known_gaps)
+    assert all(g.source.startswith("002") and g.reason["zh"] and g.reason["en"] for g in kb.catalog.known_gaps)
     assert "known gaps (the seed names no product): access.wlan" in report.text()
 
 

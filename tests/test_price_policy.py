@@ -28,7 +28,7 @@ def test_a_bundle_with_smartphones_states_the_80_percent_cap_as_yuan(sme: Recomm
     (line,) = [x for x in bundle.pricing_policy if x.kind == "subsidy"]
     assert (line.policy, line.products) == ("smart_3g", ["smartphone_3g"])
     assert line.max_subsidy == pytest.approx(handset.one_time * 0.8)
-    assert "不超过80%" in line.text.zh and "80%" in line.text.en
+    assert "不超过80%" in line.text["zh"] and "80%" in line.text["en"]
     assert bundle.price.one_time == handset.one_time + sum(p.one_time for p in bundle.products if p is not handset)
 
 
@@ -46,7 +46,7 @@ def test_broadband_is_listed_as_strategic_and_charged_below_129(sme: Recommender
     rec = sme.recommend(shop(needs=["transmission.broadband"], employees=4, budget_monthly=150))
     bundle = rec.bundles[0]
     strategic = next(x for x in bundle.pricing_policy if x.policy == "strategic_innovation")
-    assert "broadband_8m" in strategic.products and "不予优惠" in strategic.text.zh
+    assert "broadband_8m" in strategic.products and "不予优惠" in strategic.text["zh"]
     text = bundle.rationale_text("zh")
     assert "定价与补贴政策" in text and "战略创新类产品（" in text
     assert "Pricing and subsidy policy" in bundle.rationale_text("en")

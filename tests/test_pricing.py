@@ -78,7 +78,7 @@ def test_one_time_charges_over_the_default_budget_are_left_out_saying_why(rec: R
     assert result.bundles and all("system_integration" not in [p.id for p in b.products] for b in result.bundles)
     out = next(x for x in result.bundles[0].left_out if x.product == "system_integration")
     assert out.reason == "over_budget"
-    assert "CNY 9,600" in out.text.en and "12 months of the monthly budget" in out.text.en
+    assert "CNY 9,600" in out.text["en"] and "12 months of the monthly budget" in out.text["en"]
     assert result.bundles[0].price.budget_one_time == 9600 and result.bundles[0].price.one_time_budget_months == 12
     # a one-time budget the customer gives replaces the default
     given = rec.recommend({**profile, "budget_one_time": 250000})
@@ -92,7 +92,7 @@ def test_a_one_time_budget_too_small_for_any_bundle_is_named_in_the_diagnosis(re
     assert result.bundles == [] and result.diagnosis is not None
     assert result.diagnosis.conflict == ["budget_one_time"]
     (relax,) = result.diagnosis.relaxations
-    assert relax.constraint == "budget_one_time" and "at least CNY 10,000" in relax.text.en
+    assert relax.constraint == "budget_one_time" and "at least CNY 10,000" in relax.text["en"]
 
 
 def test_no_bundle_exceeds_either_budget(rec: Recommender) -> None:

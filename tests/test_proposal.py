@@ -71,7 +71,7 @@ def test_the_solution_is_laid_out_by_business_area(bank: Recommendation) -> None
     assert any(p.id == "dedicated_line" for p in by_area["data"])  # seed 003: 数据业务(DDN)
     for products in by_area.values():
         for p in products:
-            assert f"| {p.name_zh} |" in solution
+            assert f"| {p.name['zh']} |" in solution
 
 
 def test_financial_impact_is_the_bundle_year_against_today(bank: Recommendation) -> None:
@@ -176,7 +176,7 @@ def test_html_shows_bundle_prices_and_phases_in_chromium(browser: object, bank: 
     assert fetched == []  # self-contained: no fonts, styles or scripts from anywhere
     first = bank.bundles[0]
     for p in first.products:
-        cell = page.locator("td", has_text=p.name_zh if lang == "zh" else p.name_en).first  # type: ignore[attr-defined]
+        cell = page.locator("td", has_text=p.name[lang]).first  # type: ignore[attr-defined]
         assert cell.is_visible(), p.id
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert money(first.price.recurring_monthly, lang, "money.month") in body

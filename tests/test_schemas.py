@@ -47,7 +47,7 @@ def test_every_shipped_file_names_and_passes_its_schema(kind: str, path: Path) -
 
 def test_schema_rejects_what_the_loader_rejects() -> None:
     schema = json.loads((SCHEMAS / "products.schema.json").read_text(encoding="utf-8"))
-    bad = {"products": [{"id": "x", "name_zh": "x", "name_en": "x", "category": "c", "modules": ["offce"],
+    bad = {"products": [{"id": "x", "name": {"zh": "x", "en": "x"}, "category": "c", "modules": ["offce"],
                          "colour": "red"}]}
     messages = " ".join(e.message for e in Draft202012Validator(schema).iter_errors(bad))
     assert "colour" in messages and "offce" in messages

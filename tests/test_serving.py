@@ -77,8 +77,8 @@ def test_cross_province_groups_get_one_point_acceptance_and_revenue_balancing(re
     """004: 针对跨省跨国的集团客户需要一点统一受理 … 省公司与其他兄弟省公司的业绩收益平衡(北京移动中石化案例)."""
     for footprint in ("national", "cross_province"):
         notes = {n.rule: n.text for n in rec.recommend({**STORE, "footprint": footprint}).advice.notes}
-        assert "一点统一受理" in notes["cross_province_one_point"].zh
-        assert "业绩收益" in notes["cross_province_one_point"].zh
+        assert "一点统一受理" in notes["cross_province_one_point"]["zh"]
+        assert "业绩收益" in notes["cross_province_one_point"]["zh"]
     for footprint in ("local", "province_wide"):
         assert "cross_province_one_point" not in _fired(rec, {**STORE, "footprint": footprint})
 
@@ -130,10 +130,10 @@ def test_the_account_manager_levels_are_seed_000s_hierarchy_in_its_order(rec: Re
     text = path.read_text(encoding="utf-8")
     (listed,) = re.findall(r"自上而下形成(.+?)等体系", text)
     seed = [re.sub(r"\(.*?\)", "", name) for name in listed.split("、")]
-    assert [a.name_zh for a in rec.knowledge.framework.account_manager_levels] == seed
+    assert [a.name["zh"] for a in rec.knowledge.framework.account_manager_levels] == seed
     for level in ("集团公司", "省公司", "地市公司"):
         assert level in text
-    assert [m.name_zh for m in rec.knowledge.framework.managing_levels] == [
+    assert [m.name["zh"] for m in rec.knowledge.framework.managing_levels] == [
         "集团公司集团客户部", "省公司集团客户部", "地市公司集团客户部"]
 
 
@@ -170,7 +170,7 @@ def test_a_key_person_who_is_a_vip_gets_one_contact_and_the_groups_retention_pol
     plain = {**STORE, "key_persons": [{"rank": "division"}]}
     vip = {**STORE, "key_persons": [{"rank": "division", "vip": True}]}
     assert "key_person_vip_coordination" not in _fired(rec, plain)
-    notes = {n.rule: n.text.zh for n in rec.recommend(vip).advice.notes}
+    notes = {n.rule: n.text["zh"] for n in rec.recommend(vip).advice.notes}
     assert "统一服务人员" in notes["key_person_vip_coordination"]
     assert "保有经理" in notes["key_person_vip_coordination"]
     assert "维系政策" in notes["key_person_vip_coordination"] and "一致" in notes["key_person_vip_coordination"]
@@ -181,9 +181,9 @@ def test_key_persons_get_points_and_never_an_improper_benefit(catalog: str) -> N
     """002 6.3.4 同比例的给予关键人反馈相应的会员积分; seed 004's 灰色利益 need is never served."""
     rec = Recommender.default(catalog)
     result = rec.recommend({**STORE, "key_persons": [{"rank": "section"}]})
-    notes = {n.rule: n.text for n in result.advice.notes}
-    assert "会员积分" in notes["key_person_points"].zh and "不得提供任何个人不当利益" in notes["key_person_points"].zh
-    assert not [n for n in rec.knowledge.framework.key_person_needs if "灰色" in n.name_zh or "gain" in n.id]
+    notes = {n.rule: n.text["zh"] for n in result.advice.notes}
+    assert "会员积分" in notes["key_person_points"] and "不得提供任何个人不当利益" in notes["key_person_points"]
+    assert not [n for n in rec.knowledge.framework.key_person_needs if "灰色" in n.name["zh"] or "gain" in n.id]
 
 
 def test_key_person_facts_split_by_relation_and_keep_only_what_a_condition_tests() -> None:

@@ -140,7 +140,7 @@ def test_the_rationale_says_what_decided(rec: Recommender) -> None:
     assert "Profitability 4.00" in en and "declining customer (D), derived from spend change -20%" in en
     head = zh.splitlines()[1]  # the assessment line names the value type and class, no ids
     assert head.startswith("评估: 价值类型 社会经济双重价值型, 客户等级 ") and "dual" not in head
-    assert result.assessment.names[result.assessment.customer_class or ""].zh in head
+    assert result.assessment.names[result.assessment.customer_class or ""]["zh"] in head
     stated = rec.recommend(MID | {"lifecycle_stage": "decline", "needs": ["office.daily"]})
     assert "\n  生命周期：" not in stated.rationale_text("zh", detail=True)  # a stated stage needs no explanation
     government = rec.recommend({"name": "x", "industry": "government", "employees": 60, "needs": ["office"]})

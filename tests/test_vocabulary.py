@@ -65,7 +65,7 @@ def test_a_step_beyond_the_three_is_allowed_and_scored(kb_copy: Path) -> None:
     """Extra steps join the overall score (their <id>_score is no rule field); the three stay required."""
     path = kb_copy / "assessment.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["steps"].append({"id": "attitude", "name_zh": "信息化态度", "name_en": "IT attitude",
+    data["steps"].append({"id": "attitude", "name": {"zh": "信息化态度", "en": "IT attitude"},
                           "indicators": [{"field": "it_staff", "cuts": [1, 3, 10, 50]}]})
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     kb = load_knowledge(kb_copy)

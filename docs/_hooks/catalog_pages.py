@@ -37,7 +37,7 @@ def index_page(catalogs: dict[str, KnowledgeBase]) -> str:
              "| catalog | name | products | rules | offers | source |", "|---|---|---|---|---|---|"]
     for name, kb in catalogs.items():
         c = kb.catalog
-        lines.append(f"| [{_md(name)}]({quote(name)}.md) | {_md(c.name_zh)} / {_md(c.name_en)} "
+        lines.append(f"| [{_md(name)}]({quote(name)}.md) | {_md(c.name.get('zh'))} / {_md(c.name.get('en'))} "
                      f"| {len(kb.products)} | {len(kb.rules)} | {len(kb.offers)} | {_md(c.source or '')} |")
     return "\n".join(lines) + "\n"
 
@@ -71,7 +71,7 @@ def _price(price: Any) -> str:
 
 def catalog_page(kb: KnowledgeBase) -> str:
     c = kb.catalog
-    out = [f"# {_md(c.name_en)} ({_md(c.name_zh)})", "", f"Catalog id `{c.id}`. Source: {_md(c.source or '-')}.",
+    out = [f"# {_md(c.name.get('en'))} ({_md(c.name.get('zh'))})", "", f"Catalog id `{c.id}`. Source: {_md(c.source or '-')}.",
            "",
            f"Portfolio policy: dogs `{c.portfolio_policy.dog}`, "
            f"question marks `{c.portfolio_policy.question_mark}`.", "",
@@ -80,16 +80,16 @@ def catalog_page(kb: KnowledgeBase) -> str:
     for module in kb.framework.modules:
         if not any(module.id in p.modules for p in kb.products.values()):
             continue
-        out += [f"### {_md(module.name_en)} ({_md(module.name_zh)})", "",
+        out += [f"### {_md(module.name.get('en'))} ({_md(module.name.get('zh'))})", "",
                 "```mermaid", mermaid(kb, module.id).rstrip(), "```", ""]
     out += ["## Products", ""]
     categories = {cat.id: cat for cat in c.categories}
     for pid, p in kb.products.items():
         cat = categories[p.category]
-        out += [f"### {_md(p.name_zh)} / {_md(p.name_en)}", "",
+        out += [f"### {_md(p.name.get('zh'))} / {_md(p.name.get('en'))}", "",
                 "| | |", "|---|---|",
                 f"| id | `{pid}` |",
-                f"| category | {_md(cat.name_zh)} / {_md(cat.name_en)} |",
+                f"| category | {_md(cat.name.get('zh'))} / {_md(cat.name.get('en'))} |",
                 f"| modules | {', '.join(_md(kb.name(m, 'en')) for m in p.modules)} |",
                 f"| need items | {_items(kb, p.need_items)} |",
                 f"| status | {p.lifecycleStatus}; portfolio {p.portfolio.replace('_', ' ')} |"]
@@ -104,15 +104,15 @@ def catalog_page(kb: KnowledgeBase) -> str:
         out.append(f"| eligibility | {_md('; '.join(r for r in rules if r) or 'everyone')} |")
         for kind in ("requires", "excludes", "complements", "replaces"):
             for rel in getattr(p, kind):
-                out.append(f"| {kind} | {_md(kb.name(rel.product, 'zh'))} (`{rel.product}`): {_md(rel.reason.en)} |")
+                out.append(f"| {kind} | {_md(kb.name(rel.product, 'zh'))} (`{rel.product}`): {_md(rel.reason.get('en'))} |")
         out += [f"| source | {_md(p.source or '-')} |", ""]
     if kb.offers:
         out += ["## Offers", ""]
         for offer in kb.offers.values():
-            out += [f"### {_md(offer.name_zh)} / {_md(offer.name_en)}", "", "| tier | monthly spend | benefits |",
+            out += [f"### {_md(offer.name.get('zh'))} / {_md(offer.name.get('en'))}", "", "| tier | monthly spend | benefits |",
                     "|---|---|---|"]
             for t in offer.tiers:
                 spend = f"{t.min_monthly:g}–{t.max_monthly:g} (excl.)" if t.max_monthly else f"≥ {t.min_monthly:g}"
-                out.append(f"| {_md(t.name_zh)} | {spend} | {'<br>'.join(_md(b.en) for b in t.benefits)} |")
+                out.append(f"| {_md(t.name.get('zh'))} | {spend} | {'<br>'.join(_md(b.get('en')) for b in t.benefits)} |")
             out.append("")
     return "\n".join(out) + "\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import Issue
 from ..graph import ProductGraph
+from ..messages import Messages
 from ..vocabulary import KEY_PERSON
 from .schema import Assessment, Catalog, Framework, HandsetType, Module, Named, Offer, PolicyClass, Product, Rule
 
@@ -33,6 +34,12 @@ class KnowledgeBase:
     offers: dict[str, Offer]
     locations: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()
+    messages: Messages = field(default_factory=Messages.package)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages framework.yaml declares, in order: every name, text and sentence exists in each."""
+        return tuple(self.framework.languages)
 
     @cached_property
     def graph(self) -> ProductGraph:
@@ -148,7 +155,8 @@ class KnowledgeBase:
              self.catalog.model_dump(mode="json"),
              [p.model_dump(mode="json") for p in self.products.values()],
              [r.model_dump(mode="json") for r in self.rules],
-             [o.model_dump(mode="json") for o in self.offers.values()]],
+             [o.model_dump(mode="json") for o in self.offers.values()],
+             {lang: dict(self.messages.table[lang]) for lang in self.messages.languages}],
             sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -158,4 +166,4 @@ class KnowledgeBase:
 
     def name(self, entity_id: str, lang: str = "en") -> str:
         entity = self.names.get(entity_id)
-        return entity.name(lang) if entity else entity_id
+        return entity.name.get(lang) if entity else entity_id

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Issue, KnowledgeError, did_you_mean, issues_from_validation
 from .base import KnowledgeBase
 from .checks import catalog_dirs, check_references
+from .languages import check_texts, fold_split_names, load_messages
 from .schema import Assessment, Catalog, Framework, OffersFile, ProductsFile, RulesFile
 from .yamlpos import Document, load_file
 
@@ -57,6 +58,7 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
         doc = load_file(path, str(path), root)
         docs[rel] = doc
         issues.extend(doc.issues)
+        issues.extend(fold_split_names(doc))
         if doc.data is None and not doc.issues:
             doc.data = {}
         if any(i.severity == "error" for i in doc.issues):
@@ -88,8 +90,16 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
              "rules": base + "rules.yaml", "offers": base + "offers.yaml"}
     issues.extend(check_references(framework, assessment, cat, prods, rules, offers,
                                    {k: docs[f] for k, f in kinds.items() if f in docs}, root))
+    messages = None
+    if framework is not None:
+        files = {"framework": framework, "assessment": assessment, "catalog": cat, "products": prods,
+                 "rules": rules, "offers": offers}
+        for kind, model in files.items():
+            if model is not None and kinds[kind] in docs:
+                issues.extend(check_texts(model, framework.languages, docs[kinds[kind]]))
+        messages = load_messages(root, framework.languages, issues)
     if any(i.severity == "error" for i in issues) or not (
-            framework and assessment and cat and prods and rules and offers and chosen):
+            framework and assessment and cat and prods and rules and offers and chosen and messages):
         raise KnowledgeError(sorted(issues, key=_issue_order))
 
     base = f"catalogs/{chosen}/"
@@ -100,6 +110,7 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
         offers={o.id: o for o in offers.offers},
         locations=_locations(docs, base),
         warnings=tuple(sorted(issues, key=_issue_order)),
+        messages=messages,
     )
 
 

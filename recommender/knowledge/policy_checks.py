@@ -78,7 +78,7 @@ def _cap(fw: Framework, catalog: Catalog, product: Product) -> tuple[str, float]
     by_category = {c.id: c.policy_class for c in catalog.categories}
     chosen = product.policy_class or by_category.get(product.category)
     cls = next((c for c in fw.policy_classes if c.id == chosen), None)
-    return None if cls is None or cls.max_discount_percent is None else (cls.name_en, cls.max_discount_percent)
+    return None if cls is None or cls.max_discount_percent is None else (cls.name.get("en"), cls.max_discount_percent)
 
 
 def _tier_caps(fw: Framework, catalog: Catalog, products: ProductsFile, doc: Document) -> Iterator[Issue]:
@@ -112,7 +112,8 @@ def _discount_caps(fw: Framework, catalog: Catalog, products: ProductsFile, rule
             handset = handsets.get(product.handset or "")
             if handset is not None and d.priceType == "one_time" and d.percent > handset.max_subsidy_percent:
                 yield doc.issue(at, "subsidy-over-cap",
-                                f"rule {rule.id!r} subsidises {d.product!r} ({handset.name_en}) by {d.percent:g}%, "
+                                f"rule {rule.id!r} subsidises {d.product!r} ({handset.name.get('en')}) "
+                                f"by {d.percent:g}%, "
                                 f"beyond its cap of {handset.max_subsidy_percent:g}%",
                                 f"give at most {handset.max_subsidy_percent:g}% (seed 002 3.3.2)")
             cap = _cap(fw, catalog, product)
@@ -130,7 +131,7 @@ def _price_items(fw: Framework, catalog: Catalog, products: ProductsFile, doc: D
     for i, p in enumerate(products.products):
         for j, price in enumerate(p.prices):
             words = [w for w in policy.forbidden_price_items if price.description and
-                     (w in price.description.zh or w.lower() in price.description.en.lower())]
+                     any(w.lower() in text.lower() for text in price.description.root.values())]
             if words:
                 yield doc.issue(("products", i, "prices", j, "description"), "tariff-item",
                                 f"a price of {p.id!r} is described as {words[0]!r}, an item the pricing policy "

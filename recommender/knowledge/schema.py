@@ -9,10 +9,22 @@ silently. Field names follow TM Forum TMF620 where it has one
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    RootModel,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 
 from ..vocabulary import (
     BUNDLE_ONLY_EFFECTS,
@@ -54,24 +66,54 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class Text(Strict):
-    """A sentence in both languages."""
+# A language code (zh, en, fr, pt-BR): framework.yaml declares which a knowledge base uses.
+LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+
+def _language_codes(codes: list[str]) -> list[str]:
+    for code in codes:
+        if not re.fullmatch(LANG_PATTERN, code):
+            raise ValueError(f"{code!r} is not a language code: write a code such as zh, en, fr or pt-BR")
+    if len(set(codes)) < len(codes):
+        raise ValueError("a language is declared twice")
+    return codes
+
+
+class Text(RootModel[dict[str, Annotated[str, Field(min_length=1)]]]):
+    """A text in several languages: ``{zh: 会议电话, en: Conference call}``.
+
+    The shape is checked here; that every language framework.yaml declares is
+    present, and no other, is checked with the knowledge (``missing-language``),
+    so one load lists every gap. ``Text(zh=..., en=...)`` builds one in code.
+    """
+
+    # Editors see the key shape; which languages are declared is the knowledge's to say.
+    model_config = ConfigDict(strict=True, frozen=True,
+                              json_schema_extra={"propertyNames": {"pattern": LANG_PATTERN}})
+    root: dict[str, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
 
     def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        """The text in ``lang``; in its first language when it has none in ``lang``.
+
+        Knowledge that validates has every declared language, and code builds
+        texts in declared order, so the fallback is the first declared language;
+        it serves results stored before a language was added.
+        """
+        return self.root[lang] if lang in self.root else next(iter(self.root.values()))
+
+    def __getitem__(self, lang: str) -> str:
+        """The text in ``lang``; KeyError when it has none (no fallback)."""
+        return self.root[lang]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.root)
 
 
 class Named(Strict):
     id: Id = Field(min_length=1)
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    name: Text = Field(description="The name in every declared language: {zh: 会议电话, en: Conference call}.")
     source: str | None = Field(default=None, description="Seed file and passage this entry comes from.")
-
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
 
 
 # --- framework.yaml ---------------------------------------------------------
@@ -195,6 +237,10 @@ class Framework(Strict):
 
     schema_: str | None = Field(default=None, alias="$schema")
     version: int = 1
+    languages: Annotated[list[str], AfterValidator(_language_codes)] = Field(min_length=1, description=(
+        "The languages every name and text is written in, in order; the first is the fallback of a text that "
+        "lacks a language. Each needs a message file (recommender/messages/<lang>.yaml or messages/<lang>.yaml "
+        "in the knowledge directory)."))
     default_catalog: Id
     layers: list[Layer]
     modules: list[Module]

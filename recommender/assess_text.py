@@ -1,4 +1,4 @@
-"""The assessment's lines in the rationale, in zh and en: which indicators decided the value type, the
+"""The assessment's lines in the rationale, in each language: which indicators decided the value type, the
 class and the lifecycle stage (seed 004 3.1 集团客户价值评估, 3.2 不同周期划分标准; seed 000).
 
 Rendered from the result alone, so a stored result explains itself without the knowledge base.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .bundling import ineligibility
 from .knowledge.base import KnowledgeBase
-from .messages import message, money
+from .messages import message, money, using
 from .pricing import Pricing, one_time_budget, quantity_text, rule_quantities
 from .profile import CustomerProfile
 from .result import Lang, Recommendation
@@ -21,6 +21,11 @@ __all__ = ["explain_product"]
 def explain_product(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommendation, pid: str,
                     lang: Lang = "en") -> str:
     """Why ``pid`` is or is not recommended: bundles, rules, dependencies, exclusions, eligibility, budget."""
+    with using(kb.messages):  # the knowledge's sentences: its languages, its rewordings
+        return _explain(kb, profile, rec, pid, lang)
+
+
+def _explain(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommendation, pid: str, lang: Lang) -> str:
     def t(key: str, **kw: object) -> str:
         return message(f"explain.{key}", lang, **kw)
 

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .knowledge.schema import Text
+from .localized import Text
 
 __all__ = ["LANGS", "Local", "Messages", "amount", "fields_of", "knowledge_messages", "listed", "message",
            "messages", "money", "package_messages", "priced", "register", "text", "using"]

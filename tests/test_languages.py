@@ -120,7 +120,6 @@ def test_a_third_language_validates_with_no_code_change(french: Path) -> None:
     assert run.stdout.endswith("0 errors, 0 warnings\n")
 
 
-@pytest.mark.xfail(strict=True, reason="TRANSITIONAL: the sentences code writes into results reach zh and en only")
 def test_the_result_carries_the_third_language_in_every_name_and_text(french: Path) -> None:
     result = Recommender.from_path(french).recommend(PROFILE)
     assert result.languages == ["zh", "en", "fr"]
@@ -184,3 +183,12 @@ def test_a_knowledge_message_file_rewords_a_shipped_sentence(kb_copy: Path) -> N
     assert reworded.rationale_text("zh").splitlines()[1:] == shipped.rationale_text("zh").splitlines()[1:]
     assert reworded.rationale_text("en") == shipped.rationale_text("en")
     assert shipped.rationale_text("zh").splitlines()[0] == "客户经理简报：Banque du Yunnan"
+
+
+def test_texts_take_the_declared_order_whatever_order_a_file_writes(kb_copy: Path) -> None:
+    products = kb_copy / "catalogs" / "group" / "products.yaml"
+    text = products.read_text(encoding="utf-8")
+    products.write_text(text.replace('name: {zh: 专线, en: "Dedicated data line"}',
+                                     'name: {en: "Dedicated data line", zh: 专线}'), encoding="utf-8")
+    line = load_knowledge(kb_copy).products["dedicated_line"].name
+    assert list(line.root) == ["zh", "en"] and line.get("fr") == "专线"

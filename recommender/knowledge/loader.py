@@ -46,6 +46,7 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
             hint="point at the directory that holds framework.yaml and catalogs/")])
     issues: list[Issue] = []
     docs: dict[str, Document] = {}
+    context: dict[str, list[str]] = {}  # the declared languages, once the framework gives them
 
     def read(rel: str, model: type[M], required: bool = True) -> M | None:
         path = root / rel
@@ -63,9 +64,12 @@ def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBas
             doc.data = {}
         if any(i.severity == "error" for i in doc.issues):
             return None
-        return validate_document(doc, model, issues)
+        return validate_document(doc, model, issues, context)
 
     framework = read("framework.yaml", Framework)
+    if framework is not None:  # again, now that its texts can be put in the order it declares
+        context["languages"] = list(framework.languages)
+        framework = Framework.model_validate(docs["framework.yaml"].data, context=context)
     assessment = read("assessment.yaml", Assessment)
     catalogs = available_catalogs(root)
     chosen = catalog or (framework.default_catalog if framework else None)
@@ -125,7 +129,8 @@ def _present(path: Path) -> bool:
     return True
 
 
-def validate_document(doc: Document, model: type[M], issues: list[Issue]) -> M | None:
+def validate_document(doc: Document, model: type[M], issues: list[Issue],
+                      context: dict[str, list[str]] | None = None) -> M | None:
     """Validate one parsed document; on failure add located issues and return None."""
     data: Any = doc.data
     if not isinstance(data, dict):
@@ -133,7 +138,7 @@ def validate_document(doc: Document, model: type[M], issues: list[Issue]) -> M |
                                 "start the file with the top-level keys, e.g. 'products:'"))
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         issues.extend(issues_from_validation(exc, doc.file, doc.positions, model))
         return None

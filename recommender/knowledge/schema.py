@@ -20,12 +20,13 @@ from pydantic import (
     Discriminator,
     Field,
     PlainValidator,
-    RootModel,
     Tag,
     WithJsonSchema,
     model_validator,
 )
 
+from ..localized import LANG_PATTERN
+from ..localized import Text as Text  # re-exported: knowledge files hold texts
 from ..vocabulary import (
     BUNDLE_ONLY_EFFECTS,
     BUNDLE_STAGE,
@@ -66,10 +67,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-# A language code (zh, en, fr, pt-BR): framework.yaml declares which a knowledge base uses.
-LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-
-
 def _language_codes(codes: list[str]) -> list[str]:
     for code in codes:
         if not re.fullmatch(LANG_PATTERN, code):
@@ -77,37 +74,6 @@ def _language_codes(codes: list[str]) -> list[str]:
     if len(set(codes)) < len(codes):
         raise ValueError("a language is declared twice")
     return codes
-
-
-class Text(RootModel[dict[str, Annotated[str, Field(min_length=1)]]]):
-    """A text in several languages: ``{zh: 会议电话, en: Conference call}``.
-
-    The shape is checked here; that every language framework.yaml declares is
-    present, and no other, is checked with the knowledge (``missing-language``),
-    so one load lists every gap. ``Text(zh=..., en=...)`` builds one in code.
-    """
-
-    # Editors see the key shape; which languages are declared is the knowledge's to say.
-    model_config = ConfigDict(strict=True, frozen=True,
-                              json_schema_extra={"propertyNames": {"pattern": LANG_PATTERN}})
-    root: dict[str, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang``; in its first language when it has none in ``lang``.
-
-        Knowledge that validates has every declared language, and code builds
-        texts in declared order, so the fallback is the first declared language;
-        it serves results stored before a language was added.
-        """
-        return self.root[lang] if lang in self.root else next(iter(self.root.values()))
-
-    def __getitem__(self, lang: str) -> str:
-        """The text in ``lang``; KeyError when it has none (no fallback)."""
-        return self.root[lang]
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return tuple(self.root)
 
 
 class Named(Strict):
@@ -380,7 +346,7 @@ class KnownGap(Strict):
         "A need item, or a module (then every item of it), that no product of the catalog serves on purpose."))
     source: str = Field(min_length=1, description=(
         "The seed passage that lists what the catalog sells and names nothing for this item."))
-    reason: Text = Field(description="Why the catalog has no product for the item, in both languages.")
+    reason: Text = Field(description="Why the catalog has no product for the item, in each declared language.")
 
 
 class Category(Named):

@@ -20,6 +20,7 @@ from . import authoring
 from .batch_files import batch_file
 from .errors import EngineError, RecommenderError, did_you_mean
 from .explain import explain_product
+from .knowledge import KnowledgeBase
 from .knowledge.schema import MODULE_IDS
 from .proposal import render_proposal
 from .recommender import Recommender, default_knowledge_dir

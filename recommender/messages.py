@@ -84,6 +84,9 @@ class Messages:
 
     def get(self, key: str, lang: str, **fields: object) -> str:
         """Sentence ``key`` in ``lang`` with ``fields`` filled in, each read in ``lang`` (see :data:`Local`)."""
+        if lang not in self.table:
+            raise KeyError(f"no sentences for language {lang!r} here (only {', '.join(self.languages)}): render "
+                           "through Recommendation.rationale_text, or inside messages.using(kb.messages)")
         return self.table[lang][key].format(**{k: _in(v, lang) for k, v in fields.items()})
 
     def text(self, key: str, **fields: object) -> Text:

@@ -26,8 +26,8 @@ def _scenarios_of(catalog: str) -> int:
 def test_validate_returns_every_catalog_and_the_located_problems(kb_copy: Path) -> None:
     shipped = authoring.validate()
     assert shipped.ok and set(shipped.catalogs) == {"group", "sme"} and shipped.issues == ()
-    edit(kb_copy / "catalogs" / "sme" / "products.yaml", '"Wangpu shop assistant"\n    category: marketing\n',
-         '"Wangpu shop assistant"\n    category: marketting\n')
+    edit(kb_copy / "catalogs" / "sme" / "products.yaml", '"Wangpu shop assistant"}\n    category: marketing\n',
+         '"Wangpu shop assistant"}\n    category: marketting\n')
     broken = authoring.validate(kb_copy)
     assert not broken.ok and set(broken.catalogs) == {"group"}  # the group catalog still loads
     issue = next(i for i in broken.issues if i.code == "unknown-reference")

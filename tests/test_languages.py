@@ -19,6 +19,7 @@ import yaml
 
 from recommender import KnowledgeError, Recommender, load_knowledge
 from recommender.messages import messages
+from recommender.proposal import render_proposal
 
 from .conftest import EXAMPLES
 
@@ -141,6 +142,14 @@ def test_the_brief_renders_in_the_third_language(french: Path) -> None:
     assert all(p.name.get("fr") in brief for p in result.bundles[0].products)
     assert "Ligne de données dédiée" in brief
     assert not CJK.findall(brief), [line for line in lines if CJK.search(line)]
+
+
+def test_the_proposal_renders_in_the_third_language(french: Path) -> None:
+    result = Recommender.from_path(french).recommend({**PROFILE, "annual_spend": 200000, "telecom_spend": 500000})
+    for fmt in ("md", "html"):
+        page = render_proposal(result, "fr", fmt)
+        assert "Ligne de données dédiée" in page and "CNY/mois" in page
+        assert not CJK.findall(page), [line for line in page.splitlines() if CJK.search(line)][:3]
 
 
 def test_adding_a_language_leaves_the_others_unchanged(french: Path) -> None:

@@ -217,7 +217,7 @@ def create_app(knowledge: str | Path | None = None, catalog: str | None = None, 
     @app.get("/catalogs", response_model=list[CatalogInfo])
     def catalogs() -> list[CatalogInfo]:
         """The catalogs being served."""
-        return [CatalogInfo(id=cid, name={"zh": r.knowledge.catalog.name_zh, "en": r.knowledge.catalog.name_en},
+        return [CatalogInfo(id=cid, name=dict(r.knowledge.catalog.name.root),
                             products=len(r.knowledge.products), rules=len(r.knowledge.rules),
                             knowledge=r.knowledge.fingerprint) for cid, r in sorted(serving[0].items())]
 

@@ -37,18 +37,19 @@ def product_offering(kb: KnowledgeBase, p: Product) -> dict[str, Any]:
     base = f"/catalogs/{kb.catalog.id}/productOfferings"
     categories = {c.id: c for c in kb.catalog.categories}
     category = categories.get(p.category)
+    lang = kb.languages[0]  # the operator's language: the first framework.yaml declares
     return {
         "id": p.id,
         "href": f"{base}/{p.id}",
         "@type": "ProductOffering",
-        "name": p.name_zh,
-        "description": p.name_en,
+        "name": p.name.get(lang),
+        "description": p.name.get("en"),
         "lifecycleStatus": p.lifecycleStatus,
         "isBundle": False,
         "isSellable": p.sellable,
-        "category": [{"id": p.category, "name": category.name_zh if category else p.category,
+        "category": [{"id": p.category, "name": category.name.get(lang) if category else p.category,
                       "@referredType": "Category"}],
-        "productOfferingPrice": [_price(p, i, price) for i, price in enumerate(p.prices)],
+        "productOfferingPrice": [_price(p, i, price, lang) for i, price in enumerate(p.prices)],
         "productOfferingRelationship": [
             {"id": r.product, "href": f"{base}/{r.product}", "relationshipType": kind,
              "@referredType": "ProductOffering"}
@@ -56,12 +57,12 @@ def product_offering(kb: KnowledgeBase, p: Product) -> dict[str, Any]:
     }
 
 
-def _price(p: Product, index: int, price: Price) -> dict[str, Any]:
+def _price(p: Product, index: int, price: Price, lang: str) -> dict[str, Any]:
     recurring = price.priceType == "recurring"
     out: dict[str, Any] = {
         "id": f"{p.id}-price-{index + 1}",
         "@type": "ProductOfferingPrice",
-        "name": price.description.zh if price.description else p.name_zh,
+        "name": (price.description or p.name).get(lang),
         "priceType": "recurring" if recurring else "oneTime",
         "price": {"unit": "CNY", "value": price.amount},
         "unitOfMeasure": {"amount": 1, "units": price.per},
@@ -77,7 +78,7 @@ def _price(p: Product, index: int, price: Price) -> dict[str, Any]:
 def query_product_recommendation(rec: Recommendation) -> dict[str, Any]:
     """``rec`` as a TMF680 QueryProductRecommendation, with our rationale as the GroupRecommendation extension."""
     base = f"/catalogs/{rec.catalog}/productOfferings"
-    items = [_item(base, b, p) for b in rec.bundles for p in b.products]
+    items = [_item(base, b, p, rec.languages[0]) for b in rec.bundles for p in b.products]
     return {
         "id": f"{rec.customer_id or rec.customer_name}-{rec.knowledge}",
         "@type": "GroupRecommendation",
@@ -93,14 +94,15 @@ def query_product_recommendation(rec: Recommendation) -> dict[str, Any]:
     }
 
 
-def _item(base: str, b: Bundle, p: BundleProduct) -> dict[str, Any]:
-    offering = {"id": p.id, "href": f"{base}/{p.id}", "name": p.name_zh, "@referredType": "ProductOffering"}
-    prices = [{"priceType": kind, "name": p.name_zh, "price": {"taxIncludedAmount": {"unit": "CNY", "value": amount}},
+def _item(base: str, b: Bundle, p: BundleProduct, lang: str) -> dict[str, Any]:
+    name = p.name.get(lang)
+    offering = {"id": p.id, "href": f"{base}/{p.id}", "name": name, "@referredType": "ProductOffering"}
+    prices = [{"priceType": kind, "name": name, "price": {"taxIncludedAmount": {"unit": "CNY", "value": amount}},
                **({"recurringChargePeriod": "month"} if kind == "recurring" else {})}
               for kind, amount in (("recurring", p.recurring), ("oneTime", p.one_time)) if amount]
     return {"id": f"{b.rank}-{p.id}", "@type": "RecommendationItem", "priority": b.rank,
             "productOffering": offering,
-            "product": {"@type": "Product", "name": p.name_zh, "isBundle": False, "productOffering": offering,
+            "product": {"@type": "Product", "name": name, "isBundle": False, "productOffering": offering,
                         "productPrice": prices}}
 
 

@@ -96,7 +96,7 @@ def test_admin_reload_needs_the_token_and_a_broken_knowledge_keeps_the_old(serve
     assert httpx.post(f"{server}/admin/reload", headers={"authorization": "Bearer wrong"}).status_code == 401
     products = knowledge / "catalogs" / "group" / "products.yaml"
     good = products.read_text(encoding="utf-8")
-    edit(products, "name_zh: 会议电话", "name_zh: ''")
+    edit(products, "zh: 会议电话,", "zh: '',")
     try:
         with ThreadPoolExecutor(8) as pool:  # clients keep calling while the reload fails
             calls = [pool.submit(httpx.post, f"{server}/recommendations", json=BANK, timeout=120) for _ in range(24)]

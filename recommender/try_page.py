@@ -20,8 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .brief import bundle_price, name_of, quantity_cell, reasons
 from .errors import ProfileError
+from .knowledge.base import KnowledgeBase
 from .knowledge.yamlpos import parse
-from .messages import LANGS, message, messages, money
+from .messages import message, money, using
 from .profile import Source
 from .recommender import Recommender
 from .result import Bundle, Lang, Recommendation
@@ -72,9 +73,15 @@ def _recommend(recommender_for: Callable[[str | None], Recommender],
 
 def _render(recommender_for: Callable[[str | None], Recommender], catalog_ids: list[str], form: dict[str, Any],
             result: Recommendation | None, problems: list[str]) -> str:
-    lang: Lang = "en" if form["lang"] == "en" else "zh"
     kb = recommender_for(form["catalog"] or None).knowledge
-    t = {k.removeprefix("try."): v for k, v in messages(lang).items() if k.startswith("try.")}
+    with using(kb.messages):  # the knowledge's languages and sentences, its own message files included
+        return _page(recommender_for, catalog_ids, form, kb, result, problems)
+
+
+def _page(recommender_for: Callable[[str | None], Recommender], catalog_ids: list[str], form: dict[str, Any],
+          kb: KnowledgeBase, result: Recommendation | None, problems: list[str]) -> str:
+    lang: Lang = form["lang"] if form["lang"] in kb.languages else kb.languages[0]
+    t = {k.removeprefix("try."): v for k, v in kb.messages.table[lang].items() if k.startswith("try.")}
     catalogs = [(cid, name_of(recommender_for(cid).knowledge.catalog, lang)) for cid in catalog_ids]
     industries = [(i.id, name_of(i, lang)) for i in kb.framework.industries]
     # a module, then its items: an account manager picks needs by name, not by id
@@ -82,7 +89,7 @@ def _render(recommender_for: Callable[[str | None], Recommender], catalog_ids: l
              for m in kb.framework.modules]
     context: dict[str, Any] = {"lang": lang, "t": t, "form": {**form, "catalog": kb.catalog.id},
                                "catalogs": catalogs, "industries": industries, "needs": needs,
-                               "languages": [(code, message("try.language_name", code)) for code in LANGS],
+                               "languages": [(code, message("try.language_name", code)) for code in kb.languages],
                                "problems": problems, "result": result}
     if result is not None:
         context["brief"] = result.rationale_text(lang)

@@ -55,7 +55,7 @@ def test_the_form_gives_the_brief_bundles_and_why(page: Any, rec: Recommender) -
     assert page.locator("h2", has_text=heading.rstrip("：")).first.is_visible()
     table = page.locator("table.bundle").first
     for p in first.products:
-        assert table.locator("td", has_text=p.name_zh).first.is_visible(), p.id
+        assert table.locator("td", has_text=p.name["zh"]).first.is_visible(), p.id
     assert money(first.price.recurring_monthly, "zh", "money.month") in page.inner_text("body")
     assert page.locator("details summary").first.inner_text() == message("try.why_not", "zh")
 

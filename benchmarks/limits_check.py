@@ -25,14 +25,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from recommender.engine import compile_rules
+from recommender.engine_durable import compile_rules
 from recommender.knowledge.limits import check_limits
 from recommender.knowledge.schema import RulesFile
 from recommender.knowledge.yamlpos import Document
 
 CHILD = """
 import json, sys
-from recommender.engine import _QuietHost
+from recommender.engine_durable import _QuietHost
 spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
 host = _QuietHost()
 host.register_rulesets({"x": {n: dict(b, run=lambda c: None) for n, b in spec["definition"].items()}})

@@ -14,7 +14,7 @@ from .batch import BatchItem, Row, run_batch
 from .bundle_stage import run_bundle_stage
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
-from .engine import RuleEngine
+from .engine import EngineName, RuleEngine, create_engine
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .messages import register, using
@@ -26,8 +26,8 @@ from .winback import with_former_products
 if TYPE_CHECKING:
     import pandas as pd
 
-# Engines of unpickled recommenders by knowledge fingerprint: a worker process builds each once.
-_ENGINES: dict[str, RuleEngine] = {}
+# Engines of unpickled recommenders by knowledge fingerprint and engine choice: a worker process builds each once.
+_ENGINES: dict[tuple[str, str], RuleEngine] = {}
 
 
 def default_knowledge_dir() -> Path:
@@ -38,10 +38,10 @@ def default_knowledge_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "knowledge"
 
 
-def _serving(kb: KnowledgeBase) -> tuple[KnowledgeBase, RuleEngine]:
-    """The knowledge and its engine; its sentences now render the results that name it."""
+def _serving(kb: KnowledgeBase, engine: EngineName) -> tuple[KnowledgeBase, RuleEngine]:
+    """The knowledge and its engine on the chosen backend; its sentences now render the results that name it."""
     register(kb.fingerprint, kb.messages)
-    return kb, RuleEngine(kb)
+    return kb, create_engine(kb, engine)
 
 
 class Recommender:
@@ -51,31 +51,41 @@ class Recommender:
     knowledge atomically and a failed reload keeps the old knowledge serving.
     """
 
-    def __init__(self, knowledge: KnowledgeBase):
-        self._state = _serving(knowledge)
+    def __init__(self, knowledge: KnowledgeBase, engine: EngineName = "auto"):
+        """``engine`` picks the rule engine: ``durable`` (durable-rules), ``compiled`` (the in-process
+        matcher, same results) or ``auto``, durable-rules where it is installed (see :mod:`recommender.engine`)."""
+        self._engine = engine
+        self._state = _serving(knowledge, engine)
         self._reload_lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        # the knowledge travels by content; the engine (C state, a lock) is rebuilt where it lands
-        return {"knowledge": self._state[0]}
+        # the knowledge travels by content; the engine (C state, a lock) is rebuilt where it lands, as chosen
+        return {"knowledge": self._state[0], "engine": self._engine}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         kb: KnowledgeBase = state["knowledge"]
-        engine = _ENGINES.get(kb.fingerprint)
+        self._engine = state["engine"]
+        key = (kb.fingerprint, self._engine)
+        engine = _ENGINES.get(key)
         if engine is None:
-            engine = _ENGINES[kb.fingerprint] = RuleEngine(kb)
+            engine = _ENGINES[key] = create_engine(kb, self._engine)
         self._state = (kb, engine)
         self._reload_lock = threading.Lock()
 
     @classmethod
-    def default(cls, catalog: str | None = None) -> Recommender:
+    def default(cls, catalog: str | None = None, engine: EngineName = "auto") -> Recommender:
         """The default knowledge base; ``catalog`` picks one of its catalogs."""
-        return cls.from_path(default_knowledge_dir(), catalog)
+        return cls.from_path(default_knowledge_dir(), catalog, engine)
 
     @classmethod
-    def from_path(cls, path: str | Path, catalog: str | None = None) -> Recommender:
+    def from_path(cls, path: str | Path, catalog: str | None = None, engine: EngineName = "auto") -> Recommender:
         """A product team's knowledge directory (raises :class:`KnowledgeError`)."""
-        return cls(load_knowledge(path, catalog))
+        return cls(load_knowledge(path, catalog), engine)
+
+    @property
+    def engine(self) -> str:
+        """The backend serving this recommender's rules: ``durable`` or ``compiled``."""
+        return self._state[1].name
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -86,7 +96,7 @@ class Recommender:
         with self._reload_lock:
             current = self._state[0]
             kb = load_knowledge(path or current.root, catalog or current.catalog.id)
-            self._state = _serving(kb)
+            self._state = _serving(kb, self._engine)  # the backend chosen at construction
             return kb
 
     def parse_profile(self, data: Mapping[str, Any] | CustomerProfile, *, source: Source | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from recommender import EngineError, Recommender
-from recommender.engine import engine_fact
+from recommender.evaluation import engine_fact
 from recommender.knowledge.yamlpos import parse
 from recommender.recommender import default_knowledge_dir
 
@@ -96,7 +96,7 @@ def test_a_number_the_engine_cannot_parse_is_refused_before_it_gets_there() -> N
 def test_a_session_durable_rules_never_created_is_not_deleted_and_its_error_is_kept() -> None:
     """Deleting a state that was never created raises error 309, which would replace the first error."""
     run = run_child("""
-        import recommender.engine as adapter
+        import recommender.evaluation as adapter
         from recommender import EngineError, Recommender
         adapter.engine_fact = dict  # let the bad text reach durable-rules, as before that guard existed
         engine = Recommender.default()._state[1]
@@ -120,12 +120,12 @@ def test_a_failing_delete_neither_hides_the_first_error_nor_leaks_into_the_next_
     """The first error is the one raised; a state left behind is never seen again, as each evaluation has a new sid."""
     run = run_child("""
         from recommender import EngineError, Recommender
-        from recommender.engine import _Session
+        from recommender.evaluation import Session
         engine = Recommender.default()._state[1]
         retail = {"industry": "retail", "employees": 5}
         expected = engine.evaluate(retail, {})
         engine.clear_cache()
-        real_delete, real_apply = engine._host.delete_state, _Session.apply
+        real_delete, real_apply = engine._host.delete_state, Session.apply
 
         def failing_delete(name, sid):
             raise RuntimeError("delete failed too")
@@ -133,12 +133,12 @@ def test_a_failing_delete_neither_hides_the_first_error_nor_leaks_into_the_next_
         def broken(self, index, rule):
             raise ValueError("the first error")
 
-        engine._host.delete_state, _Session.apply = failing_delete, broken
+        engine._host.delete_state, Session.apply = failing_delete, broken
         try:
             engine.evaluate({"industry": "finance", "employees": 1500, "annual_spend": 50000}, {})
         except EngineError as exc:
             print("raised:", exc)
-        engine._host.delete_state, _Session.apply = real_delete, real_apply
+        engine._host.delete_state, Session.apply = real_delete, real_apply
         after = engine.evaluate(retail, {})
         assert (after.firings, after.needs, after.proposals) == (
             expected.firings, expected.needs, expected.proposals), after.firings
@@ -155,14 +155,14 @@ def test_a_refused_session_is_deleted_and_leaves_nothing_behind() -> None:
     """
     run = run_child("""
         from recommender import EngineError, Recommender
-        from recommender.engine import Referenced
+        from recommender.evaluation import Referenced
         engine = Recommender.default()._state[1]
         needs = {"office.meeting": 1.0}
         before = engine.evaluate({"industry": "finance", "employees": 50}, needs)
         kept = engine.referenced
-        unreferenced = sorted(set(engine._kb.need_module) - kept.needs)[0]
+        unreferenced = sorted(set(engine.kb.need_module) - kept.needs)[0]
         for i in range(1100):  # past the 1,024 live sessions a ruleset holds
-            engine.referenced = Referenced(frozenset(engine._kb.need_module), kept.products, kept.key_persons)
+            engine.referenced = Referenced(frozenset(engine.kb.need_module), kept.products, kept.key_persons)
             try:
                 engine.evaluate({"industry": "retail", "employees": 5 + i}, {unreferenced: 1.0})
             except EngineError:

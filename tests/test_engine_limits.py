@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from recommender import KnowledgeError, load_knowledge
 from recommender.assess import assess, customer_fact
 from recommender.cli import main
-from recommender.engine import compile_rules
+from recommender.engine_durable import compile_rules
 from recommender.knowledge import limits
 from recommender.knowledge.schema import RulesFile
 from recommender.profile import RULE_FIELDS, CustomerProfile
@@ -36,7 +36,7 @@ from .child import ChildRun, run_child
 
 ENGINE_CHILD = """
     import json, sys
-    from recommender.engine import _QuietHost
+    from recommender.engine_durable import _QuietHost
     def action(name, fired):
         return lambda c: fired.append(name)  # durable-rules calls a two-argument action asynchronously
     for case in json.loads(open(sys.argv[1], encoding="utf-8").read()):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from recommender import EngineError, Recommender
-from recommender.engine import _Session
+from recommender.evaluation import Session
 
 from .conftest import edit
 
@@ -50,12 +50,12 @@ def test_five_thousand_recommendations_in_a_row_stay_under_the_session_cap(kb_co
 
 def test_exception_in_an_action_is_a_typed_error_and_the_engine_recovers(
         rec: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: _Session, index: int, rule: object) -> list[dict[str, object]]:
+    def broken(self: Session, index: int, rule: object) -> list[dict[str, object]]:
         raise RuntimeError("boom in an action")
 
     rec._state[1].clear_cache()
     with monkeypatch.context() as patch:
-        patch.setattr(_Session, "apply", broken)
+        patch.setattr(Session, "apply", broken)
         with pytest.raises(EngineError, match="boom in an action"):
             rec.recommend(profile(1))
     assert rec.recommend(profile(1)).fired_rules  # same engine, next call works

@@ -11,7 +11,7 @@ import pytest
 
 from recommender import KnowledgeError, ProfileError, Recommender
 from recommender.detail import render_recommendation
-from recommender.engine import KeyPersonTest, key_person_facts
+from recommender.evaluation import KeyPersonTest, key_person_facts
 from recommender.knowledge.schema import Effect, Expectation, Framework
 from recommender.messages import LANGS, messages
 from recommender.result import Advice

@@ -4,7 +4,7 @@ durable-rules 2.0.28 builds a ruleset into fixed-size C arrays and checks few of
 their bounds. Past a bound, creating the ruleset spins forever holding the GIL,
 evaluating a customer reads past an array (SIGSEGV), or a raw error code
 surfaces. This module rebuilds the network ``rete.c`` would build from the
-compiled definition (:func:`recommender.engine.compile_rules`), sharing and
+compiled definition (:func:`recommender.engine_durable.compile_rules`), sharing and
 linking nodes the way it does, and reports every bound the rule base breaks as a
 located issue, so such knowledge is refused and never reaches the engine.
 
@@ -26,7 +26,7 @@ so keeping that stack bounded keeps its list of 128 far from full too (129 links
 give error 107). A fact with more than 253 fields crashes the parser.
 
 Each rule stage compiles into its own ruleset (customer stage and bundle stage,
-see :mod:`recommender.engine`), so every network limit is checked per stage;
+see :mod:`recommender.evaluation`), so every network limit is checked per stage;
 the bundle fact's spend fields are bounded like the customer fact's.
 ``tests/test_engine_limits.py`` measures each limit against the real engine,
 just below and just above; ``benchmarks/limits_check.py`` cross-checks the
@@ -41,8 +41,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import compile_rules, spend_fields
+from ..engine_durable import compile_rules
 from ..errors import Issue
+from ..evaluation import spend_fields
 from ..numbers import MAX_NUMBER, number_problem
 from ..profile import RULE_FIELDS
 from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES, STEP_SCORE_FIELDS

@@ -230,13 +230,29 @@ def _passing(entry: tuple[list[Any], list[int]], op: str, value: Any) -> list[in
 # --- predicates ------------------------------------------------------------------
 
 def predicate(node: Node) -> Predicate:
-    """``node`` as a function of one fact, with durable-rules' meaning."""
-    if isinstance(node, All):
-        parts = tuple(predicate(n) for n in node.items)
-        return lambda fact: all(p(fact) for p in parts)
-    if isinstance(node, AnyOf):
-        parts = tuple(predicate(n) for n in node.items)
-        return lambda fact: any(p(fact) for p in parts)
+    """``node`` as a function of one fact, with durable-rules' meaning.
+
+    The kind test every condition starts with is left out: the matcher only
+    offers a condition facts of its kind.
+    """
+    if isinstance(node, (All, AnyOf)):
+        parts = tuple(predicate(n) for n in node.items if not (isinstance(n, Test) and n.field == "kind"))
+        if len(parts) == 1:
+            return parts[0]
+        if isinstance(node, All):
+            def every(fact: Fact) -> bool:
+                for part in parts:  # noqa: SIM110 - a loop, not all(genexpr): no generator per fact (hot path)
+                    if not part(fact):
+                        return False
+                return True
+            return every
+
+        def some(fact: Fact) -> bool:
+            for part in parts:  # noqa: SIM110 - a loop, not any(genexpr): no generator per fact (hot path)
+                if part(fact):
+                    return True
+            return False
+        return some
     return _test(node)
 
 
@@ -246,10 +262,14 @@ def _test(test: Test) -> Predicate:
         return lambda fact: name in fact
     if op == "nex":
         return lambda fact: name not in fact
-    compare = _COMPARE[op]
+    if op == "eq":  # durable-rules tests only the fields a fact has
+        return lambda fact: name in fact and bool(fact[name] == value)
+    if op == "neq":
+        return lambda fact: name in fact and bool(fact[name] != value)
+    compare = _ORDER[op]
 
     def check(fact: Fact) -> bool:
-        if name not in fact:  # durable-rules tests only the fields a fact has
+        if name not in fact:
             return False
         try:
             return compare(fact[name], value)
@@ -258,8 +278,7 @@ def _test(test: Test) -> Predicate:
     return check
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: bool(a == b), "neq": lambda a, b: bool(a != b),
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: bool(a < b), "lte": lambda a, b: bool(a <= b),
     "gt": lambda a, b: bool(a > b), "gte": lambda a, b: bool(a >= b),
 }

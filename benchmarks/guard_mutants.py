@@ -1,7 +1,8 @@
 """Remove each guard of the engine adapter in turn and show which test catches it.
 
-Each mutant is a copy of this checkout with one guard edited out of
-``recommender/engine.py`` (most guards serve both rule stages); the guard,
+Each mutant is a copy of this checkout with one guard edited out of the
+durable-rules backend or the engine-neutral evaluation (most guards serve both
+rule stages); with durable-rules as the engine (``auto`` here), the guard,
 pitfall and bundle-stage tests then run on it. Every line should say
 "caught by ...". Run:
 
@@ -15,47 +16,49 @@ import tempfile
 from pathlib import Path
 
 src = Path(__file__).resolve().parent.parent
-# (guard, text in engine.py, the text without the guard)
+DURABLE, NEUTRAL = "recommender/engine_durable.py", "recommender/evaluation.py"
+# (guard, file, text in it, the text without the guard)
 MUTANTS = [
-    ("catch-all _session rule",
-     '        "_session": {"all": [{"m": {"kind": "customer"}}]},\n', ""),
-    ("assert only referenced facts",
+    ("catch-all _session rule", DURABLE,
+     '    out: dict[str, Any] = {"_session": {"all": [{"m": {"kind": "customer"}}]}}\n',
+     "    out: dict[str, Any] = {}\n"),
+    ("assert only referenced facts", NEUTRAL,
      "for n in sorted(needs) if n in self.referenced.needs]", "for n in sorted(needs)]"),
-    ("engine_fact (numbers and text)",
-     "facts = [dict(engine_fact(customer), sid=sid", "facts = [dict(customer, sid=sid"),
-    ("delete only opened sessions",
-     "        if not session.opened:\n            return\n", ""),
-    ("delete states stored then refused",
-     "                session.opened |= isinstance(exc, _STORED_THEN_REFUSED)\n", ""),
-    ("keep the first error",
-     "quiet=failure is not None or bool(session.errors))", "quiet=False)"),
-    ("delete_state after each evaluation",
-     "            self._host.delete_state(ruleset, session.sid)\n", "            pass\n"),
-    ("fresh sid per evaluation",
-     "sid = str(next(self._sids))", 'sid = "1"'),
-    ("effects once per rule",
+    ("engine_fact (numbers and text)", NEUTRAL,
+     "facts = [dict(engine_fact(customer), sid=session.sid", "facts = [dict(customer, sid=session.sid"),
+    ("delete only opened sessions", DURABLE,
+     "        if not running.opened:\n            return\n", ""),
+    ("delete states stored then refused", DURABLE,
+     "            running.opened |= isinstance(exc, _STORED_THEN_REFUSED)\n", ""),
+    ("keep the first error", DURABLE,
+     "quiet=failure is not None or bool(running.errors))", "quiet=False)"),
+    ("delete_state after each evaluation", DURABLE,
+     "            self._host.delete_state(ruleset, running.session.sid)\n", "            pass\n"),
+    ("fresh sid per evaluation", NEUTRAL,
+     "session = Session(self, str(next(self._sids)), needs)", 'session = Session(self, "1", needs)'),
+    ("effects once per rule", NEUTRAL,
      "        if first:  # a rule's effects apply once", "        if True:  # a rule's effects apply once"),
-    ("one lock per engine",
+    ("one lock per engine", NEUTRAL,
      "        with self._lock:\n            cached", "        if True:\n            cached"),
-    ("no background timer threads",
-     "    def _run(self) -> None:", "    def _unused(self) -> None:"),
-    ("catch-all _bundle rule (bundle stage)",
-     '        definition["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}\n', "        pass\n"),
-    ("assert only referenced products (bundle stage)",
+    ("no background timer threads", DURABLE,
+     "        def _run(self) -> None:", "        def _unused(self) -> None:"),
+    ("catch-all _bundle rule (bundle stage)", DURABLE,
+     '        out["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}\n', "        pass\n"),
+    ("assert only referenced products (bundle stage)", NEUTRAL,
      "for p in sorted(lines) if p in ref.products]", "for p in sorted(lines)]"),
-    ("actions catch their errors",
+    ("actions catch their errors", DURABLE,
      "            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it\n",
      "            except ZeroDivisionError as exc:\n"),
 ]
 TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py", "tests/test_bundle_stage.py"]
-for name, old, new in MUTANTS:
+for name, file, old, new in MUTANTS:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "w"
         shutil.copytree(src, work, ignore=shutil.ignore_patterns(".venv", ".git", "site"))
-        engine = work / "recommender/engine.py"
-        text = engine.read_text()
+        module = work / file
+        text = module.read_text()
         assert text.count(old) == 1, (name, text.count(old))
-        engine.write_text(text.replace(old, new))
+        module.write_text(text.replace(old, new))
         run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS],
                              cwd=work, env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin"},
                              capture_output=True, text=True, timeout=900)

@@ -13,6 +13,7 @@ from typing import Any
 from .coverage import CoverageReport
 from .coverage import coverage as _coverage
 from .diff import CustomerChange, EntityChanges, knowledge_diff, recommendation_diff, render
+from .engine import EngineName
 from .errors import Issue, KnowledgeError
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .profile import read_yaml
@@ -65,10 +66,12 @@ def validate(directory: str | Path | None = None, catalog: str | None = None) ->
     return Validation(root=root, catalogs=loaded, issues=tuple(dict.fromkeys(issues)))
 
 
-def run_scenarios(directory: str | Path | None = None, *, blame_failures: bool = True) -> list[Outcome]:
-    """Every scenario's outcome, catalog by catalog; a failure names the rules and relations to blame."""
+def run_scenarios(directory: str | Path | None = None, *, blame_failures: bool = True,
+                  engine: EngineName = "auto") -> list[Outcome]:
+    """Every scenario's outcome, catalog by catalog, on ``engine``; a failure names the rules and relations
+    to blame."""
     outcomes = []
-    for rec, runs in run_all(directory or default_knowledge_dir()).values():
+    for rec, runs in run_all(directory or default_knowledge_dir(), engine).values():
         for outcome in runs:
             if not outcome.passed and blame_failures:
                 outcome.blamed, outcome.diagnosed = blame(rec, outcome.loaded), True

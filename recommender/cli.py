@@ -18,6 +18,7 @@ import click
 
 from . import authoring
 from .batch_files import batch_file
+from .engine import ENGINES, EngineName
 from .errors import EngineError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge import KnowledgeBase
@@ -67,8 +68,8 @@ def _internal(exc: Exception) -> None:
     sys.exit(INTERNAL_ERROR)
 
 
-def _recommender(knowledge: Path | None, catalog: str | None) -> Recommender:
-    return Recommender.from_path(knowledge or default_knowledge_dir(), catalog)
+def _recommender(knowledge: Path | None, catalog: str | None, engine: EngineName = "auto") -> Recommender:
+    return Recommender.from_path(knowledge or default_knowledge_dir(), catalog, engine)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +83,10 @@ _knowledge_option = click.option(
     "--knowledge", type=click.Path(file_okay=False, path_type=Path),
     help="Knowledge directory (default: the one shipped with the package).")
 _catalog_option = click.option("--catalog", help="Catalog inside the knowledge directory.")
+_engine_option = click.option(
+    "--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+    help="Rule engine: durable (durable-rules), compiled (in-process, same results), or auto: durable-rules "
+         "where it is installed.")
 
 
 def _lang_option(default: str, help: str = "Language of the text.") -> Callable[[F], F]:
@@ -111,15 +116,16 @@ def _checked_lang(lang: str, kb: KnowledgeBase) -> str:
               "instead of the account manager's brief.")
 @_knowledge_option
 @_catalog_option
+@_engine_option
 @_user_errors
 def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, knowledge: Path | None,
-              catalog: str | None) -> None:
+              catalog: str | None, engine: EngineName) -> None:
     """Recommend bundles for the customer described in PROFILE (YAML or JSON).
 
     The text output is the account manager's brief; --detail gives the full audit trail.
     --format md or html writes the proposal; save it with `> proposal.html` and print it from a browser.
     """
-    rec = _recommender(knowledge, catalog)
+    rec = _recommender(knowledge, catalog, engine)
     lang = _checked_lang(lang, rec.knowledge)
     result = rec.recommend(rec.load_profile(profile), top_k=top_k)
     if fmt == "json":
@@ -146,10 +152,11 @@ def validate(directory: Path | None, catalog: str | None) -> None:
 
 @main.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_engine_option
 @_user_errors
-def test_scenarios(directory: Path | None) -> None:
+def test_scenarios(directory: Path | None, engine: EngineName) -> None:
     """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
-    outcomes = authoring.run_scenarios(directory)
+    outcomes = authoring.run_scenarios(directory, engine=engine)
     for outcome in outcomes:
         click.echo(outcome.report())
     failed = sum(not o.passed for o in outcomes)

@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from .errors import EngineError
 from .knowledge.base import KnowledgeBase, lineage
@@ -43,13 +43,14 @@ from .numbers import engine_number
 from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE, SINGLE_ADVICE, STATED
 
 __all__ = [
-    "All", "AnyOf", "Branch", "BundleEvaluation", "Choice", "Condition", "Discount", "Evaluation", "Firing",
-    "Input", "KeyPersonInput", "KeyPersonTest", "Node", "Referenced", "RuleEngine", "Session", "Test",
+    "All", "AnyOf", "BackendName", "Branch", "BundleEvaluation", "Choice", "Condition", "Discount", "Evaluation",
+    "Firing", "Input", "KeyPersonInput", "KeyPersonTest", "Node", "Referenced", "RuleEngine", "Session", "Test",
     "bundle_fact", "compile_branches", "engine_fact", "key_person_facts", "key_person_test", "referenced_ids",
     "rule_branches", "spend_fields",
 ]
 
 _CACHE_SIZE = 1024
+BackendName: TypeAlias = Literal["durable", "compiled"]
 
 
 class Input(NamedTuple):
@@ -526,7 +527,7 @@ class RuleEngine(ABC):
     inputs, so repeated customers cost a dictionary lookup.
     """
 
-    name: str = ""  # the backend: "durable" or "compiled"
+    name: BackendName  # which backend this is
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb

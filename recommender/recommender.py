@@ -15,6 +15,7 @@ from .bundle_stage import run_bundle_stage
 from .bundling import Constraints, classify, search
 from .diagnose import why_not
 from .engine import EngineName, RuleEngine, create_engine
+from .evaluation import BackendName
 from .knowledge.base import KnowledgeBase
 from .knowledge.loader import load_knowledge
 from .messages import register, using
@@ -83,7 +84,7 @@ class Recommender:
         return cls(load_knowledge(path, catalog), engine)
 
     @property
-    def engine(self) -> str:
+    def engine(self) -> BackendName:
         """The backend serving this recommender's rules: ``durable`` or ``compiled``."""
         return self._state[1].name
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import get_args
 
 from .diagnose import fastdiag
+from .engine import EngineName
 from .errors import Issue, KnowledgeError, Positions, ProfileError, did_you_mean
 from .knowledge.base import KnowledgeBase
 from .knowledge.languages import check_texts
@@ -238,21 +239,21 @@ def _staged(expected: BundleExpectation, bundles: list[Bundle], where: str) -> l
     return failures
 
 
-def run_all(root: str | Path) -> dict[str, tuple[Recommender, list[Outcome]]]:
-    """Run every scenario of ``root`` on its catalog; results grouped by catalog id."""
+def run_all(root: str | Path, engine: EngineName = "auto") -> dict[str, tuple[Recommender, list[Outcome]]]:
+    """Run every scenario of ``root`` on its catalog with ``engine``; results grouped by catalog id."""
     groups: dict[str, tuple[Recommender, list[Outcome]]] = {}
     # Loading the default catalog first refuses a directory that holds no knowledge,
     # which would otherwise pass as "0 scenarios, 0 failed".
-    recommenders: dict[str | None, Recommender] = {None: Recommender.from_path(root)}
+    recommenders: dict[str | None, Recommender] = {None: Recommender.from_path(root, engine=engine)}
     for loaded in load_scenarios(root):
         wanted = loaded.scenario.catalog
         if wanted not in recommenders:
-            recommenders[wanted] = Recommender.from_path(root, wanted)
+            recommenders[wanted] = Recommender.from_path(root, wanted, engine)
         rec = recommenders[wanted]
         groups.setdefault(rec.knowledge.catalog.id, (rec, []))[1].append(run_scenario(rec, loaded))
     for catalog in available_catalogs(Path(root)):
         if catalog not in groups:
-            groups[catalog] = (Recommender.from_path(root, catalog), [])
+            groups[catalog] = (Recommender.from_path(root, catalog, engine), [])
     return dict(sorted(groups.items()))
 
 
@@ -285,7 +286,8 @@ def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str
     def passes(kept: frozenset[Component]) -> bool:
         trial = _without(kb, set(components) - kept)
         try:
-            outcome = compare(loaded.scenario, Recommender(trial).recommend(profile, top_k=loaded.scenario.top_k))
+            trial_rec = Recommender(trial, rec.engine)  # the backend the scenario failed on
+            outcome = compare(loaded.scenario, trial_rec.recommend(profile, top_k=loaded.scenario.top_k))
         except Exception:  # noqa: BLE001 - a knowledge copy the engine rejects does not pass
             return False
         return not outcome

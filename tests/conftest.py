@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from recommender import Recommender
+from recommender.engine import DURABLE_AVAILABLE
 from recommender.recommender import default_knowledge_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+# Tests of durable-rules itself (its guards, its limits, the differential test): skipped only where it is
+# not installed (Python 3.13+, and CI's second pass, which uninstalls it to prove the compiled engine serves).
+requires_durable = pytest.mark.skipif(not DURABLE_AVAILABLE, reason="durable-rules is not installed")
 
 
 @pytest.fixture(scope="session")

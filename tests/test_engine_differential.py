@@ -20,16 +20,13 @@ import pytest
 
 from recommender import Recommender
 from recommender.assess import assess, customer_fact
-from recommender.engine import DURABLE_AVAILABLE
 from recommender.evaluation import Evaluation
 from recommender.knowledge.base import KnowledgeBase
 from recommender.recommender import default_knowledge_dir
 from recommender.scenarios import load_scenarios
 
-from .conftest import EXAMPLE_CATALOGS, EXAMPLES, edit
+from .conftest import EXAMPLE_CATALOGS, EXAMPLES, edit, requires_durable
 from .generated import clone_catalog, customers, loadable_clone
-
-pytestmark = pytest.mark.skipif(not DURABLE_AVAILABLE, reason="durable-rules is not installed: nothing to compare")
 
 GENERATED = 10_000
 FULL_EVERY = 100  # every 100th generated customer is also compared as a full recommendation (the search is
@@ -70,6 +67,7 @@ def compare_generated(durable: Recommender, compiled: Recommender, count: int, s
     return evaluated, full
 
 
+@requires_durable
 def test_every_example_gives_the_same_json() -> None:
     for path in sorted(EXAMPLES.glob("*.yaml")):
         durable, compiled = (Recommender.default(EXAMPLE_CATALOGS.get(path.stem), engine=e)
@@ -80,6 +78,7 @@ def test_every_example_gives_the_same_json() -> None:
                 durable.recommend(profile, top_k).model_dump_json(), path
 
 
+@requires_durable
 def test_every_scenario_gives_the_same_json() -> None:
     root = default_knowledge_dir()
     engines: dict[str | None, tuple[Recommender, Recommender]] = {}
@@ -97,11 +96,13 @@ def test_every_scenario_gives_the_same_json() -> None:
     assert len(scenarios) >= 100
 
 
+@requires_durable
 def test_ten_thousand_generated_customers_evaluate_the_same_on_todays_knowledge(rec: Recommender) -> None:
     evaluated, full = compare_generated(*pair(rec.knowledge), GENERATED, seed=12, full_every=FULL_EVERY)
     assert (evaluated, full) == (GENERATED, GENERATED // FULL_EVERY)
 
 
+@requires_durable
 def test_generated_customers_evaluate_the_same_on_the_sme_catalog() -> None:
     kb = Recommender.default("sme").knowledge
     assert compare_generated(*pair(kb), 2_000, seed=13, full_every=FULL_EVERY) == (2_000, 2_000 // FULL_EVERY)
@@ -113,6 +114,7 @@ def big_catalog(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase
     return loadable_clone(default_knowledge_dir(), target, "group", BIG_COPIES, dict(BIG_LEFT_OUT))
 
 
+@requires_durable
 def test_customers_evaluate_the_same_on_a_generated_catalog_of_over_a_thousand_products(
         big_catalog: tuple[KnowledgeBase, list[str]]) -> None:
     """Clones of today's products and rules; the few rule clones past durable-rules' fixed limits are left out
@@ -171,6 +173,7 @@ def odd_customers(root: Path) -> Iterator[tuple[str, str]]:
         yield durable.recommend(data).model_dump_json(), compiled.recommend(data).model_dump_json()
 
 
+@requires_durable
 def test_absent_fields_any_branches_combinations_and_chaining_match_durable_rules(kb_copy: Path) -> None:
     """An absent field fails ne and not_in but passes exists: false; each branch and each combination of
     facts fires; a need inferred from a combination chains into the next rule."""

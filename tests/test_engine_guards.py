@@ -18,7 +18,7 @@ from recommender.knowledge.yamlpos import parse
 from recommender.recommender import default_knowledge_dir
 
 from .child import run_child
-from .conftest import edit
+from .conftest import edit, requires_durable
 
 ONE_RULE = """\
 rules:
@@ -93,6 +93,7 @@ def test_a_number_the_engine_cannot_parse_is_refused_before_it_gets_there() -> N
     assert engine_fact({"a": 5e-05, "b": -0.0, "c": True, "d": 7}) == {"a": 0.0001, "b": 0.0, "c": True, "d": 7}
 
 
+@requires_durable
 def test_a_session_durable_rules_never_created_is_not_deleted_and_its_error_is_kept() -> None:
     """Deleting a state that was never created raises error 309, which would replace the first error."""
     run = run_child("""
@@ -116,6 +117,7 @@ def test_a_session_durable_rules_never_created_is_not_deleted_and_its_error_is_k
     assert run.returncode == 0 and "refused: durable-rules refused the facts" in run.stdout, str(run)
 
 
+@requires_durable
 def test_a_failing_delete_neither_hides_the_first_error_nor_leaks_into_the_next_customer() -> None:
     """The first error is the one raised; a state left behind is never seen again, as each evaluation has a new sid."""
     run = run_child("""

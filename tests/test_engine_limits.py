@@ -31,6 +31,7 @@ from recommender.recommender import default_knowledge_dir
 from recommender.vocabulary import ASSESSMENT_STEPS
 
 from .child import ChildRun, run_child
+from .conftest import requires_durable
 
 # --- the engine itself -----------------------------------------------------
 
@@ -98,6 +99,7 @@ def engine_run(folder: Path, *cases: dict[str, object], timeout: float = 60) -> 
     return run_child(ENGINE_CHILD, str(folder / "cases.json"), timeout=timeout)
 
 
+@requires_durable
 def test_the_engine_works_at_each_limit(tmp_path: Path) -> None:
     """Every limit's largest size creates its ruleset and evaluates a customer reaching it."""
     done = engine_run(tmp_path, *(engine_case(limit, size) for limit, size in LIMITS.items()))
@@ -118,6 +120,7 @@ def outcome(run: ChildRun) -> str:
     return run.stdout.strip().splitlines()[-1]
 
 
+@requires_durable
 @pytest.mark.parametrize(("limit", "expected"), [
     ("tests", "hang"),  # the hash table is full: looking up any field spins forever
     ("conditions", "fired"),  # the full list is read past its end: checked below, a wrong rule fires

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,9 @@ def test_the_command_line_chooses_the_engine_and_both_print_the_same() -> None:
     assert outputs[0].output == outputs[1].output and json.loads(outputs[0].output)["bundles"]
     scenarios = runner.invoke(main, ["test", "--engine", "compiled"])
     assert scenarios.exit_code == 0 and " 0 failed" in scenarios.output, scenarios.output
+
+
+def test_a_pickled_recommender_keeps_its_engine_in_the_worker_that_unpickles_it() -> None:
+    """recommend_many's workers get the recommender by pickle: the engine choice travels with the knowledge."""
+    copy = pickle.loads(pickle.dumps(Recommender.default(engine="compiled")))
+    assert copy.engine == "compiled" and copy.recommend({"name": "x", "industry": "retail", "employees": 9}).bundles

@@ -28,7 +28,10 @@ from recommender.vocabulary import LIFECYCLE_STAGES
 
 __all__ = ["clone_catalog", "customers", "loadable_clone", "rule_constants"]
 
-# Profile fields with the customer-fact field a rule tests them by (profile.RULE_FIELDS), where the names differ.
+# libyaml's C loader and dumper where PyYAML has them: a 1,000-product catalog is 5 MB of YAML
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Profile fields drawn as money, counts and year-on-year growth.
 _MONEY = ("company_revenue", "annual_spend", "budget_monthly", "it_investment")
 _COUNTS = ("it_staff", "managed_customers", "partners", "solution_types")
 _GROWTHS = ("employee_growth", "revenue_growth", "it_investment_growth", "it_staff_growth", "spend_growth")
@@ -147,8 +150,8 @@ def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
     out. Offers and other catalogs stay as they are."""
     shutil.copytree(source, target)
     folder = target / "catalogs" / catalog
-    products_doc = yaml.load((folder / "products.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    rules_doc = yaml.load((folder / "rules.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    products_doc = yaml.load((folder / "products.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    rules_doc = yaml.load((folder / "rules.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     ids = {p["id"] for p in products_doc["products"]}
     products, rules = list(products_doc["products"]), list(rules_doc["rules"])
     for k in range(1, copies):
@@ -157,7 +160,7 @@ def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
         rules += [dict(_renamed(rule, rename), id=f"{rule['id']}_c{k}") for rule in rules_doc["rules"] if keep(rule, k)]
     products_doc["products"], rules_doc["rules"] = products, rules
     for name, doc in (("products.yaml", products_doc), ("rules.yaml", rules_doc)):
-        (folder / name).write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False),
+        (folder / name).write_text(yaml.dump(doc, Dumper=_DUMPER, allow_unicode=True, sort_keys=False),
                                    encoding="utf-8")
 
 
@@ -176,7 +179,7 @@ def loadable_clone(source: Path, target: Path, catalog: str, copies: int,
             return load_knowledge(target, catalog), [f"{r}_c{k}.." for r, k in sorted(dropped.items())]
         except KnowledgeError as exc:
             text = (target / "catalogs" / catalog / "rules.yaml").read_text(encoding="utf-8")
-            rules = yaml.load(text, Loader=yaml.CSafeLoader)["rules"]
+            rules = yaml.load(text, Loader=_LOADER)["rules"]
             over = {rules[int(m.group(1))]["id"] for i in exc.issues
                     if i.code == "engine-limit" and (m := re.match(r"rules\[(\d+)\]", i.path))}
             clones = [rid.rsplit("_c", 1) for rid in over if "_c" in rid]

@@ -5,6 +5,8 @@ engine benchmark (``benchmarks/bench_engine.py``). Customers are drawn so that
 rules fire: numbers sit on, just below and just above the thresholds the rules
 test as often as anywhere else, texts are the values the rules compare with, and
 needs, products, key persons and rivals come from the framework and the catalog.
+``benchmarks/customers.py`` draws a realistic customer base for throughput instead;
+these customers aim at the rules' edges, which a realistic base rarely reaches.
 """
 
 from __future__ import annotations

@@ -154,6 +154,14 @@ def quantity_text(p: BundleProduct, lang: Lang) -> str | None:
     return message(f"quantity.{p.per}{one}", lang, n=f"{p.quantity:,}")
 
 
+def price_cells(p: BundleProduct, lang: Lang) -> tuple[str, str]:
+    """The monthly and one-time price in a table's cells: starred when illustrative, a dash when there is none."""
+    star = "*" if p.illustrative_price else ""
+    none = message("proposal.none", lang)
+    return (money(p.recurring, lang, "money.month") + star if p.recurring else none,
+            money(p.one_time, lang) + star if p.one_time else none)
+
+
 def quantity_cell(p: BundleProduct, lang: Lang) -> str:
     """The quantity in a table's cell: a dash when bought once, flagged when the profile did not give the count."""
     count = quantity_text(p, lang)

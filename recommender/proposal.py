@@ -27,6 +27,7 @@ from .brief import (
     name_of,
     offer_lines,
     phases,
+    price_cells,
     quantity_cell,
     reasons,
     verdict,
@@ -154,12 +155,8 @@ def _solution(rec: Recommendation, lang: Lang) -> list[str]:
 
 
 def _product_row(p: BundleProduct, why: str, lang: Lang) -> list[str]:
-    star = "\\*" if p.illustrative_price else ""
-    none = message("proposal.none", lang)
-    count = quantity_cell(p, lang)
-    monthly = _md(money(p.recurring, lang, "money.month")) + star if p.recurring else none
-    once = _md(money(p.one_time, lang)) + star if p.one_time else none
-    return [_md(name_of(p, lang)), _md(why), _md(count), monthly, once]
+    monthly, once = price_cells(p, lang)
+    return [_md(cell) for cell in (name_of(p, lang), why, quantity_cell(p, lang), monthly, once)]
 
 
 def _diagnosis(rec: Recommendation, lang: Lang) -> list[str]:

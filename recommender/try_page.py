@@ -18,11 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .brief import bundle_price, name_of, quantity_cell, reasons
+from .brief import bundle_price, name_of, price_cells, quantity_cell, reasons
 from .errors import ProfileError
 from .knowledge.base import KnowledgeBase
 from .knowledge.yamlpos import parse
-from .messages import message, money, using
+from .messages import message, using
 from .profile import Source
 from .recommender import Recommender
 from .result import Bundle, Lang, Recommendation
@@ -102,13 +102,9 @@ def _page(recommender_for: Callable[[str | None], Recommender], catalog_ids: lis
 
 def _bundle(result: Recommendation, b: Bundle, lang: Lang) -> dict[str, Any]:
     whys = reasons(result, b, lang)
-    none = message("proposal.none", lang)
-    star = "*"
     rows = [{"name": name_of(p, lang), "quantity": quantity_cell(p, lang),
-             "monthly": money(p.recurring, lang, "money.month") + (star if p.illustrative_price else "")
-             if p.recurring else none,
-             "once": money(p.one_time, lang) + (star if p.illustrative_price else "") if p.one_time else none,
-             "why": whys[p.id]} for p in b.products]
+             **dict(zip(("monthly", "once"), price_cells(p, lang), strict=True)), "why": whys[p.id]}
+            for p in b.products]
     left_out = [message("try.left_out", lang, product=name_of(x, lang), why=x.text.get(lang)) for x in b.left_out]
     return {"title": message("try.bundle", lang, rank=b.rank, price=bundle_price(b, lang)), "products": rows,
             "left_out": left_out}

@@ -105,6 +105,85 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class _Service:
+    """What the routes share: the knowledge being served, the limits, and the request plumbing."""
+
+    def __init__(self, root: Path, catalog: str | None, limits: ServerSettings, named: dict[str, Path]):
+        self.root, self.catalog, self.limits, self.named = root, catalog, limits, named
+        # replaced whole by a reload, so a request sees the old catalogs or the new ones, never a mix
+        self.serving: dict[str, Recommender] = self.load()
+
+    def load(self) -> dict[str, Recommender]:
+        """Every catalog of the knowledge directory; KnowledgeError if any of them is invalid."""
+        names: list[str | None] = [*available_catalogs(self.root)] or [None]
+        recs = (Recommender.from_path(self.root, name) for name in names)
+        return {rec.knowledge.catalog.id: rec for rec in recs}
+
+    def recommender_for(self, wanted: str | None) -> Recommender:
+        state = self.serving
+        if not state:
+            raise _HTTPProblem(503, "no knowledge is loaded")
+        name = wanted or self.catalog or next(iter(state.values())).knowledge.framework.default_catalog
+        rec = state.get(name)
+        if rec is None:
+            raise _HTTPProblem(404, f"unknown catalog {name!r}; known: {', '.join(sorted(state))}")
+        return rec
+
+    def catalogs(self) -> list[CatalogInfo]:
+        return [CatalogInfo(id=cid, name=dict(r.knowledge.catalog.name.root),
+                            products=len(r.knowledge.products), rules=len(r.knowledge.rules),
+                            knowledge=r.knowledge.fingerprint) for cid, r in sorted(self.serving.items())]
+
+    def health(self) -> Health:
+        if not self.serving:
+            raise _HTTPProblem(503, "no knowledge is loaded")
+        return Health(status="ok", catalogs=self.catalogs())
+
+    async def body(self, request: Request) -> Any:
+        """The request's JSON, read no further than the size limit."""
+        limit = self.limits.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _HTTPProblem(413, f"the body is larger than {limit:,} bytes")
+        data = bytearray()
+        async for part in request.stream():
+            data += part
+            if len(data) > limit:
+                raise _HTTPProblem(413, f"the body is larger than {limit:,} bytes")
+        try:
+            return json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise _HTTPProblem(400, f"the body is not valid JSON: {exc}") from None
+
+    async def timed(self, func: Any, *args: Any) -> Any:
+        """Run blocking work in the thread pool, within the time limit."""
+        try:
+            return await asyncio.wait_for(run_in_threadpool(func, *args), self.limits.timeout)
+        except TimeoutError:
+            raise _HTTPProblem(504, f"the request took longer than {self.limits.timeout:g} s") from None
+
+    def reload(self, authorization: str) -> Health:
+        """Load the knowledge again, all catalogs at once; on error the old knowledge serves on."""
+        token = self.limits.admin_token
+        if token is None:
+            raise _HTTPProblem(404, "not found")
+        if not hmac.compare_digest(authorization.removeprefix("Bearer ").encode(), token.encode()):
+            raise _HTTPProblem(401, "a valid admin token is needed")
+        try:
+            fresh = self.load()
+        except KnowledgeError as exc:
+            raise _HTTPProblem(422, "the new knowledge is invalid; the old one is still serving", exc.issues) from None
+        self.serving = fresh
+        return self.health()
+
+
+def _recommend_one(rec: Recommender, data: Any, top_k: int) -> Recommendation:
+    try:
+        return rec.recommend(rec.parse_profile(data, source=Source(file="request")), top_k=top_k)
+    except ProfileError as exc:
+        raise _HTTPProblem(422, "the profile is invalid", exc.issues) from None
+
+
 def create_app(knowledge: str | Path | None = None, catalog: str | None = None, *,
                settings: ServerSettings | None = None,
                directories: Mapping[str, str | Path] | None = None) -> FastAPI:
@@ -115,20 +194,8 @@ def create_app(knowledge: str | Path | None = None, catalog: str | None = None, 
     ``{"default": knowledge}``).
     """
     root = Path(knowledge or default_knowledge_dir())
-    limits = settings or ServerSettings()
     named = {name: Path(path) for name, path in (directories or {"default": root}).items()}
-    # replaced whole by a reload, so a request sees the old catalogs or the new ones, never a mix
-    serving: list[dict[str, Recommender]] = [{}]
-
-    def load() -> dict[str, Recommender]:
-        names: list[str | None] = [*available_catalogs(root)] or [None]
-        loaded = {}
-        for name in names:
-            rec = Recommender.from_path(root, name)
-            loaded[rec.knowledge.catalog.id] = rec
-        return loaded
-
-    serving[0] = load()
+    service = _Service(root, catalog, settings or ServerSettings(), named)
     app = FastAPI(title="recommender", description=(__doc__ or "").split("\n\n")[0],
                   responses={503: _ERRORS[503]})
 
@@ -136,131 +203,86 @@ def create_app(knowledge: str | Path | None = None, catalog: str | None = None, 
     async def _problem(_: Request, exc: _HTTPProblem) -> JSONResponse:
         return JSONResponse(exc.problem.model_dump(mode="json", exclude_none=True), status_code=exc.status)
 
-    def recommender_for(wanted: str | None) -> Recommender:
-        state = serving[0]
-        if not state:
-            raise _HTTPProblem(503, "no knowledge is loaded")
-        name = wanted or catalog or next(iter(state.values())).knowledge.framework.default_catalog
-        rec = state.get(name)
-        if rec is None:
-            raise _HTTPProblem(404, f"unknown catalog {name!r}; known: {', '.join(sorted(state))}")
-        return rec
+    _add_recommendations(app, service)
+    _add_knowledge(app, service)
+    add_try_page(app, service.recommender_for, lambda: sorted(service.serving), service.limits.max_body)
+    return app
 
-    async def body(request: Request) -> Any:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limits.max_body:
-            raise _HTTPProblem(413, f"the body is larger than {limits.max_body:,} bytes")
-        data = bytearray()
-        async for part in request.stream():
-            data += part
-            if len(data) > limits.max_body:
-                raise _HTTPProblem(413, f"the body is larger than {limits.max_body:,} bytes")
-        try:
-            return json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise _HTTPProblem(400, f"the body is not valid JSON: {exc}") from None
 
-    async def timed(func: Any, *args: Any) -> Any:
-        try:
-            return await asyncio.wait_for(run_in_threadpool(func, *args), limits.timeout)
-        except TimeoutError:
-            raise _HTTPProblem(504, f"the request took longer than {limits.timeout:g} s") from None
-
-    def recommend_one(rec: Recommender, data: Any, top_k: int) -> Recommendation:
-        try:
-            return rec.recommend(rec.parse_profile(data, source=Source(file="request")), top_k=top_k)
-        except ProfileError as exc:
-            raise _HTTPProblem(422, "the profile is invalid", exc.issues) from None
-
+def _add_recommendations(app: FastAPI, service: _Service) -> None:
     profile_body = {"requestBody": {"required": True, "content": {
         "application/json": {"schema": CustomerProfile.model_json_schema()}}}}
+    max_batch = service.limits.max_batch
+    batch_body = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["profiles"], "properties": {
+            "profiles": {"type": "array", "items": CustomerProfile.model_json_schema(), "maxItems": max_batch}}}}}}}
+    errors: dict[int | str, dict[str, Any]] = {k: _ERRORS[k] for k in (413, 422, 504)}
 
-    @app.post("/recommendations", response_model=Recommendation, openapi_extra=profile_body,
-              responses={k: _ERRORS[k] for k in (413, 422, 504)})
+    @app.post("/recommendations", response_model=Recommendation, openapi_extra=profile_body, responses=errors)
     async def recommendations(request: Request, catalog: str | None = None, topK: int = 3) -> Any:  # noqa: N803
         """The ranked, explained bundles for one customer profile (the JSON body)."""
         if not 1 <= topK <= 20:
             raise _HTTPProblem(422, "topK must be between 1 and 20")
-        rec = recommender_for(catalog)
-        result: Recommendation = await timed(recommend_one, rec, await body(request), topK)
+        rec = service.recommender_for(catalog)
+        result: Recommendation = await service.timed(_recommend_one, rec, await service.body(request), topK)
         return Response(result.model_dump_json(), media_type="application/json")
 
-    batch_body = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["profiles"], "properties": {
-            "profiles": {"type": "array", "items": CustomerProfile.model_json_schema(),
-                         "maxItems": limits.max_batch}}}}}}}
-
-    @app.post("/recommendations:batch", response_model=BatchResponse, openapi_extra=batch_body,
-              responses={k: _ERRORS[k] for k in (413, 422, 504)})
+    @app.post("/recommendations:batch", response_model=BatchResponse, openapi_extra=batch_body, responses=errors)
     async def recommendations_batch(request: Request, catalog: str | None = None, topK: int = 3) -> Any:  # noqa: N803
         """Many profiles at once (at most the configured batch size); a bad one does not stop the rest."""
-        rec = recommender_for(catalog)
-        data = await body(request)
+        rec = service.recommender_for(catalog)
+        data = await service.body(request)
         profiles = data.get("profiles") if isinstance(data, dict) else None
         if not isinstance(profiles, list):
             raise _HTTPProblem(422, 'send {"profiles": [...]}')
-        if len(profiles) > limits.max_batch:
-            raise _HTTPProblem(413, f"at most {limits.max_batch} profiles per batch, got {len(profiles)}")
+        if len(profiles) > max_batch:
+            raise _HTTPProblem(413, f"at most {max_batch} profiles per batch, got {len(profiles)}")
 
         def run() -> BatchResponse:
             entries = []
             for row, item in enumerate(profiles, start=1):
                 try:
-                    entries.append(BatchEntry(row=row, result=recommend_one(rec, item, topK)))
+                    entries.append(BatchEntry(row=row, result=_recommend_one(rec, item, topK)))
                 except _HTTPProblem as exc:
                     entries.append(BatchEntry(row=row, error=exc.problem))
             return BatchResponse(results=entries)
 
-        result: BatchResponse = await timed(run)
+        result: BatchResponse = await service.timed(run)
         return Response(result.model_dump_json(exclude_none=True), media_type="application/json")
 
+
+def _add_knowledge(app: FastAPI, service: _Service) -> None:
     @app.get("/catalogs", response_model=list[CatalogInfo])
     def catalogs() -> list[CatalogInfo]:
         """The catalogs being served."""
-        return [CatalogInfo(id=cid, name=dict(r.knowledge.catalog.name.root),
-                            products=len(r.knowledge.products), rules=len(r.knowledge.rules),
-                            knowledge=r.knowledge.fingerprint) for cid, r in sorted(serving[0].items())]
+        return service.catalogs()
 
     @app.get("/catalogs/{catalog_id}/productOfferings")
     def offerings(catalog_id: str) -> list[dict[str, Any]]:
         """The catalog's products as TMF620 ProductOffering resources."""
-        return product_offerings(recommender_for(catalog_id).knowledge)
+        return product_offerings(service.recommender_for(catalog_id).knowledge)
 
     @app.post("/validate", response_model=ValidationResult)
     def validate(request: ValidateRequest) -> ValidationResult:
         """Validate a knowledge directory the server knows by name; every problem, located."""
-        path = named.get(request.knowledge)
+        path = service.named.get(request.knowledge)
         if path is None:
-            raise _HTTPProblem(404, f"unknown knowledge {request.knowledge!r}; known: {', '.join(sorted(named))}")
+            known = ", ".join(sorted(service.named))
+            raise _HTTPProblem(404, f"unknown knowledge {request.knowledge!r}; known: {known}")
         result = authoring.validate(path)
         return ValidationResult(ok=result.ok, summary=result.summary(), issues=list(result.issues))
 
     @app.get("/health", response_model=Health)
     def health() -> Health:
         """Whether the service has knowledge to serve, and which."""
-        if not serving[0]:
-            raise _HTTPProblem(503, "no knowledge is loaded")
-        return Health(status="ok", catalogs=catalogs())
+        return service.health()
 
-    @app.post("/admin/reload", response_model=Health, include_in_schema=limits.admin_token is not None,
+    @app.post("/admin/reload", response_model=Health, include_in_schema=service.limits.admin_token is not None,
               responses={401: {"model": Problem}, 422: {"model": Problem, "description": "The new knowledge is "
                                                                                         "invalid; the old serves on."}})
     def reload(request: Request) -> Health:
         """Reload the knowledge from its directory, all catalogs at once; on error the old knowledge serves on."""
-        if limits.admin_token is None:
-            raise _HTTPProblem(404, "not found")
-        sent = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-        if not hmac.compare_digest(sent, limits.admin_token.encode()):
-            raise _HTTPProblem(401, "a valid admin token is needed")
-        try:
-            fresh = load()
-        except KnowledgeError as exc:
-            raise _HTTPProblem(422, "the new knowledge is invalid; the old one is still serving", exc.issues) from None
-        serving[0] = fresh
-        return health()
-
-    add_try_page(app, recommender_for, lambda: sorted(serving[0]), limits.max_body)
-    return app
+        return service.reload(request.headers.get("authorization", ""))
 
 
 def create_app_from_env() -> FastAPI:

@@ -194,16 +194,18 @@ def coverage_report(directory: Path | None) -> None:
 @click.option("--encoding", help="The CSV's encoding (default: detected, UTF-8 with or without BOM, or GBK).")
 @_knowledge_option
 @_catalog_option
+@_engine_option
 @_user_errors
 def batch_command(source: Path, output: Path | None, errors_path: Path | None, jobs: int | None, top_k: int,
-                  map_path: Path | None, encoding: str | None, knowledge: Path | None, catalog: str | None) -> None:
+                  map_path: Path | None, encoding: str | None, knowledge: Path | None, catalog: str | None,
+                  engine: EngineName) -> None:
     """Recommend for every customer of SOURCE (.csv, .jsonl or .parquet); exit 1 if any row was rejected.
 
     CSV: an empty cell means absent, lists are ';'-separated, key_persons is JSON.
     """
     from tqdm import tqdm
 
-    rec = _recommender(knowledge, catalog)
+    rec = _recommender(knowledge, catalog, engine)
     errors: Path | TextIO = errors_path or (output.with_suffix(".errors.jsonl") if output else sys.stderr)
     column_map = read_column_map(map_path) if map_path else None
     # a bar on a terminal only: silent when piped, with a rate and an ETA
@@ -227,9 +229,11 @@ def batch_command(source: Path, output: Path | None, errors_path: Path | None, j
                                         "POST /admin/reload (never the token itself on the command line).")
 @_knowledge_option
 @_catalog_option
+@_engine_option
 @_user_errors
 def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: int, timeout: float,
-                  admin_token_env: str | None, knowledge: Path | None, catalog: str | None) -> None:
+                  admin_token_env: str | None, knowledge: Path | None, catalog: str | None,
+                  engine: EngineName) -> None:
     """Serve recommendations over HTTP (needs the extra [server]); OpenAPI at /docs."""
     import json
     import os
@@ -244,6 +248,7 @@ def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: 
     os.environ["RECOMMENDER_SERVER_SETTINGS"] = json.dumps(settings)
     os.environ["RECOMMENDER_KNOWLEDGE"] = str(knowledge or "")
     os.environ["RECOMMENDER_CATALOG"] = catalog or ""
+    os.environ["RECOMMENDER_ENGINE"] = engine
     uvicorn.run("recommender.server:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
 

@@ -24,7 +24,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from . import authoring
+from .engine import ENGINES, EngineName
 from .errors import Issue, KnowledgeError, ProfileError
 from .knowledge import available_catalogs
 from .profile import CustomerProfile, Source
@@ -85,6 +86,7 @@ class CatalogInfo(BaseModel):
     products: int
     rules: int
     knowledge: str = Field(description="The fingerprint of the knowledge serving it.")
+    engine: str = Field(description="The rule engine evaluating its rules: durable or compiled.")
 
 
 class Health(BaseModel):
@@ -108,15 +110,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 class _Service:
     """What the routes share: the knowledge being served, the limits, and the request plumbing."""
 
-    def __init__(self, root: Path, catalog: str | None, limits: ServerSettings, named: dict[str, Path]):
-        self.root, self.catalog, self.limits, self.named = root, catalog, limits, named
+    def __init__(self, root: Path, catalog: str | None, limits: ServerSettings, named: dict[str, Path],
+                 engine: EngineName):
+        self.root, self.catalog, self.limits, self.named, self.engine = root, catalog, limits, named, engine
         # replaced whole by a reload, so a request sees the old catalogs or the new ones, never a mix
         self.serving: dict[str, Recommender] = self.load()
 
     def load(self) -> dict[str, Recommender]:
         """Every catalog of the knowledge directory; KnowledgeError if any of them is invalid."""
         names: list[str | None] = [*available_catalogs(self.root)] or [None]
-        recs = (Recommender.from_path(self.root, name) for name in names)
+        recs = (Recommender.from_path(self.root, name, self.engine) for name in names)
         return {rec.knowledge.catalog.id: rec for rec in recs}
 
     def recommender_for(self, wanted: str | None) -> Recommender:
@@ -132,7 +135,8 @@ class _Service:
     def catalogs(self) -> list[CatalogInfo]:
         return [CatalogInfo(id=cid, name=dict(r.knowledge.catalog.name.root),
                             products=len(r.knowledge.products), rules=len(r.knowledge.rules),
-                            knowledge=r.knowledge.fingerprint) for cid, r in sorted(self.serving.items())]
+                            knowledge=r.knowledge.fingerprint, engine=r.engine)
+                for cid, r in sorted(self.serving.items())]
 
     def health(self) -> Health:
         if not self.serving:
@@ -186,16 +190,16 @@ def _recommend_one(rec: Recommender, data: Any, top_k: int) -> Recommendation:
 
 def create_app(knowledge: str | Path | None = None, catalog: str | None = None, *,
                settings: ServerSettings | None = None,
-               directories: Mapping[str, str | Path] | None = None) -> FastAPI:
+               directories: Mapping[str, str | Path] | None = None, engine: EngineName = "auto") -> FastAPI:
     """The service for every catalog of ``knowledge`` (default: the shipped knowledge).
 
     ``catalog`` serves requests that name none (default: the framework's default catalog).
     ``directories`` names the knowledge directories ``POST /validate`` may check (default:
-    ``{"default": knowledge}``).
+    ``{"default": knowledge}``). ``engine`` picks the rule engine, as for :class:`Recommender`.
     """
     root = Path(knowledge or default_knowledge_dir())
     named = {name: Path(path) for name, path in (directories or {"default": root}).items()}
-    service = _Service(root, catalog, settings or ServerSettings(), named)
+    service = _Service(root, catalog, settings or ServerSettings(), named, engine)
     app = FastAPI(title="recommender", description=(__doc__ or "").split("\n\n")[0],
                   responses={503: _ERRORS[503]})
 
@@ -288,5 +292,8 @@ def _add_knowledge(app: FastAPI, service: _Service) -> None:
 def create_app_from_env() -> FastAPI:
     """The app configured by environment variables: how ``recommender serve --workers N`` starts each worker."""
     settings = ServerSettings(**json.loads(os.environ.get("RECOMMENDER_SERVER_SETTINGS", "{}")))
+    engine = os.environ.get("RECOMMENDER_ENGINE") or "auto"
+    if engine not in ENGINES:
+        raise ValueError(f"RECOMMENDER_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
     return create_app(os.environ.get("RECOMMENDER_KNOWLEDGE") or None, os.environ.get("RECOMMENDER_CATALOG") or None,
-                      settings=settings)
+                      settings=settings, engine=cast(EngineName, engine))

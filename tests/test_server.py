@@ -109,3 +109,12 @@ def test_admin_reload_needs_the_token_and_a_broken_knowledge_keeps_the_old(serve
         products.write_text(good, encoding="utf-8")
     ok = httpx.post(f"{server}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
     assert ok.status_code == 200 and ok.json()["status"] == "ok"
+
+
+def test_the_compiled_engine_serves_the_same_recommendation(tmp_path: Path, rec: Recommender) -> None:
+    with running_server(tmp_path, "--engine", "compiled") as url:
+        got = httpx.post(f"{url}/recommendations", json=BANK, timeout=60)
+        health = httpx.get(f"{url}/health", timeout=60).json()
+    assert {c["engine"] for c in health["catalogs"]} == {"compiled"}
+    assert got.status_code == 200, got.text
+    assert got.json() == json.loads(rec.recommend(rec.parse_profile(BANK)).model_dump_json())

@@ -3,7 +3,7 @@
 Each evaluation is timed on durable-rules and on the compiled matcher alternately
 (cache cleared before each call), so machine drift moves both alike. Prints the
 median and p95 of ``evaluate()`` on the examples and on generated customers
-(``tests/generated.py``), and the median ``recommend()`` of each backend. Run:
+(``benchmarks/generated.py``), and the median ``recommend()`` of each backend. Run:
 
     python benchmarks/bench_engine.py [--customers 2000] [--repeat 200]
 """
@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.generated
+sys.path.insert(0, str(ROOT))  # benchmarks.generated, when run as a script
 
+from benchmarks.generated import customers  # noqa: E402
 from recommender import CustomerProfile, Recommender  # noqa: E402
 from recommender.assess import assess, customer_fact  # noqa: E402
 from recommender.engine import DURABLE_AVAILABLE  # noqa: E402
-from tests.generated import customers  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 CATALOGS = {"small_shop": "sme"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,11 @@ from recommender.recommender import default_knowledge_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+# The knowledge cache (recommender/knowledge/cache.py) of this run, the CLI's subprocesses included: a folder
+# of its own, never the user's, so a run neither reads entries another version left nor leaves any behind.
+os.environ["RECOMMENDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="recommender-test-cache-")
+atexit.register(shutil.rmtree, os.environ["RECOMMENDER_CACHE_DIR"], ignore_errors=True)
 
 
 # Tests of durable-rules itself (its guards, its limits, the differential test): skipped only where it is

@@ -1,7 +1,7 @@
 """The compiled backend gives byte-identical results to durable-rules.
 
 The judge is durable-rules itself: every example, every scenario and 10,000
-generated customers (``tests/generated.py``) on today's knowledge, then customers
+generated customers (``benchmarks/generated.py``) on today's knowledge, then customers
 on a generated catalog of over 1,000 products, go through both backends. Generated
 customers are compared at the level of the rule evaluation (every firing with its
 inputs, every effect and fact), which is the whole of what a backend decides, and
@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.generated import clone_catalog, customers, loadable_clone
 from recommender import Recommender
 from recommender.assess import assess, customer_fact
 from recommender.evaluation import Evaluation
@@ -26,7 +27,6 @@ from recommender.recommender import default_knowledge_dir
 from recommender.scenarios import load_scenarios
 
 from .conftest import EXAMPLE_CATALOGS, EXAMPLES, edit, requires_durable
-from .generated import clone_catalog, customers, loadable_clone
 
 GENERATED = 10_000
 FULL_EVERY = 100  # every 100th generated customer is also compared as a full recommendation (the search is

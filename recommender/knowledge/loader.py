@@ -10,7 +10,9 @@ Layout::
     catalogs/<catalog>/offers.yaml     packages and tiers (optional)
 
 Loading is all-or-nothing: on any error a :class:`KnowledgeError` lists every
-problem and nothing is returned.
+problem and nothing is returned. Knowledge that loaded is kept in a cache keyed by
+the content of its files (:mod:`recommender.knowledge.cache`), so an unchanged
+directory loads again without being parsed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, KnowledgeError, did_you_mean, issues_from_validation
 from .base import KnowledgeBase
+from .cache import cache_enabled, cached
 from .checks import catalog_dirs, check_references
 from .languages import check_texts, fold_split_names, load_messages
 from .schema import Assessment, Catalog, Framework, OffersFile, ProductsFile, RulesFile
@@ -36,9 +39,20 @@ def available_catalogs(root: Path) -> list[str]:
     return catalog_dirs(root)
 
 
-def load_knowledge(root: str | Path, catalog: str | None = None) -> KnowledgeBase:
-    """Load and validate ``root``; ``catalog`` defaults to the framework's ``default_catalog``."""
+def load_knowledge(root: str | Path, catalog: str | None = None, *, cache: bool | None = None) -> KnowledgeBase:
+    """Load and validate ``root``; ``catalog`` defaults to the framework's ``default_catalog``.
+
+    ``cache`` (default: on unless ``RECOMMENDER_CACHE=0``) reuses the validated knowledge of an unchanged
+    directory (:mod:`recommender.knowledge.cache`); the result is the same either way.
+    """
     root = Path(root)
+    if cache_enabled(cache):
+        return cached(root, catalog, lambda: _load(root, catalog))
+    return _load(root, catalog)
+
+
+def _load(root: Path, catalog: str | None) -> KnowledgeBase:
+    """Read, parse and validate every file of ``root`` (:func:`load_knowledge` without the cache)."""
     if not _present(root / "framework.yaml"):
         raise KnowledgeError([Issue(
             code="missing-file", file=str(root / "framework.yaml"),

@@ -97,6 +97,11 @@ def load_file(path: Path, display: str, root: Path | None = None) -> Document:
     return parse(text, display)
 
 
+def read_bytes(path: Path, root: Path | None = None) -> bytes | None:
+    """The bytes :func:`load_file` would parse, or None where it would report an issue instead."""
+    return _read_bytes(path, root, Document(file=str(path), data=None))
+
+
 def _read_bytes(path: Path, root: Path | None, doc: Document) -> bytes | None:
     """The file's bytes, or None with an issue added to ``doc``."""
     if root is not None and not _inside(path, root):

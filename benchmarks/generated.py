@@ -1,7 +1,7 @@
 """Seeded generators over a knowledge base's own vocabulary: customers, and large catalogs cloned from one.
 
-Used by the differential test (``tests/test_engine_differential.py``) and the
-engine benchmark (``benchmarks/bench_engine.py``). Customers are drawn so that
+Used by the tests (the differential test, ``tests/test_engine_differential.py``) and the
+benchmarks (``bench_engine.py``, ``bench_scale.py``), from this one place. Customers are drawn so that
 rules fire: numbers sit on, just below and just above the thresholds the rules
 test as often as anywhere else, texts are the values the rules compare with, and
 needs, products, key persons and rivals come from the framework and the catalog.
@@ -15,6 +15,7 @@ import math
 import random
 import re
 import shutil
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from recommender.knowledge.loader import load_knowledge
 from recommender.knowledge.schema import Op
 from recommender.vocabulary import LIFECYCLE_STAGES
 
-__all__ = ["clone_catalog", "customers", "loadable_clone", "rule_constants"]
+__all__ = ["clone_catalog", "customers", "loadable_clone", "rule_constants", "scaled_catalog"]
 
 # libyaml's C loader and dumper where PyYAML has them: a 1,000-product catalog is 5 MB of YAML
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -152,8 +153,7 @@ def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
     out. Offers and other catalogs stay as they are."""
     shutil.copytree(source, target)
     folder = target / "catalogs" / catalog
-    products_doc = yaml.load((folder / "products.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
-    rules_doc = yaml.load((folder / "rules.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    products_doc, rules_doc = _documents(folder)
     ids = {p["id"] for p in products_doc["products"]}
     products, rules = list(products_doc["products"]), list(rules_doc["rules"])
     for k in range(1, copies):
@@ -164,6 +164,27 @@ def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
     for name, doc in (("products.yaml", products_doc), ("rules.yaml", rules_doc)):
         (folder / name).write_text(yaml.dump(doc, Dumper=_DUMPER, allow_unicode=True, sort_keys=False),
                                    encoding="utf-8")
+
+
+def scaled_catalog(source: Path, target: Path, catalog: str, products: int,
+                   rules_per_product: float = 0.8) -> int:
+    """:func:`clone_catalog` grown to about ``products`` products with about ``rules_per_product`` rules each:
+    the original catalog whole, then a fixed share of each rule's clones (the same share in every copy,
+    chosen by a hash of the clone's id, so equal arguments give an equal directory). Returns the copies made."""
+    originals = len(_documents(source / "catalogs" / catalog)[0]["products"])
+    base_rules = len(_documents(source / "catalogs" / catalog)[1]["rules"])
+    copies = max(1, round(products / originals))
+    wanted = rules_per_product * copies * originals - base_rules
+    share = min(1.0, max(0.0, wanted / (base_rules * (copies - 1)))) if copies > 1 else 1.0
+    clone_catalog(source, target, catalog, copies,
+                  lambda rule, k: zlib.crc32(f"{rule['id']}_c{k}".encode()) < share * 2**32)
+    return copies
+
+
+def _documents(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A catalog folder's products and rules documents."""
+    return tuple(yaml.load((folder / name).read_text(encoding="utf-8"), Loader=_LOADER)  # type: ignore[return-value]
+                 for name in ("products.yaml", "rules.yaml"))
 
 
 def loadable_clone(source: Path, target: Path, catalog: str, copies: int,

@@ -29,7 +29,7 @@ from recommender.knowledge.loader import load_knowledge
 from recommender.knowledge.schema import Op
 from recommender.vocabulary import LIFECYCLE_STAGES
 
-__all__ = ["clone_catalog", "customers", "loadable_clone", "rule_constants", "scaled_catalog"]
+__all__ = ["Keep", "clone_catalog", "customers", "loadable_clone", "rule_constants", "scale_plan", "scaled_catalog"]
 
 # libyaml's C loader and dumper where PyYAML has them: a 1,000-product catalog is 5 MB of YAML
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,6 +38,8 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _MONEY = ("company_revenue", "annual_spend", "budget_monthly", "it_investment")
 _COUNTS = ("it_staff", "managed_customers", "partners", "solution_types")
 _GROWTHS = ("employee_growth", "revenue_growth", "it_investment_growth", "it_staff_growth", "spend_growth")
+# Whether to keep a rule's clone in a copy (rule as read from rules.yaml, copy number from 1).
+Keep = Callable[[dict[str, Any], int], bool]
 
 
 def rule_constants(kb: KnowledgeBase) -> dict[str, list[Any]]:
@@ -146,7 +148,7 @@ def customers(kb: KnowledgeBase, count: int, seed: int = 12) -> Iterator[dict[st
 
 
 def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
-                  keep: Callable[[dict[str, Any], int], bool] = lambda rule, copy: True) -> None:
+                  keep: Keep = lambda rule, copy: True) -> None:
     """A knowledge directory at ``target``: ``source`` with ``catalog``'s products and rules ``copies`` times,
     the clones' ids suffixed (``_c1`` ...) and every reference inside a clone pointing at the same clone,
     so the clones chain among themselves as the originals do; ``keep(rule, copy)`` may leave a rule's clone
@@ -166,18 +168,22 @@ def clone_catalog(source: Path, target: Path, catalog: str, copies: int,
                                    encoding="utf-8")
 
 
-def scaled_catalog(source: Path, target: Path, catalog: str, products: int,
-                   rules_per_product: float = 0.8) -> int:
-    """:func:`clone_catalog` grown to about ``products`` products with about ``rules_per_product`` rules each:
-    the original catalog whole, then a fixed share of each rule's clones (the same share in every copy,
-    chosen by a hash of the clone's id, so equal arguments give an equal directory). Returns the copies made."""
-    originals = len(_documents(source / "catalogs" / catalog)[0]["products"])
-    base_rules = len(_documents(source / "catalogs" / catalog)[1]["rules"])
+def scale_plan(source: Path, catalog: str, products: int, rules_per_product: float = 0.8) -> tuple[int, Keep]:
+    """How to clone ``source``'s ``catalog`` to about ``products`` products with about ``rules_per_product``
+    rules each: the copies to make, and which rule clones to keep (the original rules whole, then the same
+    share of each copy's, chosen by a hash of the clone's id, so equal arguments give an equal directory)."""
+    products_doc, rules_doc = _documents(source / "catalogs" / catalog)
+    originals, base_rules = len(products_doc["products"]), len(rules_doc["rules"])
     copies = max(1, round(products / originals))
     wanted = rules_per_product * copies * originals - base_rules
     share = min(1.0, max(0.0, wanted / (base_rules * (copies - 1)))) if copies > 1 else 1.0
-    clone_catalog(source, target, catalog, copies,
-                  lambda rule, k: zlib.crc32(f"{rule['id']}_c{k}".encode()) < share * 2**32)
+    return copies, lambda rule, k: zlib.crc32(f"{rule['id']}_c{k}".encode()) < share * 2**32
+
+
+def scaled_catalog(source: Path, target: Path, catalog: str, products: int, rules_per_product: float = 0.8) -> int:
+    """:func:`clone_catalog` to the size :func:`scale_plan` gives; returns the copies made."""
+    copies, keep = scale_plan(source, catalog, products, rules_per_product)
+    clone_catalog(source, target, catalog, copies, keep)
     return copies
 
 
@@ -188,18 +194,21 @@ def _documents(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def loadable_clone(source: Path, target: Path, catalog: str, copies: int,
-                   dropped: dict[str, int] | None = None) -> tuple[KnowledgeBase, list[str]]:
+                   dropped: dict[str, int] | None = None, keep: Keep = lambda rule, copy: True,
+                   ) -> tuple[KnowledgeBase, list[str]]:
     """:func:`clone_catalog`, less the rule clones durable-rules cannot take: while ``validate`` refuses a clone
     past one of its fixed limits (``engine-limit``), that rule's clones from that copy on are left out.
-    ``dropped`` (rule id -> first copy left out) is a starting guess, which saves rounds of validation.
+    ``dropped`` (rule id -> first copy left out) is a starting guess, which saves rounds of validation;
+    ``keep`` leaves rule clones out from the start, as in :func:`clone_catalog`.
     Returns the knowledge and the rule ids left out (their clones from that copy on)."""
     dropped = dict(dropped or {})
     while True:
         if target.exists():
             shutil.rmtree(target)
-        clone_catalog(source, target, catalog, copies, lambda rule, k: k < dropped.get(rule["id"], copies))
+        clone_catalog(source, target, catalog, copies,
+                      lambda rule, k: k < dropped.get(rule["id"], copies) and keep(rule, k))
         try:
-            return load_knowledge(target, catalog), [f"{r}_c{k}.." for r, k in sorted(dropped.items())]
+            return load_knowledge(target, catalog, cache=False), [f"{r}_c{k}.." for r, k in sorted(dropped.items())]
         except KnowledgeError as exc:
             text = (target / "catalogs" / catalog / "rules.yaml").read_text(encoding="utf-8")
             rules = yaml.load(text, Loader=_LOADER)["rules"]

@@ -21,7 +21,8 @@ reason, and is measured again less the rule clones past the limits (``loadable_c
 worker of its own interleaved call by call with this tree's, and prints the median of the per-call ratios.
 Run (about 10 minutes; ``--quick``: 60 and 250 products, few customers, under a minute):
 
-    python benchmarks/bench_scale.py [--sizes 60,250,1000,5000] [--customers 200] [--baseline main] [--quick]
+    python benchmarks/bench_scale.py [--sizes 60,250,1000,5000] [--customers 100] [--baseline main]
+                                     [--gc-compare] [--quick]
 """
 
 from __future__ import annotations
@@ -120,8 +121,10 @@ def _send(message: dict[str, Any]) -> None:
 class Worker:
     """A worker process on ``knowledge`` with ``engine``, importing ``recommender`` from ``tree``."""
 
-    def __init__(self, tree: Path, knowledge: Path, engine: str, customers: int, seed: int, cache: Path):
-        env = dict(os.environ, PYTHONPATH=str(tree), RECOMMENDER_CACHE_DIR=str(cache), RECOMMENDER_CACHE="1")
+    def __init__(self, tree: Path, knowledge: Path, engine: str, customers: int, seed: int, cache: Path,
+                 freeze: bool = True):
+        env = dict(os.environ, PYTHONPATH=str(tree), RECOMMENDER_CACHE_DIR=str(cache), RECOMMENDER_CACHE="1",
+                   RECOMMENDER_GC_FREEZE="1" if freeze else "0")
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", str(knowledge), engine,
              str(customers), str(seed)],
@@ -177,29 +180,32 @@ def percentile(values: list[float], share: float) -> float:
 
 def row(label: str, backend: str, w: Worker, end: dict[str, Any]) -> str:
     if w.refused:
-        return f"{label:26s} {backend:9s} refused: {w.refused}"
+        return f"{label:18s} {backend:22s} refused: {w.refused}"
     s, serving = w.started, sum(w.times)
-    return (f"{label:26s} {backend:9s} {s['cold']:7.2f} s {s['cached']:7.3f} s {s['build']:7.2f} s "
+    return (f"{label:18s} {backend:22s} {s['cold']:7.2f} s {s['cached']:7.3f} s {s['build']:7.2f} s "
             f"{statistics.median(w.times) * 1e3:8.1f} ms {percentile(w.times, 0.95) * 1e3:8.1f} ms "
             f"{100 * end['gc'] / serving:5.1f} % {end['gc_max'] * 1e3:6.1f} ms "
             f"{end['rss_mb']:7.0f} MB {100 * sum(w.exact) / len(w.exact):6.1f} %")
 
 
-HEADER = (f"{'knowledge':26s} {'backend':9s} {'load cold':>9s} {'cached':>9s} {'engine':>9s} "
+HEADER = (f"{'knowledge':18s} {'backend':22s} {'load cold':>9s} {'cached':>9s} {'engine':>9s} "
           f"{'rec median':>11s} {'rec p95':>11s} {'gc':>7s} {'gc max':>9s} {'peak RSS':>10s} {'exact':>8s}")
 
 
-def measure(knowledge: Path, label: str, customers: int, seed: int, scratch: Path) -> list[str]:
-    """Both backends on ``knowledge``, interleaved: one table row each."""
+def measure(knowledge: Path, label: str, args: argparse.Namespace, scratch: Path) -> list[str]:
+    """Both backends on ``knowledge`` (and the compiled one without gc.freeze, when asked), interleaved:
+    one table row each."""
+    variants = [(b, True) for b in BACKENDS] + ([("compiled", False)] if args.gc_compare else [])
     workers = []
-    for backend in BACKENDS:
+    for backend, freeze in variants:
         cache = Path(tempfile.mkdtemp(dir=scratch, prefix="cache-"))  # empty: the first load is cold
-        workers.append(Worker(ROOT, knowledge, backend, customers, seed, cache))
+        workers.append(Worker(ROOT, knowledge, backend, args.customers, args.seed, cache, freeze))
     serving = [w for w in workers if not w.refused]
     if serving:
-        interleave(serving, customers)
+        interleave(serving, args.customers)
     ends = [w.end() for w in workers]
-    return [row(label, b, w, e) for b, w, e in zip(BACKENDS, workers, ends, strict=True)]
+    return [row(label, b if freeze else f"{b}, no gc.freeze", w, e)
+            for (b, freeze), w, e in zip(variants, workers, ends, strict=True)]
 
 
 def sizes(args: argparse.Namespace, scratch: Path) -> Iterator[str]:
@@ -212,7 +218,7 @@ def sizes(args: argparse.Namespace, scratch: Path) -> Iterator[str]:
         target = scratch / f"knowledge-{size}"
         copies = scaled_catalog(source, target, CATALOG, size)
         label = f"{size} (x{copies})"
-        rows = measure(target, label, args.customers, args.seed, scratch)
+        rows = measure(target, label, args, scratch)
         yield from rows
         if any("refused:" in r for r in rows):
             copies, keep = scale_plan(source, CATALOG, size)
@@ -220,7 +226,7 @@ def sizes(args: argparse.Namespace, scratch: Path) -> Iterator[str]:
             kb, dropped = loadable_clone(source, target, CATALOG, copies, None, keep)
             yield (f"  {size}: {len(kb.products)} products, {len(kb.rules)} rules after leaving out the rule "
                    f"clones past durable-rules' limits: {', '.join(dropped)}")
-            yield from measure(target, f"{size} loadable", args.customers, args.seed, scratch)
+            yield from measure(target, f"{size} loadable", args, scratch)
         shutil.rmtree(target)
 
 
@@ -258,9 +264,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(SIZES),
                         help="catalog sizes in products (comma-separated)")
-    parser.add_argument("--customers", type=int, default=200, help="customers recommended per size and backend")
+    parser.add_argument("--customers", type=int, default=100, help="customers recommended per size and backend")
     parser.add_argument("--baseline", metavar="REF", help="also time 61 products against this git ref")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gc-compare", action="store_true",
+                        help="also run the compiled backend without gc.freeze (RECOMMENDER_GC_FREEZE=0)")
     parser.add_argument("--quick", action="store_true", help="a smoke test: 60 and 250 products, 10 customers")
     args = parser.parse_args()
     if args.quick:

@@ -38,6 +38,7 @@ import pydantic
 import yaml
 
 from .base import KnowledgeBase
+from .collector import paused
 from .yamlpos import read_bytes
 
 __all__ = ["FORMAT", "KEEP", "cache_dir", "cached", "cache_enabled", "knowledge_key"]
@@ -150,10 +151,12 @@ def _read(entry: Path) -> KnowledgeBase | None:
     if data[:len(_MAGIC)] != _MAGIC or _checksum(payload) != data[len(_MAGIC):head]:
         return None
     try:
-        kb = pickle.loads(payload)
+        with paused():
+            kb = pickle.loads(payload)
     except Exception:  # noqa: BLE001 - a stale or damaged entry is rebuilt, whatever unpickling raised
         return None
     return kb if isinstance(kb, KnowledgeBase) else None
+
 
 
 def _checksum(payload: bytes) -> bytes:

@@ -27,6 +27,7 @@ from ..errors import Issue, KnowledgeError, did_you_mean, issues_from_validation
 from .base import KnowledgeBase
 from .cache import cache_enabled, cached
 from .checks import catalog_dirs, check_references
+from .collector import paused
 from .languages import check_texts, fold_split_names, load_messages
 from .schema import Assessment, Catalog, Framework, OffersFile, ProductsFile, RulesFile
 from .yamlpos import Document, load_file
@@ -53,6 +54,11 @@ def load_knowledge(root: str | Path, catalog: str | None = None, *, cache: bool 
 
 def _load(root: Path, catalog: str | None) -> KnowledgeBase:
     """Read, parse and validate every file of ``root`` (:func:`load_knowledge` without the cache)."""
+    with paused():
+        return _parse_and_validate(root, catalog)
+
+
+def _parse_and_validate(root: Path, catalog: str | None) -> KnowledgeBase:
     if not _present(root / "framework.yaml"):
         raise KnowledgeError([Issue(
             code="missing-file", file=str(root / "framework.yaml"),

@@ -1,17 +1,19 @@
 """Benchmark: the recommender at operator scale, both backends, measured in one run.
 
 Generates catalogs of about 60, 250, 1,000 and 5,000 products (the group catalog cloned, about 0.8 rules
-per product: ``benchmarks/generated.py``) and, for each size and each backend, starts one worker process
-that loads the knowledge and then serves the same customers (``benchmarks/customers.py``). The workers
-of a size run side by side and are called in turn, customer by customer, so machine drift moves them alike.
+per product: ``benchmarks/generated.py``) and, for each size and each backend, starts two worker
+processes: one loads the knowledge into an empty cache and ends; the other starts as a service would,
+from that cache, and serves the same customers (``benchmarks/customers.py``). The serving workers of a
+size run side by side and are called in turn, customer by customer, so machine drift moves them alike.
 Each prints, per backend:
 
 * load cold    - ``load_knowledge`` with an empty cache: read, parse, validate, and write the cache entry;
-* load cached  - ``load_knowledge`` again, from the cache entry (``recommender/knowledge/cache.py``);
+  its RSS: the peak memory of that process (``ru_maxrss``);
+* cached       - ``load_knowledge`` in the serving process, from the cache (``recommender/knowledge/cache.py``);
 * engine       - building the rule engine over that knowledge (``Recommender(kb, engine)``);
 * recommend median and p95 over the customers, and the garbage collector's share of that time and its
   longest pause;
-* peak RSS     - of the worker process (``ru_maxrss``): load, engine and serving, one size and backend;
+* peak RSS     - of the serving process: load from the cache, engine, and serving;
 * exact        - the share of results whose search was exhaustive (bundle 1 is the optimum);
 * n            - the customers served (``--customers``, fewer where ``--budget`` ran out).
 
@@ -55,31 +57,20 @@ MIN_CUSTOMERS = 10  # customers served at each size whatever the time budget
 # ---- the worker: one process per (knowledge, backend), driven over stdin/stdout with one JSON line each way
 
 
-def worker(knowledge: str, engine: str, customers: int, seed: int) -> None:
-    """Load, build, answer ``{"customer": i}`` with that customer's recommend time, ``{"end": 1}`` with RSS."""
+def worker(knowledge: str, engine: str, customers: int, seed: int, mode: str) -> None:
+    """``cold``: load once into the (empty) cache and say how long and how much memory it took. ``serve``:
+    load (from that cache), build the engine, then answer ``{"customer": i}`` with that customer's
+    recommend time, and ``{"end": 1}`` with the process's peak memory and collector pauses."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))  # customers.py, whatever tree recommender is from
     from customers import generate
 
-    from recommender import KnowledgeError, Recommender, load_knowledge
+    from recommender import KnowledgeError, Recommender
 
-    root = Path(knowledge)
-    unchecked = False
     try:
-        try:
-            start = time.perf_counter()
-            kb = load_knowledge(root, CATALOG)
-        except KnowledgeError as exc:
-            if engine != "compiled" or not _without_durable_limits(exc):
-                raise
-            unchecked = True
-            start = time.perf_counter()
-            kb = load_knowledge(root, CATALOG)
-        cold = time.perf_counter() - start
-        del kb
-        gc.collect()
-        start = time.perf_counter()
-        kb = load_knowledge(root, CATALOG)
-        cached = time.perf_counter() - start
+        kb, took, unchecked = _load(Path(knowledge), engine)
+        if mode == "cold":
+            _send({"cold": took, "unchecked": unchecked, "rss_mb": _peak_mb()})
+            return
         start = time.perf_counter()
         rec = Recommender(kb, engine)  # type: ignore[arg-type]
         build = time.perf_counter() - start
@@ -92,7 +83,7 @@ def worker(knowledge: str, engine: str, customers: int, seed: int) -> None:
         return
     profiles = [rec.parse_profile(p) for p in generate(rec.knowledge, customers, seed=seed)]
     pauses = _gc_pauses()
-    _send({"cold": cold, "cached": cached, "build": build, "products": len(kb.products), "rules": len(kb.rules),
+    _send({"cached": took, "build": build, "products": len(kb.products), "rules": len(kb.rules),
            "unchecked": unchecked})
     for line in sys.stdin:
         request = json.loads(line)
@@ -104,8 +95,26 @@ def worker(knowledge: str, engine: str, customers: int, seed: int) -> None:
         took = time.perf_counter() - start
         exact = getattr(result, "exact", None)
         _send({"time": took, "exact": bool(result.optimal if exact is None else exact)})
-    _send({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "gc": sum(pauses),
+    _send({"rss_mb": _peak_mb(), "gc": sum(pauses),
            "gc_max": max(pauses, default=0.0)})
+
+
+def _load(root: Path, engine: str) -> tuple[Any, float, bool]:
+    """The knowledge, the seconds it took, and whether durable-rules' limits had to be left unchecked."""
+    from recommender import KnowledgeError, load_knowledge
+
+    start = time.perf_counter()
+    try:
+        return load_knowledge(root, CATALOG), time.perf_counter() - start, False
+    except KnowledgeError as exc:
+        if engine != "compiled" or not _without_durable_limits(exc):
+            raise
+    start = time.perf_counter()
+    return load_knowledge(root, CATALOG), time.perf_counter() - start, True
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _without_durable_limits(refusal: Exception) -> bool:
@@ -149,12 +158,12 @@ class Worker:
     """A worker process on ``knowledge`` with ``engine``, importing ``recommender`` from ``tree``."""
 
     def __init__(self, tree: Path, knowledge: Path, engine: str, customers: int, seed: int, cache: Path,
-                 freeze: bool = True):
+                 freeze: bool = True, mode: str = "serve"):
         env = dict(os.environ, PYTHONPATH=str(tree), RECOMMENDER_CACHE_DIR=str(cache), RECOMMENDER_CACHE="1",
                    RECOMMENDER_GC_FREEZE="1" if freeze else "0")
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", str(knowledge), engine,
-             str(customers), str(seed)],
+             str(customers), str(seed), mode],
             cwd=tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.started = self._receive()
         self.times: list[float] = []
@@ -209,18 +218,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))]
 
 
-def row(label: str, backend: str, w: Worker, end: dict[str, Any]) -> str:
+def row(label: str, backend: str, cold: dict[str, Any], w: Worker, end: dict[str, Any]) -> str:
     if w.refused:
         return f"{label:18s} {backend:22s} refused: {w.refused}"
     s, serving = w.started, sum(w.times)
-    backend += " *" if s.get("unchecked") else ""
-    return (f"{label:18s} {backend:22s} {s['cold']:7.2f} s {s['cached']:7.3f} s {s['build']:7.2f} s "
+    backend += " *" if cold.get("unchecked") else ""
+    return (f"{label:18s} {backend:22s} {cold['cold']:7.2f} s {cold['rss_mb']:5.0f} MB "
+            f"{s['cached']:7.3f} s {s['build']:7.2f} s "
             f"{statistics.median(w.times) * 1e3:8.1f} ms {percentile(w.times, 0.95) * 1e3:8.1f} ms "
             f"{100 * end['gc'] / serving:5.1f} % {end['gc_max'] * 1e3:6.1f} ms "
             f"{end['rss_mb']:7.0f} MB {100 * sum(w.exact) / len(w.exact):6.1f} % {len(w.times):5d}")
 
 
-HEADER = (f"{'knowledge':18s} {'backend':22s} {'load cold':>9s} {'cached':>9s} {'engine':>9s} "
+HEADER = (f"{'knowledge':18s} {'backend':22s} {'load cold':>9s} {'its RSS':>8s} {'cached':>9s} {'engine':>9s} "
           f"{'rec median':>11s} {'rec p95':>11s} {'gc':>7s} {'gc max':>9s} {'peak RSS':>10s} {'exact':>8s} {'n':>5s}")
 
 
@@ -228,16 +238,20 @@ def measure(knowledge: Path, label: str, args: argparse.Namespace, scratch: Path
     """Both backends on ``knowledge`` (and the compiled one without gc.freeze, when asked), interleaved:
     one table row each."""
     variants = [(b, True) for b in BACKENDS] + ([("compiled", False)] if args.gc_compare else [])
-    workers = []
+    colds, workers = [], []
     for backend, freeze in variants:
         cache = Path(tempfile.mkdtemp(dir=scratch, prefix="cache-"))  # empty: the first load is cold
-        workers.append(Worker(ROOT, knowledge, backend, args.customers, args.seed, cache, freeze))
+        cold = Worker(ROOT, knowledge, backend, args.customers, args.seed, cache, freeze, "cold")
+        cold.process.wait()
+        colds.append(cold.started)
+        workers.append(cold if cold.refused else
+                       Worker(ROOT, knowledge, backend, args.customers, args.seed, cache, freeze))
     serving = [w for w in workers if not w.refused]
     if serving:
         interleave(serving, args.customers, args.budget)
     ends = [w.end() for w in workers]
-    return [row(label, b if freeze else f"{b}, no gc.freeze", w, e)
-            for (b, freeze), w, e in zip(variants, workers, ends, strict=True)]
+    return [row(label, b if freeze else f"{b}, no gc.freeze", c, w, e)
+            for (b, freeze), c, w, e in zip(variants, colds, workers, ends, strict=True)]
 
 
 def sizes(args: argparse.Namespace, scratch: Path) -> Iterator[str]:
@@ -286,8 +300,8 @@ def baseline(ref: str, customers: int, seed: int, scratch: Path) -> Iterator[str
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        knowledge, engine, customers, seed = sys.argv[2:6]
-        worker(knowledge, engine, int(customers), int(seed))
+        knowledge, engine, customers, seed, mode = sys.argv[2:7]
+        worker(knowledge, engine, int(customers), int(seed), mode)
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(SIZES),

@@ -22,7 +22,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
 from .messages import listed, text
-from .pricing import Charge, OneTimeBudget, Pricing, over_budget
+from .pricing import Charge, OneTimeBudget, Pricing, over_budget, within_budget
 from .profile import CustomerProfile
 from .ranking import (
     COMPONENTS,
@@ -72,7 +72,7 @@ class Constraints:
 
     def fits(self, recurring: float, one_time: float) -> bool:
         """Whether a bundle costing ``recurring`` a month and ``one_time`` at once is within both budgets."""
-        return over_budget(Charge(recurring, one_time), self.budget, self.budget_one_time) is None
+        return within_budget(recurring, one_time, self.budget, self.budget_one_time)
 
 
 @dataclass(frozen=True)
@@ -391,6 +391,28 @@ def _pools(order: list[int], closure_items: list[list[Item]], strategy: str | No
     return pools
 
 
+class _Node:
+    """A bundle the search reached: seeds ``chosen`` (positions) with their closures, and its figures.
+
+    Every pass of :meth:`_Space.best` walks the same tree in the same order; only what is
+    admissible and the best key so far differ. So each node's figures (and which extensions
+    are possible at all) are worked out once and kept for the later passes.
+    """
+
+    __slots__ = ("chosen", "mask", "members", "agg", "conflict", "recurring", "once", "covered", "twice",
+                 "irredundant", "kids", "_key", "_bound")
+
+    def __init__(self, chosen: tuple[int, ...], mask: int, members: list[Item], agg: Aggregate, conflict: int,
+                 recurring: float, once: float, covered: int, twice: int, irredundant: bool):
+        self.chosen, self.mask, self.members, self.agg, self.conflict = chosen, mask, members, agg, conflict
+        self.recurring, self.once = recurring, once
+        self.covered, self.twice = covered, twice  # need units the seeds' closures cover once / twice or more
+        self.irredundant = irredundant
+        self.kids: list[_Node | None] | None = None  # by seed position from chosen[-1] + 1 on; None = not possible
+        self._key: tuple[Key, Parts] | None = None
+        self._bound: Key | None = None
+
+
 class _Space:
     """The irredundant bundles over a list of seeds, searched by branch and bound."""
 
@@ -401,63 +423,89 @@ class _Space:
         self.own_cover, self.conflicts, self.fits, self.pools = own_cover, conflicts, fits, pools
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.stopped = False
+        self.whole = [self._adding(m) for m in closure]
+        self.root = _Node((), 0, [], Aggregate(), 0, 0.0, 0.0, 0, 0, True)  # no seed, none redundant
 
-    def irredundant(self, chosen: list[int]) -> bool:
-        for s in chosen:
-            others = self.ctx.owned_covers
-            for o in chosen:
-                if o != s:
-                    others |= self.closure_cover[o]
-            if not self.own_cover[s] & ~others:
-                return False
-        return True
+    def _kid(self, node: _Node, i: int) -> _Node | None:
+        """``node`` with seed ``i`` added, or None when that conflicts or breaks the budget."""
+        ctx, own_cover, agg = self.ctx, self.own_cover, node.agg
+        new = self.closure[i] & ~node.mask
+        if new & node.conflict:
+            return None
+        # most closures share no product with the bundle: their sums are the seed's own, precomputed
+        added, add_conflict, recurring, once = (self.whole[i] if new == self.closure[i]
+                                                 else self._adding(new))
+        merged = node.mask | new
+        price = node.recurring + recurring
+        price_once = node.once + once
+        if add_conflict & merged or not self.fits(price, price_once):
+            return None
+        # A seed is redundant when every need it covers is covered by another seed's closure or an owned
+        # product; with the units covered twice or more counted as we go, that is one mask test per seed.
+        # Covering only grows down the tree, so below a redundant seed every bundle stays redundant.
+        cover = self.closure_cover[i]
+        twice = node.twice | (node.covered & cover)
+        taken = twice | ctx.owned_covers
+        chosen = node.chosen + (i,)
+        irredundant = node.irredundant and all(own_cover[s] & ~taken for s in chosen)
+        return _Node(chosen, merged, node.members + added, agg.add(added), node.conflict | add_conflict,
+                     price, price_once, node.covered | cover, twice, irredundant)
+
+    def _adding(self, new: int) -> tuple[list[Item], int, float, float]:
+        """The products of mask ``new``, the products they exclude, their recurring and one-time sums."""
+        added = [self.items[b] for b in _bits(new)]
+        add_conflict = 0
+        for bit in _bits(new):
+            add_conflict |= self.conflicts[bit]
+        return added, add_conflict, sum(x.recurring for x in added), sum(x.one_time for x in added)
+
+    def _key(self, node: _Node) -> tuple[Key, Parts]:
+        if node._key is None:
+            parts = components(node.members, node.mask, self.ctx, node.agg)
+            node._key = (rank_key(parts, node.agg.covers, self.ctx), parts)
+        return node._key
+
+    def _bound(self, node: _Node) -> Key:
+        if node._bound is None:
+            node._bound = upper_bound(node.agg, self.pools[node.chosen[-1] + 1], self.ctx)
+        return node._bound
 
     def best(self, admissible: Callable[[int], bool], max_nodes: int) -> tuple[int, Key, Parts] | None:
         """The admissible bundle with the highest key; ties go to fewer products, then lower bits.
 
-        Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``.
+        Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``. The walk
+        (and so the node count, which decides where a stopped search ends) is the same in every pass.
         """
-        ctx, items, closure, own_cover = self.ctx, self.items, self.closure, self.own_cover
+        n, own_cover = len(self.closure), self.own_cover
         best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
         nodes = 0
 
-        def dfs(start: int, chosen: list[int], mask: int, members: list[Item], agg: Aggregate, conflict: int,
-                recurring: float, once: float) -> None:
+        def dfs(node: _Node, start: int) -> None:
             nonlocal nodes
-            for i in range(start, len(closure)):
+            kids = node.kids
+            if kids is None:
+                # a seed covering nothing new would be redundant in every superset
+                reach = node.agg.covers | self.ctx.owned_covers
+                kids = node.kids = [self._kid(node, i) if own_cover[i] & ~reach else None for i in range(start, n)]
+            for i, kid in enumerate(kids, start):
                 nodes += 1
                 if nodes > max_nodes:
                     self.stopped = True
                     return
-                if not own_cover[i] & ~(agg.covers | ctx.owned_covers):
-                    continue  # would be redundant in every superset
-                new = closure[i] & ~mask
-                if new & conflict:
+                if kid is None:
                     continue
-                new_bits = _bits(new)
-                added = [items[b] for b in new_bits]
-                add_conflict = 0
-                for bit in new_bits:
-                    add_conflict |= self.conflicts[bit]
-                merged = mask | new
-                price = recurring + sum(x.recurring for x in added)
-                price_once = once + sum(x.one_time for x in added)
-                if add_conflict & merged or not self.fits(price, price_once):
-                    continue
-                now = chosen + [i]
-                now_members = members + added
-                now_agg = agg.add(added)
-                if admissible(merged) and self.irredundant(now):
-                    parts = components(now_members, merged, ctx, now_agg)
-                    key = rank_key(parts, now_agg.covers, ctx)
+                if kid.irredundant:
+                    # the key is kept from earlier passes; admissibility is only asked of a bundle that could win
+                    key, parts = self._key(kid)
                     if not best or key > best[0][0]:
-                        best[:] = [(key, merged, parts)]
-                    elif key == best[0][0]:
-                        best.append((key, merged, parts))
-                if i + 1 < len(closure) and not (best and upper_bound(now_agg, self.pools[i + 1], ctx) < best[0][0]):
-                    dfs(i + 1, now, merged, now_members, now_agg, conflict | add_conflict, price, price_once)
+                        if admissible(kid.mask):
+                            best[:] = [(key, kid.mask, parts)]
+                    elif key == best[0][0] and admissible(kid.mask):
+                        best.append((key, kid.mask, parts))
+                if i + 1 < n and not (best and self._bound(kid) < best[0][0]):
+                    dfs(kid, i + 1)
 
-        dfs(0, [], 0, [], Aggregate(), 0, 0.0, 0.0)
+        dfs(self.root, 0)
         if not best:
             return None
         key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))

@@ -188,6 +188,16 @@ def one_time_budget(kb: KnowledgeBase, profile: CustomerProfile) -> OneTimeBudge
     return OneTimeBudget(round(policy.months * profile.budget_monthly, 2), policy.months)
 
 
+def within_budget(recurring: float, once: float, budget: float | None, one_time: OneTimeBudget | None) -> bool:
+    """Whether charges totalling ``recurring`` a month and ``once`` at once keep to both budgets.
+
+    The search asks this for every bundle it visits, so it compares numbers only;
+    :func:`over_budget` gives the same answer with the sentence that explains it.
+    """
+    return not ((budget is not None and recurring > budget + 1e-9)
+                or (one_time is not None and once > one_time.amount + 1e-9))
+
+
 def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | None,
                 base: Charge = Charge()) -> Text | None:
     """Why adding ``charge`` to a bundle already costing ``base`` breaks a budget, or None.
@@ -195,11 +205,13 @@ def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | 
     The monthly budget is checked first; the text names the figure that breaks.
     """
     recurring, once = base.recurring + charge.recurring, base.one_time + charge.one_time
+    if within_budget(recurring, once, budget, one_time):
+        return None
     alone = base == Charge()
     if budget is not None and recurring > budget + 1e-9:
         return text("budget.over_month_alone" if alone else "budget.over_month",
                     amount=priced(recurring), limit=priced(budget))
-    if one_time is not None and once > one_time.amount + 1e-9:
+    if one_time is not None:
         limit = text("budget.once_limit", limit=priced(one_time.amount)) if one_time.months is None else text(
             "budget.once_limit_default", limit=priced(one_time.amount), months=money(one_time.months))
         return text("budget.over_once_alone" if alone else "budget.over_once", total=priced(once), limit=limit)

@@ -13,7 +13,7 @@ import pytest
 
 from recommender import KnowledgeError, Recommender
 from recommender.knowledge.loader import load_knowledge
-from recommender.pricing import Pricing, unit_amount
+from recommender.pricing import Charge, OneTimeBudget, Pricing, over_budget, unit_amount, within_budget
 from recommender.profile import CustomerProfile
 from recommender.recommender import default_knowledge_dir
 
@@ -155,3 +155,17 @@ def test_tiers_out_of_order_or_on_a_price_per_customer_are_located(tmp_path: Pat
     issue = next(i for i in err.value.issues if i.code == "bad-tiers")
     assert issue.file is not None and issue.file.endswith("products.yaml") and issue.line is not None
     assert ".tiers" in issue.path
+
+
+@pytest.mark.parametrize("budget", [None, 0.0, 100.0, 100.1])
+@pytest.mark.parametrize("one_time", [None, OneTimeBudget(0.0), OneTimeBudget(500.0, months=5.0)])
+@pytest.mark.parametrize(("recurring", "once"), [(0.0, 0.0), (100.0, 0.0), (100.0 + 1e-9, 0.0), (100.0 + 2e-9, 0.0),
+                                                  (100.1, 500.0), (0.0, 500.0 + 1e-9), (0.0, 500.01), (1e-10, 1e-10)])
+def test_the_search_budget_check_agrees_with_the_explained_one(budget: float | None, one_time: OneTimeBudget | None,
+                                                                 recurring: float, once: float) -> None:
+    # the search compares numbers only (within_budget); the left-out reasons come from over_budget:
+    # on the edges (equal to the budget, within the 1e-9 tolerance, just past it) both must agree
+    explained = over_budget(Charge(recurring, once), budget, one_time)
+    assert within_budget(recurring, once, budget, one_time) is (explained is None)
+    split = over_budget(Charge(recurring / 2, once / 2), budget, one_time, Charge(recurring / 2, once / 2))
+    assert within_budget(recurring / 2 + recurring / 2, once / 2 + once / 2, budget, one_time) is (split is None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
@@ -101,6 +101,12 @@ def covered_by(need: str, items: Collection[str]) -> bool:
     A module or a coarse item is covered by any item under it; a sub-item also by its
     coarse item listed whole (``office.meeting`` covers ``office.meeting.notice``).
     """
+    return _covered_by(need, frozenset(items))
+
+
+@lru_cache(maxsize=1 << 16)
+def _covered_by(need: str, items: frozenset[str]) -> bool:
+    # memoised: the same few (need, product items) pairs come back for every customer and bundle
     if need in items or any(item.startswith(need + ".") for item in items):
         return True
     parts = need.split(".")
@@ -443,12 +449,14 @@ class _Space:
         # A seed is redundant when every need it covers is covered by another seed's closure or an owned
         # product; with the units covered twice or more counted as we go, that is one mask test per seed.
         # Covering only grows down the tree, so below a redundant seed every bundle stays redundant.
+        # The seeds before i can only turn redundant when some unit is now covered twice for the first time.
         cover = self.closure_cover[i]
-        twice = node.twice | (node.covered & cover)
+        again = node.covered & cover & ~node.twice
+        twice = node.twice | again
         taken = twice | ctx.owned_covers
-        chosen = node.chosen + (i,)
-        irredundant = node.irredundant and all(own_cover[s] & ~taken for s in chosen)
-        return _Node(chosen, merged, node.members + added, agg.add(added), node.conflict | add_conflict,
+        irredundant = bool(node.irredundant and own_cover[i] & ~taken
+                           and (not again or all(own_cover[s] & ~taken for s in node.chosen)))
+        return _Node(node.chosen + (i,), merged, node.members + added, agg.add(added), node.conflict | add_conflict,
                      price, price_once, node.covered | cover, twice, irredundant)
 
     def _adding(self, new: int) -> tuple[list[Item], int, float, float]:

@@ -168,10 +168,16 @@ def amount(yuan: float, lang: str) -> str:
     return _number(round(yuan, 2), lang)
 
 
-def _scales(lang: str) -> list[tuple[str, int]]:
+def _scales(lang: str) -> tuple[tuple[str, int], ...]:
     """The language's large-number words, largest first: ``number.scales`` reads ``亿=100000000 万=10000``."""
-    pairs = (entry.partition("=") for entry in message("number.scales", lang).split())
-    return sorted(((unit, int(size)) for unit, _, size in pairs), key=lambda pair: -pair[1])
+    return _parsed_scales(message("number.scales", lang))
+
+
+@cache
+def _parsed_scales(spec: str) -> tuple[tuple[str, int], ...]:
+    # parsed once per wording: every amount in every sentence reads it
+    pairs = (entry.partition("=") for entry in spec.split())
+    return tuple(sorted(((unit, int(size)) for unit, _, size in pairs), key=lambda pair: -pair[1]))
 
 
 def _number(x: float, lang: str) -> str:

@@ -87,6 +87,7 @@ class Context:
     strategy: str | None
     weights: dict[str, float]
     _weight: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
+    _figures: dict[int, tuple[float, float, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def weight(self, covers: int) -> float:
         """Need weight of the needs in ``covers``; memoised."""
@@ -110,7 +111,19 @@ class Context:
         """Share of the stated need weight covered by ``covers`` plus owned products (1.0 when none is stated)."""
         if not self.stated:
             return 1.0
-        return round(self.weight((covers | self.owned_covers) & self.stated) / self.weight(self.stated), 6)
+        return round(self.weight((covers | self.owned_covers) & self.stated) / self.stated_weight, 6)
+
+    def figures(self, covers: int) -> tuple[float, float, float]:
+        """``(coverage, weight, stated_share)`` of ``covers``; memoised, as the search asks for each
+        bundle and bound and the same covers come back many times."""
+        value = self._figures.get(covers)
+        if value is None:
+            value = self._figures[covers] = (self.coverage(covers), self.weight(covers), self.stated_share(covers))
+        return value
+
+    @cached_property
+    def stated_weight(self) -> float:
+        return self.weight(self.stated)
 
     @cached_property
     def total_weight(self) -> float:
@@ -188,15 +201,15 @@ def components(members: Sequence[Item], own_mask: int, ctx: Context, agg: Aggreg
         lifecycle = a.proven / n
     else:  # no strategy, or trial
         lifecycle = 0.5
-    return (ctx.coverage(a.covers), a.fit / n, cost_score(ctx.weight(a.covers), a.monthly, ctx.unit_price),
-            lifecycle, a.stage / n)
+    coverage, weight, _ = ctx.figures(a.covers)
+    return coverage, a.fit / n, cost_score(weight, a.monthly, ctx.unit_price), lifecycle, a.stage / n
 
 
 Key = tuple[float, float]  # (stated share, total): how bundles are ranked
 
 
 def rank_key(parts: Parts, covers: int, ctx: Context) -> Key:
-    return ctx.stated_share(covers), total(parts, ctx)
+    return ctx.figures(covers)[2], total(parts, ctx)
 
 
 def total(parts: Parts, ctx: Context) -> float:
@@ -250,7 +263,6 @@ def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> Key:
         lifecycle = (have + pool.capable) / (n + pool.capable) if pool.capable else have / (n + 1)
     fit = max(pool.fit, agg.fit / n) if n else pool.fit
     stage = max(pool.stage, agg.stage / n) if n else pool.stage
-    reach = agg.covers | pool.covers
-    best: Parts = (ctx.coverage(reach), fit, cost_score(ctx.weight(reach), agg.monthly, ctx.unit_price), lifecycle,
-                   stage)
-    return ctx.stated_share(reach), total(best, ctx) + 1e-6
+    coverage, weight, stated = ctx.figures(agg.covers | pool.covers)
+    best: Parts = (coverage, fit, cost_score(weight, agg.monthly, ctx.unit_price), lifecycle, stage)
+    return stated, total(best, ctx) + 1e-6

@@ -52,7 +52,7 @@ from .result import (
     Recommendation,
     ScoreBreakdown,
 )
-from .vocabulary import BUNDLE_STAGE, SINGLE_ADVICE
+from .vocabulary import SINGLE_ADVICE
 from .winback import WIN_BACK
 
 __all__ = ["advice_model", "apply_bundle_stage", "bundle_model", "fired_rules", "left_out_models", "needs_model",
@@ -273,16 +273,14 @@ def _add_on_hint(kb: KnowledgeBase, x: LeftOut, staged: Staged) -> LeftOut:
     """``x``, saying so when its product comes only as an add-on with a trigger this bundle lacks."""
     if x.reason not in ("portfolio", "no_need"):
         return x
+    rules = kb.add_on_rules.get(x.product)
+    if not rules:
+        return x
     fired = {f.rule for f in staged.evaluation.firings}
-    for rule in kb.rules:
-        if rule.stage != BUNDLE_STAGE or rule.id in fired or not any(
-                e.add_on and e.add_on.product == x.product for e in rule.then):
-            continue
-        triggers = sorted({p for branch in rule.when.branches() for p in branch.products})
-        if not triggers:
-            continue
-        return x.model_copy(update={"text": text("left_out.add_on_hint", why=x.text, rule=rule.id,
-                                                 triggers=listed(triggers, kb.name, "list.or"))})
+    for rule_id, triggers in rules:
+        if rule_id not in fired:
+            return x.model_copy(update={"text": text("left_out.add_on_hint", why=x.text, rule=rule_id,
+                                                     triggers=listed(triggers, kb.name, "list.or"))})
     return x
 
 

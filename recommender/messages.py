@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from threading import Lock
@@ -76,6 +76,8 @@ class Messages:
 
     languages: tuple[str, ...]
     table: Mapping[str, Mapping[str, str]]
+    # sentences without fields, built once: a result repeats them for every product left out
+    _plain: dict[str, Text] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def package(cls, languages: tuple[str, ...] = LANGS) -> Messages:
@@ -91,6 +93,11 @@ class Messages:
 
     def text(self, key: str, **fields: object) -> Text:
         """Sentence ``key`` in every language, as one text."""
+        if not fields:
+            plain = self._plain.get(key)
+            if plain is None:
+                plain = self._plain[key] = Text({lang: self.get(key, lang) for lang in self.languages})
+            return plain
         return Text({lang: self.get(key, lang, **fields) for lang in self.languages})
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import Issue
 from ..graph import ProductGraph
 from ..messages import Messages
-from ..vocabulary import KEY_PERSON
+from ..vocabulary import BUNDLE_STAGE, KEY_PERSON
 from .schema import Assessment, Catalog, Framework, HandsetType, Module, Named, Offer, PolicyClass, Product, Rule
 
 
@@ -102,6 +102,21 @@ class KnowledgeBase:
             out.update({t.id: t for t in offer.tiers})
         out.update(self.products)
         return out
+
+    @cached_property
+    def add_on_rules(self) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+        """Product -> the bundle-stage rules that add it on, in file order, each with the products that trigger
+        it (rules without a product trigger left out): the rationale asks this of every product left out."""
+        out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for rule in self.rules:
+            if rule.stage != BUNDLE_STAGE:
+                continue
+            triggers = tuple(sorted({p for branch in rule.when.branches() for p in branch.products}))
+            if not triggers:
+                continue
+            for pid in dict.fromkeys(e.add_on.product for e in rule.then if e.add_on):
+                out.setdefault(pid, []).append((rule.id, triggers))
+        return {pid: tuple(rules) for pid, rules in out.items()}
 
     @cached_property
     def products_by_item(self) -> dict[str, tuple[str, ...]]:

@@ -405,14 +405,14 @@ class _Node:
     are possible at all) are worked out once and kept for the later passes.
     """
 
-    __slots__ = ("chosen", "mask", "members", "agg", "conflict", "recurring", "once", "covered", "twice",
-                 "irredundant", "kids", "_key", "_bound")
+    __slots__ = ("chosen", "mask", "agg", "conflict", "recurring", "once", "twice", "irredundant", "kids", "_key",
+                 "_bound")
 
-    def __init__(self, chosen: tuple[int, ...], mask: int, members: list[Item], agg: Aggregate, conflict: int,
-                 recurring: float, once: float, covered: int, twice: int, irredundant: bool):
-        self.chosen, self.mask, self.members, self.agg, self.conflict = chosen, mask, members, agg, conflict
+    def __init__(self, chosen: tuple[int, ...], mask: int, agg: Aggregate, conflict: int, recurring: float,
+                 once: float, twice: int, irredundant: bool):
+        self.chosen, self.mask, self.agg, self.conflict = chosen, mask, agg, conflict
         self.recurring, self.once = recurring, once
-        self.covered, self.twice = covered, twice  # need units the seeds' closures cover once / twice or more
+        self.twice = twice  # need units two or more of the seeds' closures cover (agg.covers: at least one)
         self.irredundant = irredundant
         self.kids: list[_Node | None] | None = None  # by seed position from chosen[-1] + 1 on; None = not possible
         self._key: tuple[Key, Parts] | None = None
@@ -430,7 +430,7 @@ class _Space:
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.stopped = False
         self.whole = [self._adding(m) for m in closure]
-        self.root = _Node((), 0, [], Aggregate(), 0, 0.0, 0.0, 0, 0, True)  # no seed, none redundant
+        self.root = _Node((), 0, Aggregate(), 0, 0.0, 0.0, 0, True)  # no seed, none redundant
 
     def _kid(self, node: _Node, i: int) -> _Node | None:
         """``node`` with seed ``i`` added, or None when that conflicts or breaks the budget."""
@@ -451,13 +451,13 @@ class _Space:
         # Covering only grows down the tree, so below a redundant seed every bundle stays redundant.
         # The seeds before i can only turn redundant when some unit is now covered twice for the first time.
         cover = self.closure_cover[i]
-        again = node.covered & cover & ~node.twice
+        again = agg.covers & cover & ~node.twice
         twice = node.twice | again
         taken = twice | ctx.owned_covers
         irredundant = bool(node.irredundant and own_cover[i] & ~taken
                            and (not again or all(own_cover[s] & ~taken for s in node.chosen)))
-        return _Node(node.chosen + (i,), merged, node.members + added, agg.add(added), node.conflict | add_conflict,
-                     price, price_once, node.covered | cover, twice, irredundant)
+        return _Node(node.chosen + (i,), merged, agg.add(added), node.conflict | add_conflict, price, price_once, twice,
+                     irredundant)
 
     def _adding(self, new: int) -> tuple[list[Item], int, float, float]:
         """The products of mask ``new``, the products they exclude, their recurring and one-time sums."""
@@ -469,7 +469,8 @@ class _Space:
 
     def _key(self, node: _Node) -> tuple[Key, Parts]:
         if node._key is None:
-            parts = components(node.members, node.mask, self.ctx, node.agg)
+            # the members in bit order: only the retain strategy reads them, to count, so order is immaterial
+            parts = components([self.items[b] for b in _bits(node.mask)], node.mask, self.ctx, node.agg)
             node._key = (rank_key(parts, node.agg.covers, self.ctx), parts)
         return node._key
 

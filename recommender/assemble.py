@@ -153,8 +153,10 @@ def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
 
 
 def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
-    p = kb.products[pid]
-    return LeftOut(product=pid, name=p.name, reason=why.reason, rule=why.rule, text=why.text)
+    # built unvalidated: every field is already of its type (the name a knowledge Text, the reason one of
+    # LeftOutReason), and a big catalog leaves thousands of products out per recommendation
+    return LeftOut.model_construct(product=pid, name=kb.products[pid].name, reason=why.reason, rule=why.rule,
+                                   text=why.text)
 
 
 def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:

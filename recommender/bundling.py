@@ -327,19 +327,16 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     """
     graph = kb.graph
     universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
-    owned = sorted(cons.owned & set(kb.products))
+    owned = sorted(cons.owned & kb.products.keys())
     index = {pid: i for i, pid in enumerate(universe + owned)}
     units = need_units(kb, ev)
     items = [_item(kb, pid, ev, units, index, cons) for pid in universe]
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
     n_universe = len(universe)
     closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
-    conflicts = [0] * n_universe
-    for pair in graph.excludes:
-        a, b = sorted(pair)
-        if index.get(a, n_universe) < n_universe and index.get(b, n_universe) < n_universe:
-            conflicts[index[a]] |= 1 << index[b]
-            conflicts[index[b]] |= 1 << index[a]
+    # each product's own exclusions, not every pair of the catalog: a big catalog has thousands
+    conflicts = [sum(1 << index[o] for o in graph.excludes_of[pid] if index.get(o, n_universe) < n_universe)
+                 for pid in universe]
     closure_items = [[items[b] for b in _bits(m)] for m in closure]
     # Each seed alone (with what it requires) ranked: the search visits the best
     # first, so good bundles are found early and prune more.
@@ -579,7 +576,7 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
                  strategy: str | None) -> tuple[Key, dict[str, float]]:
     """Rank any set of products: its key and components (the reference the search must agree with)."""
     chosen = sorted(set(products) - cons.owned)
-    owned = sorted(cons.owned & set(kb.products))
+    owned = sorted(cons.owned & kb.products.keys())
     index = {pid: i for i, pid in enumerate(chosen + owned)}
     units = need_units(kb, ev)
     ctx = _context(kb, ev, units, cons, strategy, index, owned)

@@ -167,7 +167,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     everything it requires, and fit the budget on its own.
     """
     graph = kb.graph
-    wanted = {item for _, item, _ in need_units(kb, ev)}
+    wanted = frozenset(item for _, item, _ in need_units(kb, ev))
     considered = sorted({p for item in wanted for p in kb.products_by_item.get(item, ())} | set(ev.proposals))
     blocked: dict[str, Exclusion | None] = {}
 
@@ -182,7 +182,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
     for pid in considered:
-        serves = any(covered_by(item, kb.products[pid].need_items) for item in wanted)
+        serves = _serves(frozenset(kb.products[pid].need_items), wanted)
         if pid in cons.owned:
             if serves:
                 left_out[pid] = Exclusion("already_owned", text("left_out.already_owned"))
@@ -586,7 +586,21 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
 
 
 def _covers_mask(product: Product, units: list[Unit]) -> int:
-    return sum(1 << i for i, (_, item, _) in enumerate(units) if covered_by(item, product.need_items))
+    return _items_mask(frozenset(product.need_items), tuple(item for _, item, _ in units))
+
+
+# Memoised on the need items rather than the product: products listing the same items (a big catalog's
+# variants of one product) share the answer, and each customer's need units come back many times.
+@lru_cache(maxsize=1 << 14)
+def _items_mask(items: frozenset[str], unit_items: tuple[str, ...]) -> int:
+    """Bit i set when products listing ``items`` cover need unit item ``unit_items[i]``."""
+    return sum(1 << i for i, item in enumerate(unit_items) if covered_by(item, items))
+
+
+@lru_cache(maxsize=1 << 14)
+def _serves(items: frozenset[str], wanted: frozenset[str]) -> bool:
+    """Whether products listing ``items`` cover one of the need items ``wanted``."""
+    return any(covered_by(item, items) for item in wanted)
 
 
 def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index: dict[str, int],

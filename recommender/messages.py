@@ -78,6 +78,8 @@ class Messages:
     table: Mapping[str, Mapping[str, str]]
     # sentences without fields, built once: a result repeats them for every product left out
     _plain: dict[str, Text] = field(default_factory=dict, compare=False, repr=False)
+    # amounts of money as written, by (yuan, language, key): every over-budget sentence names the same budget
+    _money: dict[tuple[float, str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def package(cls, languages: tuple[str, ...] = LANGS) -> Messages:
@@ -195,9 +197,18 @@ def _number(x: float, lang: str) -> str:
         group if c == "," else point if c == "." else c for c in whole)
 
 
+_MONEY_KEPT = 4096
+
+
 def money(yuan: float, lang: str, key: str = "money.once") -> str:
     """``yuan`` with its unit: ``money.once`` (20万元), ``money.month`` (1.2万元/月)."""
-    return message(key, lang, amount=amount(yuan, lang))
+    table = _table()
+    written = table._money.get((yuan, lang, key))
+    if written is None:
+        if len(table._money) >= _MONEY_KEPT:  # a long-running server sees endless amounts: start over
+            table._money.clear()
+        written = table._money[(yuan, lang, key)] = message(key, lang, amount=amount(yuan, lang))
+    return written
 
 
 def priced(yuan: float, key: str = "money.once") -> Callable[[str], str]:

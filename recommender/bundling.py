@@ -41,7 +41,7 @@ from .ranking import (
     upper_bound,
 )
 from .result import CustomerAssessment, LeftOutReason
-from .vocabulary import CASH_COW, DOG, QUESTION_MARK, STAR, STATED
+from .vocabulary import CASH_COW, DOG, QUESTION_MARK, RETAIN, STAR, STATED
 from .winback import WIN_BACK
 
 EXACT_SEEDS = 32  # up to this many seeds the search is exhaustive
@@ -466,8 +466,9 @@ class _Space:
 
     def _key(self, node: _Node) -> tuple[Key, Parts]:
         if node._key is None:
-            # the members in bit order: only the retain strategy reads them, to count, so order is immaterial
-            parts = components([self.items[b] for b in _bits(node.mask)], node.mask, self.ctx, node.agg)
+            # only the retain strategy reads the members (it counts them, so bit order will do)
+            members = [self.items[b] for b in _bits(node.mask)] if self.ctx.strategy == RETAIN else []
+            parts = components(members, node.mask, self.ctx, node.agg)
             node._key = (rank_key(parts, node.agg.covers, self.ctx), parts)
         return node._key
 
@@ -502,13 +503,13 @@ class _Space:
                     continue
                 if kid.irredundant:
                     # the key is kept from earlier passes; admissibility is only asked of a bundle that could win
-                    key, parts = self._key(kid)
+                    key, parts = kid._key or self._key(kid)
                     if not best or key > best[0][0]:
                         if admissible(kid.mask):
                             best[:] = [(key, kid.mask, parts)]
                     elif key == best[0][0] and admissible(kid.mask):
                         best.append((key, kid.mask, parts))
-                if i + 1 < n and not (best and self._bound(kid) < best[0][0]):
+                if i + 1 < n and not (best and (kid._bound or self._bound(kid)) < best[0][0]):
                     dfs(kid, i + 1)
 
         dfs(self.root, 0)

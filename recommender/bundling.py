@@ -411,7 +411,7 @@ class _Node:
         self.recurring, self.once = recurring, once
         self.twice = twice  # need units two or more of the seeds' closures cover (agg.covers: at least one)
         self.irredundant = irredundant
-        self.kids: list[_Node | None] | None = None  # by seed position from chosen[-1] + 1 on; None = not possible
+        self.kids: list[tuple[int, _Node]] | None = None  # (seed position, node) for the seeds that can extend it
         self._key: tuple[Key, Parts] | None = None
         self._bound: Key | None = None
 
@@ -493,14 +493,17 @@ class _Space:
             if kids is None:
                 # a seed covering nothing new would be redundant in every superset
                 reach = node.agg.covers | self.ctx.owned_covers
-                kids = node.kids = [self._kid(node, i) if own_cover[i] & ~reach else None for i in range(start, n)]
-            for i, kid in enumerate(kids, start):
-                nodes += 1
+                kids = node.kids = [(i, kid) for i in range(start, n)
+                                    if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+            # Seeds that cannot extend this node are counted as visited all the same, in one step: once the
+            # count passes max_nodes nothing more happens, so the search stops where a seed-by-seed count would.
+            last = start - 1
+            for i, kid in kids:
+                nodes += i - last
+                last = i
                 if nodes > max_nodes:
                     self.stopped = True
                     return
-                if kid is None:
-                    continue
                 if kid.irredundant:
                     # the key is kept from earlier passes; admissibility is only asked of a bundle that could win
                     key, parts = kid._key or self._key(kid)
@@ -511,6 +514,9 @@ class _Space:
                         best.append((key, kid.mask, parts))
                 if i + 1 < n and not (best and (kid._bound or self._bound(kid)) < best[0][0]):
                     dfs(kid, i + 1)
+            nodes += n - 1 - last
+            if nodes > max_nodes:
+                self.stopped = True
 
         dfs(self.root, 0)
         if not best:

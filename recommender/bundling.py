@@ -330,7 +330,8 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     owned = sorted(cons.owned & kb.products.keys())
     index = {pid: i for i, pid in enumerate(universe + owned)}
     units = need_units(kb, ev)
-    items = [_item(kb, pid, ev, units, index, cons) for pid in universe]
+    unit_items = tuple(item for _, item, _ in units)
+    items = [_item(kb, pid, ev, unit_items, index, cons) for pid in universe]
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
     n_universe = len(universe)
     closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
@@ -341,7 +342,7 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     # Each seed alone (with what it requires) ranked: the search visits the best
     # first, so good bundles are found early and prune more.
     single = [rank_key(components(c, closure[j], ctx), _sum_covers(c), ctx) for j, c in enumerate(closure_items)]
-    order = sorted(range(len(seeds)), key=lambda j: (tuple(-x for x in single[j]), seeds[j]))
+    order = sorted(range(len(seeds)), key=lambda j: (-single[j][0], -single[j][1], seeds[j]))
     whole = _pools(order, closure_items, strategy)[0]  # everything, for the gap bound
     exact = len(seeds) <= EXACT_SEEDS
     if not exact:
@@ -568,7 +569,7 @@ def _context(kb: KnowledgeBase, ev: Evaluation, units: list[Unit], cons: Constra
     modules = kb.module_index
     owned_covers = 0
     for pid in owned:
-        owned_covers |= _covers_mask(kb.products[pid], units)
+        owned_covers |= _covers_mask(kb.products[pid], tuple(item for _, item, _ in units))
     weights = tuple(w for _, _, w in units)
     return Context(
         need_weights=weights,
@@ -587,13 +588,14 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     index = {pid: i for i, pid in enumerate(chosen + owned)}
     units = need_units(kb, ev)
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
-    members = [_item(kb, pid, ev, units, index, cons) for pid in chosen]
+    members = [_item(kb, pid, ev, tuple(item for _, item, _ in units), index, cons) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return rank_key(parts, _sum_covers(members), ctx), dict(zip(COMPONENTS, parts, strict=True))
 
 
-def _covers_mask(product: Product, units: list[Unit]) -> int:
-    return _items_mask(frozenset(product.need_items), tuple(item for _, item, _ in units))
+def _covers_mask(product: Product, unit_items: tuple[str, ...]) -> int:
+    """Bit i set when ``product`` covers need unit item ``unit_items[i]``."""
+    return _items_mask(frozenset(product.need_items), unit_items)
 
 
 # Memoised on the need items rather than the product: products listing the same items (a big catalog's
@@ -610,7 +612,7 @@ def _serves(items: frozenset[str], wanted: frozenset[str]) -> bool:
     return any(covered_by(item, items) for item in wanted)
 
 
-def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index: dict[str, int],
+def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, unit_items: tuple[str, ...], index: dict[str, int],
           cons: Constraints) -> Item:
     p = kb.products[pid]
     owned = cons.owned
@@ -619,7 +621,7 @@ def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, units: list[Unit], index:
     return Item(
         id=pid, recurring=sized.recurring, one_time=sized.one_time,
         fit=ev.proposals.get(pid, NEUTRAL_FIT), stage=STAGE_SCORE[p.portfolio],
-        covers=_covers_mask(p, units), modules=sum(1 << modules[m] for m in p.modules),
+        covers=_covers_mask(p, unit_items), modules=sum(1 << modules[m] for m in p.modules),
         complements=sum(1 << index[c] for c in kb.graph.complements.get(pid, ()) if c in index),
         upgrades=bool(kb.graph.replaces.get(pid, frozenset()) & owned) or p.portfolio == STAR,
         proven=p.portfolio in (STAR, CASH_COW) or WIN_BACK in ev.proposal_sources.get(pid, ()))

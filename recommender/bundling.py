@@ -48,6 +48,7 @@ EXACT_SEEDS = 32  # up to this many seeds the search is exhaustive
 PER_UNIT = 3  # past it, each need unit keeps its best few products
 MAX_NODES = 200_000
 ALTERNATIVE_NODES = 5_000  # alternatives need not be optimal: a smaller budget keeps top_k cheap
+KEPT_NODES = 20_000  # search nodes kept for the later passes: they walk at most ALTERNATIVE_NODES each
 MAX_OVERLAP = 0.5  # an alternative shares at most this share of its products with each bundle before it
 
 
@@ -104,7 +105,7 @@ def covered_by(need: str, items: Collection[str]) -> bool:
     return _covered_by(need, frozenset(items))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _covered_by(need: str, items: frozenset[str]) -> bool:
     # memoised: the same few (need, product items) pairs come back for every customer and bundle
     if need in items or any(item.startswith(need + ".") for item in items):
@@ -181,8 +182,12 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
 
     seeds: list[str] = []
     left_out: dict[str, Exclusion] = {}
+    serving: dict[frozenset[str], bool] = {}  # by need items: a big catalog's variants of a product share them
     for pid in considered:
-        serves = _serves(frozenset(kb.products[pid].need_items), wanted)
+        items = frozenset(kb.products[pid].need_items)
+        serves = serving.get(items)
+        if serves is None:
+            serves = serving[items] = any(covered_by(item, items) for item in wanted)
         if pid in cons.owned:
             if serves:
                 left_out[pid] = Exclusion("already_owned", text("left_out.already_owned"))
@@ -428,6 +433,7 @@ class _Space:
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.stopped = False
         self.whole = [self._adding(m) for m in closure]
+        self.kept = 0  # nodes kept so far (see KEPT_NODES)
         self.root = _Node((), 0, Aggregate(), 0, 0.0, 0.0, 0, True)  # no seed, none redundant
 
     def _kid(self, node: _Node, i: int) -> _Node | None:
@@ -494,8 +500,13 @@ class _Space:
             if kids is None:
                 # a seed covering nothing new would be redundant in every superset
                 reach = node.agg.covers | self.ctx.owned_covers
-                kids = node.kids = [(i, kid) for i in range(start, n)
-                                    if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+                kids = [(i, kid) for i in range(start, n)
+                        if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+                # A long first pass would keep far more nodes than the later passes can visit: past
+                # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
+                if self.kept < KEPT_NODES:
+                    node.kids = kids
+                    self.kept += len(kids)
             # Seeds that cannot extend this node are counted as visited all the same, in one step: once the
             # count passes max_nodes nothing more happens, so the search stops where a seed-by-seed count would.
             last = start - 1
@@ -595,21 +606,9 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
 
 def _covers_mask(product: Product, unit_items: tuple[str, ...]) -> int:
     """Bit i set when ``product`` covers need unit item ``unit_items[i]``."""
-    return _items_mask(frozenset(product.need_items), unit_items)
-
-
-# Memoised on the need items rather than the product: products listing the same items (a big catalog's
-# variants of one product) share the answer, and each customer's need units come back many times.
-@lru_cache(maxsize=1 << 14)
-def _items_mask(items: frozenset[str], unit_items: tuple[str, ...]) -> int:
-    """Bit i set when products listing ``items`` cover need unit item ``unit_items[i]``."""
+    items = frozenset(product.need_items)
     return sum(1 << i for i, item in enumerate(unit_items) if covered_by(item, items))
 
-
-@lru_cache(maxsize=1 << 14)
-def _serves(items: frozenset[str], wanted: frozenset[str]) -> bool:
-    """Whether products listing ``items`` cover one of the need items ``wanted``."""
-    return any(covered_by(item, items) for item in wanted)
 
 
 def _item(kb: KnowledgeBase, pid: str, ev: Evaluation, unit_items: tuple[str, ...], index: dict[str, int],

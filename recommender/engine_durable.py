@@ -3,9 +3,12 @@
 Each rule branch's neutral condition tree (:mod:`recommender.evaluation`) is
 rendered as durable-rules JSON, with one small Python action per branch that
 hands the firing to the engine-neutral :class:`~recommender.evaluation.Session`.
-Derived needs and products are asserted back as facts, so rules chain inside
-durable-rules. Each rule stage is its own ruleset in the same Host; every guard
-below holds for both.
+Each rule stage runs in its own rulesets of one private Host: one ruleset when the
+stage fits durable-rules' fixed limits, else as many as they need
+(:mod:`recommender.durable_split`). Facts go into every ruleset of the stage, cut to
+the fields its conditions test; the needs and products the rules derive go into
+every ruleset again, until none gets a new fact, so rules chain inside and across
+rulesets to the same fixpoint. Every guard below holds for every ruleset.
 
 durable-rules 2.0.28 has sharp edges (see DESIGN.md); each is handled here and
 pinned by a regression test in ``tests/test_engine_pitfalls.py`` and
@@ -13,11 +16,14 @@ pinned by a regression test in ``tests/test_engine_pitfalls.py`` and
 
 * A session whose facts fire no action segfaults on ``delete_state``, and a fact
   no rule condition matches makes ``assert_facts`` raise before running actions.
-  So every evaluation asserts a customer fact that a catch-all rule
-  (``_session``) always fires on, and need, product and key-person facts are
+  So every evaluation asserts into each ruleset a customer fact that a catch-all
+  rule (``_session``) always fires on, and need, product and key-person facts are
   asserted only when some condition can match them (``referenced_ids``). The
   bundle fact, whose spend may meet none of the conditions, has a catch-all of
-  its own (``_bundle``) in the bundle-stage ruleset.
+  its own (``_bundle``) in the bundle-stage rulesets, and so has each kind of fact
+  a split ruleset takes (``_need``, ...).
+* A fact of more than 253 fields crashes the engine: each ruleset gets facts cut
+  to the fields its conditions test (so 240 assessment steps work).
 * durable-rules parses numbers only in some spellings and cannot encode lone
   surrogates: :func:`~recommender.evaluation.engine_fact` puts every fact value
   in a form it parses.
@@ -31,8 +37,12 @@ pinned by a regression test in ``tests/test_engine_pitfalls.py`` and
   Host's two background timer threads are never started (they dispatch actions
   concurrently with the caller and are only needed for timers, which we do not
   use).
-* Rulesets are never freed and ``durable.lang`` names are global: each engine
-  owns a private Host and never touches ``durable.lang``.
+* durable-rules never frees a ruleset by itself (about 1 MB each) and
+  ``durable.lang`` names are global: each engine owns a private Host, never touches
+  ``durable.lang``, and deletes its rulesets in the C engine when it is garbage
+  (:func:`weakref.finalize`). No action refers to the engine, so dropping the last
+  reference frees it at once, even where ``gc.freeze()`` keeps cycles alive; reloading
+  knowledge a thousand times keeps memory flat (``benchmarks/bench_reload.py``).
 
 durable-rules does not install on Python 3.13 and later; this module still
 imports there (:data:`AVAILABLE` is then False), so that the JSON compiler serves
@@ -41,14 +51,17 @@ the limit checks and the compiled backend serves the rules.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from contextlib import suppress
 from itertools import count
 from typing import Any
 
+from .durable_json import compile_rules, definition
+from .durable_split import RulesetPlan, split
 from .errors import EngineError
-from .evaluation import All, AnyOf, Branch, Node, RuleEngine, Session, compile_branches
+from .evaluation import Branch, RuleEngine, Session
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Rule
 from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE
 
 try:
@@ -59,33 +72,6 @@ except ImportError:  # Python 3.13+, or installed without it: the compiled backe
 __all__ = ["AVAILABLE", "DurableEngine", "compile_rules", "definition"]
 
 AVAILABLE = _durable is not None
-
-
-def compile_rules(rules: tuple[Rule, ...], stage: str = CUSTOMER_STAGE) -> tuple[dict[str, Any], dict[str, Branch]]:
-    """durable-rules ruleset definition (without actions) of one stage's rules, and the branch behind
-    each engine rule name (``r<index>_<branch>``, the index among all ``rules``)."""
-    branches = compile_branches(rules, stage)
-    return definition(branches, stage), {b.name: b for b in branches}
-
-
-def definition(branches: tuple[Branch, ...], stage: str) -> dict[str, Any]:
-    """The ruleset JSON: the catch-all rules every session needs (see above), then one rule per branch."""
-    out: dict[str, Any] = {"_session": {"all": [{"m": {"kind": "customer"}}]}}
-    if stage == BUNDLE_STAGE:  # the bundle fact's spend may meet no condition: it must still match a rule
-        out["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}
-    for branch in branches:
-        out[branch.name] = {"all": [{c.alias: _json(c.test)} for c in branch.conditions]}
-    return out
-
-
-def _json(node: Node) -> dict[str, Any]:
-    if isinstance(node, All):
-        return {"$and": [_json(n) for n in node.items]}
-    if isinstance(node, AnyOf):
-        return {"$or": [_json(n) for n in node.items]}
-    if node.op == "eq":
-        return {node.field: node.value}
-    return {f"${node.op}": {node.field: node.value}}
 
 
 if _durable is not None:
@@ -102,16 +88,26 @@ if _durable is not None:
 
 
 class _Running:
-    """The durable-rules side of one evaluation: whether its state exists, and errors actions raised."""
+    """The durable-rules side of one evaluation: the rulesets holding its state, the facts still to send,
+    and errors actions raised."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, facts: list[dict[str, Any]]):
         self.session = session
-        self.opened = False
+        self.facts = facts  # the stage's facts, then the ones rules derive (each ruleset gets each once)
+        self.opened: list[str] = []  # rulesets whose catch-all fired: a state to delete
         self.errors: list[BaseException] = []
 
 
+class _Dispatch:
+    """What the actions reach: the evaluation under way. Actions hold this, never the engine, so the engine
+    is freed (and its rulesets deleted) as soon as nothing else holds it."""
+
+    def __init__(self) -> None:
+        self.running: _Running | None = None
+
+
 class DurableEngine(RuleEngine):
-    """One knowledge base's rules, compiled into a private durable-rules Host."""
+    """One knowledge base's rules, compiled into rulesets of a private durable-rules Host."""
 
     name = "durable"
 
@@ -120,103 +116,149 @@ class DurableEngine(RuleEngine):
             raise EngineError("durable-rules is not installed (it installs on Python 3.11 and 3.12 only); "
                               "use the compiled engine")
         super().__init__(kb)
-        self._running: _Running | None = None
+        self._dispatch = _Dispatch()
         self.ruleset_name = f"kb_{kb.fingerprint}"
-        self.definition = definition(self.branches, CUSTOMER_STAGE)
-        self.bundle_definition = definition(self.bundle_branches, BUNDLE_STAGE)
-        self.bundle_ruleset_name = self.ruleset_name + "_bundle"
-        self._rulesets: dict[str, str] = {CUSTOMER_STAGE: self.ruleset_name, BUNDLE_STAGE: self.bundle_ruleset_name}
-        self._host = _QuietHost()
-        rulesets = {self.ruleset_name: self._with_actions(self.definition, self.branches)}
+        stages = {CUSTOMER_STAGE: self.branches}
         if self.has_bundle_stage:
-            rulesets[self.bundle_ruleset_name] = self._with_actions(self.bundle_definition, self.bundle_branches)
+            stages[BUNDLE_STAGE] = self.bundle_branches
+        # stage -> (ruleset name, plan), in the order facts are sent
+        self.rulesets: dict[str, tuple[tuple[str, RulesetPlan], ...]] = {
+            stage: tuple((self._name(stage, i), plan) for i, plan in enumerate(split(branches, stage)))
+            for stage, branches in stages.items()}
+        self._host = _QuietHost()
+        self._finalizer = _freeing(self, self._host)
         try:
-            self._host.register_rulesets(rulesets)
+            self._host.register_rulesets({name: _with_actions(self._dispatch, name, plan)
+                                          for plans in self.rulesets.values() for name, plan in plans})
         except Exception as exc:  # the load-time limit checks should make this unreachable
             raise EngineError(f"durable-rules refused the rule base: {exc}") from exc
 
-    def _with_actions(self, definition: dict[str, Any], branches: tuple[Branch, ...]) -> dict[str, Any]:
-        by_name = {b.name: b for b in branches}
-        rules: dict[str, Any] = {}
-        for name, body in definition.items():
-            branch = by_name.get(name)
-            run = self._action(branch) if branch else self._opened if name == "_session" else _noop
-            rules[name] = dict(body, run=run)
-        return rules
-
-    def _opened(self, c: Any) -> None:
-        # The catch-all fired, so durable-rules holds a state for this sid that
-        # must be deleted (and deleting it is safe: one of its facts matched).
-        if self._running is not None:
-            self._running.opened = True
-
-    def _action(self, branch: Branch) -> Callable[[Any], None]:
-        conditions = [(c.alias, c.kind, c.fields) for c in branch.conditions]
-
-        def action(c: Any) -> None:
-            running = self._running
-            if running is None:  # pragma: no cover - only reachable if durable-rules dispatched late
-                return
-            try:
-                matched = [(kind, fields, c._m[alias]) for alias, kind, fields in conditions]
-                running.session.fire(branch.rule, matched, c.assert_fact)
-            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it
-                running.errors.append(exc)
-        return action
+    def _name(self, stage: str, index: int) -> str:
+        return self.ruleset_name + ("_bundle" if stage == BUNDLE_STAGE else "") + (f"_{index}" if index else "")
 
     def _run(self, stage: str, session: Session, facts: list[dict[str, Any]]) -> None:
-        ruleset = self._rulesets[stage]
-        running = _Running(session)
-        self._running = running
+        """Send each ruleset of ``stage`` the facts it has not had, until none gets a new one."""
+        rulesets = self.rulesets[stage]
+        running = _Running(session, list(facts))
+        sent = [0] * len(rulesets)
+        self._dispatch.running = running
         failure: Exception | None = None
         try:
-            self._host.assert_facts(ruleset, facts)
+            while not running.errors and any(n < len(running.facts) for n in sent):
+                for i, (name, plan) in enumerate(rulesets):
+                    batch = [plan.cut(f) for f in running.facts[sent[i]:] if plan.takes(f)]
+                    sent[i] = len(running.facts)
+                    if batch:
+                        self._assert(name, batch, running)
+                    if running.errors:
+                        break
         except Exception as exc:
             failure = exc
-            # durable-rules raises these only after it stored the facts: the state exists.
-            running.opened |= isinstance(exc, _STORED_THEN_REFUSED)
         finally:
-            self._running = None
-            self._close(running, ruleset, quiet=failure is not None or bool(running.errors))
+            self._dispatch.running = None
+            self._close(running, quiet=failure is not None or bool(running.errors))
         if failure is not None:
             raise EngineError(f"durable-rules refused the facts: {failure}") from failure
         if running.errors:
             raise EngineError(f"a rule action failed: {running.errors[0]!r}") from running.errors[0]
 
-    def _close(self, running: _Running, ruleset: str, quiet: bool) -> None:
-        """Delete the session's durable-rules state, if it was ever created.
+    def _assert(self, ruleset: str, batch: list[dict[str, Any]], running: _Running) -> None:
+        try:
+            self._host.assert_facts(ruleset, batch)
+        except Exception as exc:
+            # durable-rules raises these only after it stored the facts: the state exists.
+            if isinstance(exc, _STORED_THEN_REFUSED) and ruleset not in running.opened:
+                running.opened.append(ruleset)
+            raise
+
+    def _close(self, running: _Running, quiet: bool) -> None:
+        """Delete the session's durable-rules state in each ruleset where it was created.
 
         Deleting a state that was never created raises (error 309), and deleting
         one none of whose facts matched segfaults: the catch-all's firing proves
         neither applies. When ``quiet``, a failure here must not hide the error
         that brought us here.
         """
-        if not running.opened:
-            return
-        try:
-            self._host.delete_state(ruleset, running.session.sid)
-        except Exception as exc:
-            if not quiet:
-                raise EngineError(f"durable-rules could not delete a session: {exc}") from exc
+        for ruleset in running.opened:
+            try:
+                self._host.delete_state(ruleset, running.session.sid)
+            except Exception as exc:
+                if not quiet:
+                    raise EngineError(f"durable-rules could not delete a session: {exc}") from exc
 
     def bare_floor(self) -> Callable[[list[dict[str, Any]]], None]:
-        """The cost floor for benchmarks: the same rules with do-nothing actions.
+        """The cost floor for benchmarks: the same customer-stage rules with do-nothing actions.
 
-        Returns a function that asserts the given facts into a fresh session of a
-        separate Host and deletes it, which is the least any evaluation pays.
+        Returns a function that asserts the given facts into a fresh session of each
+        customer-stage ruleset of a separate Host and deletes it, which is the least any
+        evaluation pays.
         """
         host = _QuietHost()
-        name = self.ruleset_name + "_floor"
-        host.register_rulesets({name: {n: dict(b, run=_noop) for n, b in self.definition.items()}})
+        plans = [(name + "_floor", plan) for name, plan in self.rulesets[CUSTOMER_STAGE]]
+        host.register_rulesets({name: {n: dict(b, run=_noop) for n, b in plan.definition.items()}
+                                for name, plan in plans})
         sids = count(1)
 
         def run(facts: list[dict[str, Any]]) -> None:
             sid = f"f{next(sids)}"
-            try:
-                host.assert_facts(name, [dict(f, sid=sid) for f in facts])
-            finally:
-                host.delete_state(name, sid)
+            for name, plan in plans:
+                try:
+                    host.assert_facts(name, [dict(plan.cut(f), sid=sid) for f in facts if plan.takes(f)])
+                finally:
+                    host.delete_state(name, sid)
+        _freeing(run, host)
         return run
+
+
+def _with_actions(dispatch: _Dispatch, ruleset: str, plan: RulesetPlan) -> dict[str, Any]:
+    by_name = {b.name: b for b in plan.branches}
+    rules: dict[str, Any] = {}
+    for name, body in plan.definition.items():
+        branch = by_name.get(name)
+        run = (_action(dispatch, branch) if branch else _opened(dispatch, ruleset) if name == "_session"
+               else _noop)
+        rules[name] = dict(body, run=run)
+    return rules
+
+
+def _opened(dispatch: _Dispatch, ruleset: str) -> Callable[[Any], None]:
+    def opened(c: Any) -> None:
+        # The catch-all fired, so durable-rules holds a state for this sid that
+        # must be deleted (and deleting it is safe: one of its facts matched).
+        running = dispatch.running
+        if running is not None and ruleset not in running.opened:
+            running.opened.append(ruleset)
+    return opened
+
+
+def _action(dispatch: _Dispatch, branch: Branch) -> Callable[[Any], None]:
+    conditions = [(c.alias, c.kind, c.fields) for c in branch.conditions]
+
+    def action(c: Any) -> None:
+        running = dispatch.running
+        if running is None:  # pragma: no cover - only reachable if durable-rules dispatched late
+            return
+        try:
+            matched = [(kind, fields, c._m[alias]) for alias, kind, fields in conditions]
+            running.session.fire(branch.rule, matched, running.facts.append)
+        except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it
+            running.errors.append(exc)
+    return action
+
+
+def _freeing(owner: object, host: Any) -> weakref.finalize:  # type: ignore[type-arg]
+    """Delete ``host``'s rulesets in the C engine once ``owner`` is garbage; nothing can evaluate them then."""
+    finalizer = weakref.finalize(owner, _delete_rulesets, host)
+    finalizer.atexit = False  # the process is ending: nothing to give back
+    return finalizer
+
+
+def _delete_rulesets(host: Any) -> None:
+    for ruleset in host._ruleset_list:
+        with suppress(Exception):  # freeing is best effort: a leak, never an error
+            _durable.durable_rules_engine.delete_ruleset(ruleset._handle)
+    host._ruleset_list.clear()
+    host._ruleset_directory.clear()
 
 
 def _noop(c: Any) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from recommender import KnowledgeError, Recommender, load_knowledge
+from recommender.durable_split import RulesetPlan, split
 from recommender.errors import Issue
+from recommender.evaluation import compile_branches
 from recommender.knowledge import limits
 from recommender.knowledge.schema import RulesFile
 from recommender.knowledge.yamlpos import Document
@@ -284,26 +286,38 @@ def issues_of_catalog(root: Path, catalog: str) -> list[Issue]:
     return list(kb.warnings)
 
 
-def test_the_limit_check_covers_the_bundle_stage() -> None:
-    """256 bundle-stage rules with one condition would crash the second ruleset: refused, located."""
+def bundle_stage_split(rules: RulesFile) -> tuple[list[Issue], tuple[RulesetPlan, ...]]:
+    """What loading says of ``rules``, and the bundle-stage rulesets durable-rules runs them in."""
+    found = limits.check_limits(rules, None, {"rules": Document(file="rules.yaml", data=None)})
+    return found, split(compile_branches(tuple(rules.rules), "bundle"), "bundle")
+
+
+def test_the_bundle_stage_is_split_past_a_limit_of_one_ruleset() -> None:
+    """256 bundle-stage rules with one condition would crash one ruleset: they load, over two rulesets."""
     rules = RulesFile.model_validate({"rules": [
         {"id": f"b{i}", "description": {"zh": "规则", "en": "rule"}, "stage": "bundle",
          "when": {"product": "a8_package"}, "then": [{"note": {"zh": "注", "en": "note"}}]}
         for i in range(limits.MAX_CONDITIONS_AT_NODE + 1)]})
-    found = limits.check_limits(rules, None, {"rules": Document(file="rules.yaml", data=None)})
-    assert [i.code for i in found] == ["engine-limit"]
-    assert found[0].path == f"rules[{limits.MAX_CONDITIONS_AT_NODE}].when.product"
+    found, plans = bundle_stage_split(rules)
+    assert found == []
+    assert len(plans) == 2 and all(limits.fits(p.definition) for p in plans)
+    assert sum(len(p.branches) for p in plans) == limits.MAX_CONDITIONS_AT_NODE + 1
 
 
-def test_the_limit_check_bounds_the_bundle_fact() -> None:
+def test_a_bundle_fact_of_more_spend_fields_than_one_fact_holds_is_split() -> None:
+    """Each not_counting set is a spend field of the bundle fact: 300 sets load, and each ruleset tests at
+    most the fields one fact can carry (the bundle fact reaches it cut to those)."""
     rules = RulesFile.model_validate({"rules": [
         {"id": f"b{i}", "description": {"zh": "规则", "en": "rule"}, "stage": "bundle",
          "when": {"bundle": {"spend": {"gte": 1}, "not_counting": [f"p{i}"]}},
          "then": [{"note": {"zh": "注", "en": "note"}}]}
-        for i in range(limits.MAX_SPEND_FIELDS)]})
-    found = [i for i in limits.check_limits(rules, None, {"rules": Document(file="rules.yaml", data=None)})
-             if "bundle fact" in i.message]
-    assert len(found) == 1 and found[0].path == f"rules[{limits.MAX_SPEND_FIELDS - 1}].when.bundle.not_counting"
+        for i in range(300)]})
+    found, plans = bundle_stage_split(rules)
+    assert found == []
+    assert len(plans) >= 2
+    assert all(len(p.fields["bundle"]) <= limits.MAX_TESTED_FIELDS for p in plans)
+    fact = {"sid": "1", "kind": "bundle", **{f"spend_{i}": 1.0 for i in range(1, 301)}, "spend": 2.0}
+    assert all(len(p.cut(fact)) <= limits.MAX_FACT_FIELDS for p in plans)
 
 
 def test_the_shipped_knowledge_runs_rules_in_both_stages() -> None:

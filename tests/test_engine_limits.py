@@ -1,13 +1,16 @@
-"""durable-rules' fixed C limits: knowledge just below each one works, just above is refused.
+"""durable-rules' fixed C limits: exact for one ruleset, and knowledge past them runs split.
 
-Past a limit the engine hangs holding the GIL, crashes or answers wrongly, so it
-only ever runs in child processes here. Three layers, one limit each:
+Past a limit of one ruleset the engine hangs holding the GIL, crashes or answers
+wrongly, so it only ever runs in child processes here. Three layers:
 
 * the engine itself, fed ruleset definitions directly: the largest size works
   and one more fails, which pins every constant of ``knowledge/limits.py``;
-* knowledge just below each limit loads and recommends (one child for all);
-* knowledge just above is refused by ``load_knowledge`` with a located
-  ``engine-limit`` issue, without ever starting the engine.
+* knowledge just below each limit loads and recommends as one ruleset (one child
+  for all);
+* knowledge past each limit (the reproductions of issue 12) loads, runs split
+  over several rulesets and gives the compiled engine's results, byte for byte;
+  what no split helps (a condition of 16 groups) is refused by ``load_knowledge``
+  with a located ``engine-limit`` issue, without ever starting the engine.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from click.testing import CliRunner
 from recommender import KnowledgeError, load_knowledge
 from recommender.assess import assess, customer_fact
 from recommender.cli import main
-from recommender.engine_durable import compile_rules
+from recommender.durable_json import compile_rules
+from recommender.durable_split import split
+from recommender.evaluation import compile_branches
 from recommender.knowledge import limits
 from recommender.knowledge.schema import RulesFile
-from recommender.profile import RULE_FIELDS, CustomerProfile
+from recommender.profile import CustomerProfile
 from recommender.recommender import default_knowledge_dir
-from recommender.vocabulary import ASSESSMENT_STEPS
+from recommender.vocabulary import ASSESSMENT_STEPS, STEP_SCORE_FIELDS
 
 from .child import ChildRun, run_child
 from .conftest import requires_durable
@@ -165,6 +170,11 @@ def assessment(steps: int) -> str:
     return text + "classes:\n  - {customer_class: a, min_score: 4.0}\n  - {customer_class: d, min_score: 0}\n"
 
 
+def step_rules() -> str:
+    """Rules on the scores of the steps the code reads (vocabulary.STEP_SCORE_FIELDS)."""
+    return "".join(rule(i, f"{{customer: {{{name}: {{gte: 0}}}}}}") for i, name in enumerate(STEP_SCORE_FIELDS))
+
+
 # Each case: the rules (or assessment) for a given size.
 KNOWLEDGE: dict[str, Callable[[int], tuple[str | None, str | None]]] = {
     "tests": lambda n: ("".join(rule(i, f"{{customer: {{city: c{i}}}}}") for i in range(n)), None),
@@ -180,13 +190,15 @@ KNOWLEDGE: dict[str, Callable[[int], tuple[str | None, str | None]]] = {
     "thresholds": lambda n: ("".join(rule(i, f"{{customer: {{employees: {{gte: {i}}}}}}}") for i in range(n)), None),
     "shared_value": lambda n: ("".join(rule(i, f"{{customer: {{city: {{in: [c0, x{i}]}}}}}}") for i in range(n)),
                                None),
-    "steps": lambda n: (None, assessment(n)),
+    "steps": lambda n: (step_rules(), assessment(n)),
+    "campaign": lambda n: ("".join(rule(i, f"{{customer: {{city: c{i}}}}}") for i in range(n)), None),
 }
+APPENDED = {"campaign"}  # cases whose rules come after the shipped ones (the others replace them)
+# The largest size of each case one ruleset takes.
 SIZES = {"tests": limits.MAX_TESTS_AT_NODE, "in_values": limits.MAX_TESTS_AT_NODE,
          "conditions": limits.MAX_CONDITIONS_AT_NODE, "engine_rules": limits.MAX_ENGINE_RULES,
          "any_branches": limits.MAX_ENGINE_RULES, "groups": limits.MAX_GROUPS_PER_CONDITION,
-         "thresholds": limits.MAX_PENDING_TESTS, "shared_value": limits.MAX_PENDING_TESTS,
-         "steps": limits.MAX_ASSESSMENT_STEPS}
+         "thresholds": limits.MAX_PENDING_TESTS, "shared_value": limits.MAX_PENDING_TESTS}
 # A customer that reaches every limit: all 18 fields of its fact filled in.
 CUSTOMER = {"name": "x", "industry": "finance", "employees": 10**6, "company_revenue": 1e8, "annual_spend": 1.2e6,
             "segment": "finance", "lifecycle_stage": "growth", "budget_monthly": 5000, "region": "r7", "city": "c0",
@@ -194,7 +206,7 @@ CUSTOMER = {"name": "x", "industry": "finance", "employees": 10**6, "company_rev
 # Rules of each case that fire for CUSTOMER.
 FIRED = {"tests": 1, "in_values": 1, "conditions": limits.MAX_CONDITIONS_AT_NODE, "engine_rules": 1,
          "any_branches": 1, "groups": 0, "thresholds": limits.MAX_PENDING_TESTS,
-         "shared_value": limits.MAX_PENDING_TESTS, "steps": None}
+         "shared_value": limits.MAX_PENDING_TESTS}
 
 
 def knowledge(root: Path, case: str, size: int) -> Path:
@@ -203,7 +215,11 @@ def knowledge(root: Path, case: str, size: int) -> Path:
     shutil.copytree(default_knowledge_dir(), target)
     rules_text, assessment_text = KNOWLEDGE[case](size)
     if rules_text is not None:
-        (target / "catalogs/group/rules.yaml").write_text("rules:\n" + rules_text, encoding="utf-8")
+        file = target / "catalogs/group/rules.yaml"
+        if case in APPENDED:
+            file.write_text(file.read_text(encoding="utf-8") + rules_text, encoding="utf-8")
+        else:
+            file.write_text("rules:\n" + rules_text, encoding="utf-8")
     if assessment_text is not None:
         (target / "assessment.yaml").write_text(assessment_text, encoding="utf-8")
     return target
@@ -230,7 +246,7 @@ def below(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """What one child reports for every case just below its limit, then for a refused reload."""
     root = tmp_path_factory.mktemp("below")
     cases = [(case, str(knowledge(root, case, size))) for case, size in SIZES.items()]
-    refused = knowledge(root, "thresholds", limits.MAX_PENDING_TESTS + 1)
+    refused = knowledge(root, "groups", limits.MAX_GROUPS_PER_CONDITION + 1)
     done = run_child(KNOWLEDGE_CHILD, json.dumps([cases, CUSTOMER, str(refused)]), timeout=240)
     results: dict[str, object] = {"run": done}
     results.update(json.loads(line) for line in done.stdout.splitlines())
@@ -253,39 +269,87 @@ def test_a_refused_reload_keeps_the_knowledge_that_works(below: dict[str, object
     assert below.get("after reload"), below["run"]
 
 
-# --- knowledge just above each limit: refused before the engine starts ---------
+# --- knowledge past the limits of one ruleset: split, with the compiled engine's results ---
 
-# case -> (file, path of the issue, words of the message)
-WHERE = {
-    "tests": ("rules.yaml", f"rules[{limits.MAX_TESTS_AT_NODE}].when.customer.city", "different tests"),
-    "in_values": ("rules.yaml", "rules[0].when.customer.city", "each value of an 'in' list counts"),
-    "conditions": ("rules.yaml", f"rules[{limits.MAX_CONDITIONS_AT_NODE}].when.customer", "conditions end"),
-    "engine_rules": ("rules.yaml", f"rules[{limits.MAX_ENGINE_RULES - 1}].when", "4,097 engine rules"),
-    "any_branches": ("rules.yaml", f"rules[0].when.any[{limits.MAX_ENGINE_RULES - 1}]", "4,097 engine rules"),
-    "groups": ("rules.yaml", "rules[0].when.customer", "16 groups"),
-    "thresholds": ("rules.yaml", f"rules[{limits.MAX_PENDING_TESTS}].when.customer.employees", "65 tests at once"),
-    "shared_value": ("rules.yaml", f"rules[{limits.MAX_PENDING_TESTS}].when.customer.city", "65 tests at once"),
-    "steps": ("assessment.yaml", f"steps[{limits.MAX_ASSESSMENT_STEPS}]", "254 fields"),
-}
+# The reproductions of issue 12, each past a limit of one ruleset: 520 one-rule-per-city campaign rules on
+# top of the shipped ones, one rule `city: {in: [600 values]}`, 256 rules with one condition, 4,100 rules,
+# 100 overlapping thresholds, one value in 100 'in' lists, an assessment of 240 steps.
+PAST = {"campaign": 520, "tests": 520, "in_values": 600, "conditions": limits.MAX_CONDITIONS_AT_NODE + 1,
+        "engine_rules": 4_100, "any_branches": 4_100, "thresholds": 100, "shared_value": 100, "steps": 240}
+PAST_FIRED = {"campaign": 1, "tests": 1, "in_values": 1, "conditions": limits.MAX_CONDITIONS_AT_NODE + 1,
+              "engine_rules": 1, "any_branches": 1, "thresholds": 100, "shared_value": 100, "steps": 3}
+PAST_CHILD = """
+    import json, sys
+    from recommender import ProfileError, Recommender, load_knowledge
+    from tests.generated import customers
+    cases, customer = json.loads(sys.argv[1])
+    for name, path in cases:
+        kb = load_knowledge(path)
+        durable, compiled = Recommender(kb, "durable"), Recommender(kb, "compiled")
+        same = compared = 0
+        for data in [customer, *customers(kb, 12, seed=3)]:
+            try:
+                profile = durable.parse_profile(data)
+            except ProfileError:
+                continue
+            compared += 1
+            same += durable.recommend(profile).model_dump_json() == compiled.recommend(profile).model_dump_json()
+        fired = [f.rule for f in durable.recommend(customer).fired_rules if f.rule.startswith("g")]
+        rulesets = {stage: len(plans) for stage, plans in durable._state[1].rulesets.items()}
+        print(json.dumps([name, {"same": same, "compared": compared, "fired": len(fired), "rulesets": rulesets}]),
+              flush=True)
+"""
 
 
-@pytest.mark.parametrize("case", SIZES)
-def test_knowledge_one_past_each_limit_is_refused_with_a_located_issue(tmp_path: Path, case: str) -> None:
-    """One more than a limit is one located engine-limit error; load_knowledge never starts the engine."""
+@pytest.fixture(scope="module")
+def past(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """What durable-rules and the compiled engine give on every case past a limit of one ruleset, in a child
+    (a hang there fails the tests instead of stopping pytest)."""
+    root = tmp_path_factory.mktemp("past")
+    cases = [(case, str(knowledge(root, case, size))) for case, size in PAST.items()]
+    done = run_child(PAST_CHILD, json.dumps([cases, CUSTOMER]), timeout=900)
+    results: dict[str, object] = {"run": done}
+    results.update(json.loads(line) for line in done.stdout.splitlines())
+    return results
+
+
+@requires_durable
+@pytest.mark.parametrize("case", PAST)
+def test_knowledge_past_a_limit_of_one_ruleset_runs_split_with_the_compiled_engines_results(
+        past: dict[str, object], case: str) -> None:
+    """The stage is split over several rulesets (the 240-step assessment needs none: its fact is cut to the
+    fields rules test), nothing hangs or crashes, and every result is byte-identical to the compiled engine's."""
+    assert case in past, past["run"]
+    outcome = past[case]
+    assert isinstance(outcome, dict)
+    assert outcome["compared"] >= 10 and outcome["same"] == outcome["compared"], outcome
+    assert outcome["fired"] == PAST_FIRED[case], outcome
+    assert outcome["rulesets"]["customer"] >= (1 if case == "steps" else 2), outcome
+
+
+@pytest.mark.parametrize("case", PAST)
+def test_knowledge_past_a_limit_of_one_ruleset_validates(tmp_path: Path, case: str) -> None:
+    """Loading no longer refuses what durable-rules runs split."""
+    kb = load_knowledge(knowledge(tmp_path, case, PAST[case]))
+    assert not [w for w in kb.warnings if w.code == "engine-limit"]
+
+
+def test_a_condition_of_more_groups_than_the_engine_takes_is_refused_with_a_located_issue(tmp_path: Path) -> None:
+    """What no split can help: one condition of 16 groups is one located engine-limit error; load_knowledge
+    never starts the engine."""
     with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(knowledge(tmp_path, case, SIZES[case] + 1))
+        load_knowledge(knowledge(tmp_path, "groups", limits.MAX_GROUPS_PER_CONDITION + 1))
     errors = [i for i in caught.value.issues if i.severity == "error"]
     assert [i.code for i in errors] == ["engine-limit"], errors
-    file, path, words = WHERE[case]
     issue = errors[0]
-    assert issue.file is not None and issue.file.endswith(file)
-    assert issue.path == path and issue.line and issue.column
-    assert words in issue.message and issue.hint
+    assert issue.file is not None and issue.file.endswith("rules.yaml")
+    assert issue.path == "rules[0].when.customer" and issue.line and issue.column
+    assert "16 groups" in issue.message and issue.hint
 
 
 def test_validate_refuses_knowledge_past_a_limit(tmp_path: Path) -> None:
     """`recommender validate` reports the located engine-limit issue and exits 1."""
-    root = knowledge(tmp_path, "conditions", limits.MAX_CONDITIONS_AT_NODE + 1)
+    root = knowledge(tmp_path, "groups", limits.MAX_GROUPS_PER_CONDITION + 1)
     result = CliRunner().invoke(main, ["validate", str(root)])
     assert result.exit_code == 1, result.output
     assert "[engine-limit]" in result.output and "rules.yaml:" in result.output
@@ -347,17 +411,15 @@ def test_rule_numbers_at_the_edge_of_the_range_work(tmp_path: Path) -> None:
 
 # --- the customer fact ------------------------------------------------------
 
-def test_the_fullest_customer_fact_has_the_counted_fields() -> None:
-    """CUSTOMER_FACT_FIELDS counts customer_fact's fields for a profile with every field, plus sid and kind."""
-    kb = load_knowledge(default_knowledge_dir())
+def test_a_fact_reaches_each_ruleset_cut_to_the_fields_its_conditions_test(tmp_path: Path) -> None:
+    """A profile with every field and 240 assessment steps makes a customer fact of over 253 fields, more than
+    durable-rules parses; each ruleset gets it cut to sid, kind and the fields it tests."""
+    kb = load_knowledge(knowledge(tmp_path, "steps", 240))
     profile = CustomerProfile.model_validate({**CUSTOMER, "region": "north", "city": "Beijing",
                                               "it_investment": 10**6, "managed_customers": 1000,
-                                              "premises": "business_building"})  # [C]
-    profile = profile.model_copy(update={"footprint": "national"})  # [B]
-    profile = profile.model_copy(update={"demand_focus": "voice"})  # [A] seed 001 一.1
-    fact = customer_fact(profile, assess(profile, kb), kb)
-    steps = len(kb.assessment.steps)
-    assert all(f"{step.id}_score" in fact for step in kb.assessment.steps)
-    # [C] the count comes from RULE_FIELDS: give this profile every field a rule can test
-    assert not set(RULE_FIELDS) - set(fact), f"the profile above leaves out {set(RULE_FIELDS) - set(fact)}"
-    assert len(fact) + 2 == limits.CUSTOMER_FACT_FIELDS + steps
+                                              "premises": "business_building", "footprint": "national",
+                                              "demand_focus": "voice"})
+    fact = dict(customer_fact(profile, assess(profile, kb), kb), sid="1", kind="customer")
+    assert len(fact) > limits.MAX_FACT_FIELDS
+    (plan,) = split(compile_branches(kb.rules), "customer")
+    assert plan.cut(fact) == {"sid": "1", "kind": "customer", **{f: fact[f] for f in STEP_SCORE_FIELDS}}

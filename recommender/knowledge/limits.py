@@ -1,12 +1,11 @@
-"""durable-rules' fixed C limits, checked before a rule base reaches the engine.
+"""durable-rules' fixed C limits: the exact model the backend splits rule bases by, and what it still refuses.
 
 durable-rules 2.0.28 builds a ruleset into fixed-size C arrays and checks few of
 their bounds. Past a bound, creating the ruleset spins forever holding the GIL,
 evaluating a customer reads past an array (SIGSEGV), or a raw error code
-surfaces. This module rebuilds the network ``rete.c`` would build from the
-compiled definition (:func:`recommender.engine_durable.compile_rules`), sharing and
-linking nodes the way it does, and reports every bound the rule base breaks as a
-located issue, so such knowledge is refused and never reaches the engine.
+surfaces. This module rebuilds the network ``rete.c`` would build from a ruleset
+definition (:mod:`recommender.durable_json`), sharing and linking nodes the way it
+does, and lists every bound the definition breaks (:func:`violations`).
 
 How ``rete.c`` builds the network: each condition of a durable rule (``c``,
 ``n``, ...) is a chain of alpha nodes from one root, one node per test, and two
@@ -25,12 +24,16 @@ stack of 64 (``handleAlpha`` in ``events.c``); a node's joins are always pushed,
 so keeping that stack bounded keeps its list of 128 far from full too (129 links
 give error 107). A fact with more than 253 fields crashes the parser.
 
-Each rule stage compiles into its own ruleset (customer stage and bundle stage,
-see :mod:`recommender.evaluation`), so every network limit is checked per stage;
-the bundle fact's spend fields are bounded like the customer fact's.
+These are limits of one ruleset, not of a rule base: the durable-rules backend
+(:mod:`recommender.durable_split`) splits a stage's rules over as many rulesets as
+:func:`fits` needs, cuts ``in`` lists too long for one node into parts, and sends
+each ruleset the facts cut to the fields its conditions test. So loading refuses
+only a rule that breaks a limit on its own, in every part: a condition with more
+than 15 groups, or one that tests more than 250 fields of one fact.
 ``tests/test_engine_limits.py`` measures each limit against the real engine,
-just below and just above; ``benchmarks/limits_check.py`` cross-checks the
-whole check on random rule bases.
+just below and just above, and shows knowledge past each one loading and giving
+the compiled engine's results; ``benchmarks/limits_check.py`` cross-checks
+:func:`fits` on random rule bases.
 """
 
 from __future__ import annotations
@@ -39,90 +42,54 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from ..engine_durable import compile_rules
+from ..durable_json import branch_parts, definition, kinds_tested
 from ..errors import Issue
-from ..evaluation import spend_fields
+from ..evaluation import Branch, compile_branches
 from ..numbers import MAX_NUMBER, number_problem
-from ..profile import RULE_FIELDS
-from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES, STEP_SCORE_FIELDS
+from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES
 from .schema import Assessment, Op, RulesFile, When
 from .yamlpos import Document
 
-# Largest sizes that work; one more hangs, crashes or fails (durable-rules error code).
+__all__ = [
+    "MAX_CONDITIONS_AT_NODE", "MAX_ENGINE_RULES", "MAX_FACT_FIELDS", "MAX_GROUPS_PER_CONDITION",
+    "MAX_PENDING_TESTS", "MAX_TESTED_FIELDS", "MAX_TESTS_AT_NODE", "Violation", "branch_paths", "build_network",
+    "check_limits", "fits", "pack", "packed", "violations",
+]
+
+# Largest sizes that work in one ruleset; one more hangs, crashes or fails (durable-rules error code).
 MAX_TESTS_AT_NODE = 511  # 512 slots, one kept empty: 512 hangs evaluation, 513 hangs creation
 MAX_CONDITIONS_AT_NODE = 255  # 256 slots, one kept empty: 256 crash or fire a wrong rule, 257: error 108
 MAX_ENGINE_RULES = 4096  # 4,097 gives error 106
 MAX_GROUPS_PER_CONDITION = 15  # each $and/$or takes 2 of 31 expression slots: 16 give error 113
 MAX_PENDING_TESTS = 64  # tests one fact can have waiting at once: 65 give error 303
 MAX_FACT_FIELDS = 253  # fields of one fact (sid included; the engine adds an id): 254 crash (SIGSEGV)
-
-# The customer fact: customer_fact's own fields (see assess.customer_fact), the
-# sid and kind the engine adds, and one <step>_score field per assessment step.
-# [C] Counted from RULE_FIELDS (every field a rule tests is one of the fact's), so a new
-# profile field cannot leave the count behind.
-CUSTOMER_FACT_FIELDS = len(RULE_FIELDS) - len(STEP_SCORE_FIELDS) + 2
-MAX_ASSESSMENT_STEPS = MAX_FACT_FIELDS - CUSTOMER_FACT_FIELDS
-# The bundle fact: sid, kind, one_time, size and one spend field per not_counting set.
-BUNDLE_FACT_FIELDS = 4
-MAX_SPEND_FIELDS = MAX_FACT_FIELDS - BUNDLE_FACT_FIELDS
+# A fact reaches a ruleset as sid, kind, id and the fields its conditions test.
+MAX_TESTED_FIELDS = MAX_FACT_FIELDS - 3
 
 _KEYS = {"c": "customer", "n": "need", "p": "product", "k": "key_person", "r": "rival", "b": "bundle"}
 _SYMBOLS = {"eq": "=", "neq": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ex": "exists", "nex": "absent"}
-_HINT_SPLIT = "or move some of these rules to another catalog"
 
 Test = tuple[str, str, str, Any]  # field, operator, JSON type, value
 
 
 def check_limits(rules: RulesFile | None, assessment: Assessment | None,
                  docs: Mapping[str, Document]) -> list[Issue]:
-    """Every durable-rules limit the rules or the assessment break, located in their files."""
+    """Every rule durable-rules cannot take even split into rulesets, located in its file.
+
+    ``assessment`` is no longer limited (a fact reaches the engine cut to the fields rules
+    test); it stays a parameter so callers need not know which files are checked.
+    """
     issues: list[Issue] = []
-    if assessment is not None and "assessment" in docs:
-        issues += _fact_fields(assessment, docs["assessment"])
     if rules is not None and "rules" in docs:
         numbers = list(_rule_numbers(rules, docs["rules"]))
         issues += numbers
-        issues += _spend_fields(rules, docs["rules"])
         if not numbers:  # compiling needs numbers the engine can take
             for stage in RULE_STAGES:
                 issues += _network_limits(rules, docs["rules"], stage)
     return issues
-
-
-# --- the customer fact ------------------------------------------------------
-
-def _fact_fields(assessment: Assessment, doc: Document) -> Iterator[Issue]:
-    ids: dict[str, int] = {}
-    for index, step in enumerate(assessment.steps):
-        ids.setdefault(step.id, index)
-    if len(ids) > MAX_ASSESSMENT_STEPS:
-        first_over = list(ids.values())[MAX_ASSESSMENT_STEPS]
-        yield doc.issue(("steps", first_over), "engine-limit",
-                        f"{len(ids)} assessment steps give the customer fact {CUSTOMER_FACT_FIELDS + len(ids)} "
-                        f"fields (one score per step); the rule engine takes at most {MAX_FACT_FIELDS} "
-                        f"fields, so at most {MAX_ASSESSMENT_STEPS} steps",
-                        "merge steps: put more indicators in one step")
-
-
-def _spend_fields(rules: RulesFile, doc: Document) -> Iterator[Issue]:
-    spends = spend_fields(tuple(rules.rules))
-    if len(spends) <= MAX_SPEND_FIELDS:
-        return
-    seen = 0
-    for i, rule in enumerate(rules.rules):
-        for at, branch in branch_paths(rule.when, ("rules", i, "when")):
-            if branch.bundle is None or branch.bundle.spend is None:
-                continue
-            seen = max(seen, list(spends).index(frozenset(branch.bundle.not_counting)))
-            if seen == MAX_SPEND_FIELDS:
-                yield doc.issue(at + ("bundle", "not_counting"), "engine-limit",
-                                f"the rules leave {len(spends) - 1} different sets of products out of the "
-                                f"bundle's spend; each is a field of the bundle fact, which the rule engine "
-                                f"takes with at most {MAX_FACT_FIELDS} fields, so at most {MAX_SPEND_FIELDS - 1} "
-                                "sets", "reuse the same not_counting lists")
-                return
 
 
 # --- numbers in rule conditions ---------------------------------------------
@@ -284,57 +251,167 @@ def _join_label(parent: _Node, alternatives: list[Any]) -> str:
 
 # --- limits of the network ---------------------------------------------------
 
-def _network_limits(rules: RulesFile, doc: Document, stage: str = CUSTOMER_STAGE) -> Iterator[Issue]:
-    definition, _ = compile_rules(tuple(rules.rules), stage)
-    net = build_network(definition)
+class Violation(NamedTuple):
+    """One limit a ruleset definition breaks, at the engine rule (and condition alias and field) to blame."""
+
+    engine_rule: str
+    alias: str
+    field: str
+    message: str
+    hint: str
+
+
+def fits(definition: Mapping[str, Any]) -> bool:
+    """Whether durable-rules takes ``definition`` as one ruleset: no limit broken."""
+    return next(violations(definition), None) is None
+
+
+def violations(definition: Mapping[str, Any]) -> Iterator[Violation]:
+    """Every limit one ruleset definition breaks; the cheap counts first, the walk of a fact last."""
     names = list(definition)
     if len(names) > MAX_ENGINE_RULES:
-        first_over = names[MAX_ENGINE_RULES]
-        which = "rules" if stage == CUSTOMER_STAGE else "bundle-stage rules"
-        yield _issue(rules, doc, first_over, "", "",
-                     f"the {which} make {len(names):,} engine rules (one per 'any' branch, plus "
-                     f"{len(names) - _branch_count(rules, stage)} internal); the rule engine holds at most "
-                     f"{MAX_ENGINE_RULES:,}",
-                     "use 'in' lists instead of 'any' branches that differ in one value, " + _HINT_SPLIT)
+        internal = sum(1 for n in names if not n.startswith("r"))
+        yield Violation(names[MAX_ENGINE_RULES], "", "",
+                        f"the rules make {len(names):,} engine rules (one per 'any' branch, plus {internal} "
+                        f"internal); one ruleset of the rule engine holds at most {MAX_ENGINE_RULES:,}",
+                        "use 'in' lists instead of 'any' branches that differ in one value")
+    yield from _field_counts(definition)
+    net = build_network(definition)
     for place, groups in net.groups:
         if groups > MAX_GROUPS_PER_CONDITION:
             rule, alias, _ = net.places[place]
-            yield _issue(rules, doc, rule, alias, "",
-                         f"this condition has {groups} groups (the condition itself, and each 'in' list, "
-                         f"'not_in' list and field with several operators); the rule engine takes at most "
-                         f"{MAX_GROUPS_PER_CONDITION}",
-                         "test fewer fields with lists or ranges in one condition, or split it into "
-                         "separate rules")
+            yield Violation(rule, alias, "",
+                            f"this condition has {groups} groups (the condition itself, and each 'in' list, "
+                            f"'not_in' list and field with several operators); the rule engine takes at most "
+                            f"{MAX_GROUPS_PER_CONDITION}",
+                            "test fewer fields with lists or ranges in one condition, or split it into "
+                            "separate rules")
     for node in net.nodes:
-        yield from _node_limits(rules, doc, net, node)
+        yield from _node_limits(net, node)
     pending, walk = _pending(net.root, {})
     if pending > MAX_PENDING_TESTS:
         widest = max(walk, key=lambda step: _width(step[0], _ranked_fields(step[0]), step[1])[0])[0]
         kind = walk[1][0].label if len(walk) > 1 else "fact"
         rule, alias, name = net.places[_latest_place(net, walk)]
-        yield _issue(rules, doc, rule, alias, name,
-                     f"one {kind} can pass {pending} tests at once"
-                     + (f" after '{widest.label}'" if widest.label else "")
-                     + " (such as overlapping thresholds on one field, or one value in many 'in' lists); "
-                     f"the rule engine keeps at most {MAX_PENDING_TESTS} waiting and would fail on it",
-                     "use fewer distinct thresholds or repeated values at this point, " + _HINT_SPLIT)
+        yield Violation(rule, alias, name,
+                        f"one {kind} can pass {pending} tests at once"
+                        + (f" after '{widest.label}'" if widest.label else "")
+                        + " (such as overlapping thresholds on one field, or one value in many 'in' lists); "
+                        f"the rule engine keeps at most {MAX_PENDING_TESTS} waiting and would fail on it",
+                        "use fewer distinct thresholds or repeated values at this point")
 
 
-def _node_limits(rules: RulesFile, doc: Document, net: _Network, node: _Node) -> Iterator[Issue]:
+def _field_counts(definition: Mapping[str, Any]) -> Iterator[Violation]:
+    """A fact reaches a ruleset cut to the fields its conditions test: at most MAX_TESTED_FIELDS per kind."""
+    seen: dict[str, set[str]] = {}
+    for name, body in definition.items():
+        for condition in body.get("all", []):
+            for alias, expression in condition.items():
+                tested = seen.setdefault(_KEYS.get(alias, alias), set())
+                tested.update(_expression_fields(expression))
+                tested -= {"kind", "id"}
+                if len(tested) > MAX_TESTED_FIELDS:
+                    kind = _KEYS.get(alias, alias).replace("_", " ")
+                    yield Violation(name, alias, "",
+                                    f"the conditions test {len(tested)} fields of the {kind} fact; the rule "
+                                    f"engine takes a fact of at most {MAX_FACT_FIELDS} fields, so at most "
+                                    f"{MAX_TESTED_FIELDS} tested fields", "test fewer fields in one condition")
+                    return
+
+
+def _expression_fields(expression: Any) -> Iterator[str]:
+    key, value = next(iter(expression.items()))
+    if key in ("$and", "$or"):
+        for part in value:
+            yield from _expression_fields(part)
+    else:
+        yield str(next(iter(value))) if key.startswith("$") else str(key)
+
+
+def _network_limits(rules: RulesFile, doc: Document, stage: str = CUSTOMER_STAGE) -> Iterator[Issue]:
+    """What durable-rules cannot take even split into rulesets: a branch part (see durable_json.branch_parts)
+    that breaks a limit on its own. A rule base that fits one ruleset is checked once, as a whole."""
+    branches = compile_branches(tuple(rules.rules), stage)
+    if fits(definition(branches, stage)):
+        return
+    _, unplaceable = pack(tuple(part for branch in branches for part in branch_parts(branch)), stage)
+    seen: set[tuple[str, str]] = set()
+    for _, v in unplaceable:
+        issue = _issue(rules, doc, v.engine_rule, v.alias, v.field, v.message, v.hint)
+        if (issue.path, issue.message) not in seen:  # the parts of one branch break the same limit
+            seen.add((issue.path, issue.message))
+            yield issue
+
+
+Packing = tuple[tuple[tuple[Branch, ...], ...], tuple[tuple[Branch, Violation], ...]]
+
+
+def pack(parts: tuple[Branch, ...], stage: str) -> Packing:
+    """:func:`packed`, kept for the last few rule bases: loading checks one, then the durable-rules backend
+    splits the same one."""
+    try:
+        return _remembered(parts, stage)
+    except TypeError:  # a constant that cannot be hashed: pack it again
+        return packed(parts, stage)
+
+
+def packed(parts: tuple[Branch, ...], stage: str) -> Packing:
+    """``parts`` in consecutive groups that each fit one ruleset, each the longest that fits from where the
+    last one ended; and the parts that fit none, even alone, with the limit each breaks.
+
+    A group that breaks a limit names the branch to blame, and every group holding that branch breaks it
+    too, so the longest group that fits ends before it: the next length tried is the blamed branch's
+    position (where the first child over a node's limit comes from, that is the answer), else halving
+    between the longest length known to fit and the shortest known not to.
+    """
+    groups: list[tuple[Branch, ...]] = []
+    unplaceable: list[tuple[Branch, Violation]] = []
+    start = 0
+    while start < len(parts):
+        low, high = 0, len(parts) - start + 1  # the group of length low fits, of length high does not
+        n = min(len(parts) - start, MAX_ENGINE_RULES - len(definition([], stage)))
+        blamed = False
+        while True:
+            group = parts[start:start + n]
+            broken = next(violations(definition(group, stage, kinds_tested(group))), None)
+            at = None
+            if broken is None:
+                low = n
+            else:
+                at = next((i for i, b in enumerate(group) if b.name == broken.engine_rule), None)
+                high = min(n, high) if at is None else min(at + 1, high)
+                if n == 1:
+                    unplaceable.append((group[0], broken))
+            if high - low <= 1:
+                break
+            if at is not None and at > low and not blamed:
+                n, blamed = at, True
+            else:
+                n, blamed = (low + high) // 2, False
+        if low:
+            groups.append(parts[start:start + low])
+        start += max(low, 1)
+    return tuple(groups), tuple(unplaceable)
+
+
+_remembered = lru_cache(maxsize=4)(packed)
+
+
+def _node_limits(net: _Network, node: _Node) -> Iterator[Violation]:
     after = f"after '{node.label}'" if node.label else "at the start of a condition"
     checks = (
         ([n.owner for n in node.tests.values()], MAX_TESTS_AT_NODE,
          f"different tests come right {after} (each value of an 'in' list counts)", "would hang",
-         "test fewer distinct values here (a coarser field, fewer 'in' values), "),
+         "test fewer distinct values here (a coarser field, fewer 'in' values)"),
         (node.ends, MAX_CONDITIONS_AT_NODE, f"rule conditions end {after} (the same tests)", "would crash",
-         "merge rules with the same condition into one rule with several effects, "),
+         "merge rules with the same condition into one rule with several effects"),
     )
     for owners, limit, what, outcome, hint in checks:
         if len(owners) > limit:
             rule, alias, name = net.places[owners[limit]]
-            yield _issue(rules, doc, rule, alias, name,
-                         f"{len(owners)} {what}; the rule engine holds at most {limit} there and {outcome}",
-                         hint + _HINT_SPLIT)
+            yield Violation(rule, alias, name,
+                            f"{len(owners)} {what}; one ruleset of the rule engine holds at most {limit} there "
+                            f"and {outcome}", hint)
 
 
 def _pending(node: _Node, memo: dict[int, tuple[int, _Walk]]) -> tuple[int, _Walk]:
@@ -381,7 +458,7 @@ def _ranked_fields(node: _Node) -> dict[str, tuple[int, list[tuple[int, Any]]]]:
             for name in by_field.keys() | absent.keys()}
 
 
-def _ranked(tests: list[Test]) -> list[tuple[int, Any]]:
+def _ranked(tests: list[Test]) -> _Values:
     """Values of one field, each with the number of ``tests`` it passes, most first."""
     ex = sum(1 for t in tests if t[1] == "ex")
     eq = Counter(_key(t[3]) for t in tests if t[1] == "eq")
@@ -403,7 +480,19 @@ def _ranked(tests: list[Test]) -> list[tuple[int, Any]]:
     values: list[Any] = [*numbers, *{t[3] for t in tests if not _is_number(t[3])}, _OTHER]
     if numbers:
         values += [numbers[0] - 1, numbers[-1] + 1] + [(a + b) / 2 for a, b in zip(numbers, numbers[1:], strict=False)]
-    return sorted(((passed(v), v) for v in values), key=lambda pair: -pair[0])
+    ranked = _Values(sorted(((passed(v), v) for v in values), key=lambda pair: -pair[0]))
+    for pair in ranked:
+        ranked.by_key.setdefault(_key(pair[1]), pair)
+    return ranked
+
+
+class _Values(list[tuple[int, Any]]):
+    """Values ranked by children passed, and each by its key: the one an equality test passes is found
+    at once (a node with hundreds of children is walked once per child)."""
+
+    def __init__(self, pairs: list[tuple[int, Any]]):
+        super().__init__(pairs)
+        self.by_key: dict[tuple[str, Any], tuple[int, Any]] = {}
 
 
 def _key(value: Any) -> tuple[str, Any]:
@@ -423,6 +512,8 @@ def _width(node: _Node, ranked: dict[str, tuple[int, list[tuple[int, Any]]]], gi
         need = given.test if given is not None and given.test is not None and given.test[0] == name else None
         if need is not None and need[1] == "nex":
             count, value = absent, _ABSENT
+        elif need is not None and need[1] == "eq" and isinstance(values, _Values):  # one value passes it
+            count, value = values.by_key.get(_key(need[3]), (0, _ABSENT))
         elif need is not None:  # values are ranked, so the first one passing ``given`` is the best
             count, value = next(((n, v) for n, v in values if _passes(need, v)), (0, _ABSENT))
         else:
@@ -465,10 +556,6 @@ def _is_number(value: Any) -> bool:
 
 # --- locating issues ---------------------------------------------------------
 
-def _branch_count(rules: RulesFile, stage: str = CUSTOMER_STAGE) -> int:
-    return sum(1 for rule in rules.rules if rule.stage == stage for _ in branch_paths(rule.when, ()))
-
-
 def _issue(rules: RulesFile, doc: Document, engine_rule: str, alias: str, name: str,
            message: str, hint: str) -> Issue:
     """An issue at the rule (and condition field) an engine rule came from."""
@@ -478,7 +565,7 @@ def _issue(rules: RulesFile, doc: Document, engine_rule: str, alias: str, name: 
 def _rule_path(rules: RulesFile, engine_rule: str, alias: str, name: str) -> tuple[str | int, ...]:
     if not engine_rule.startswith("r"):  # an internal rule: no place in the file
         return ("rules",)
-    index, branch = (int(n) for n in engine_rule[1:].split("_"))
+    index, branch = (int(n) for n in engine_rule[1:].split("_")[:2])  # r<index>_<branch>[_<part>]
     at, _ = list(branch_paths(rules.rules[index].when, ("rules", index, "when")))[branch]
     if alias not in _KEYS:
         return at

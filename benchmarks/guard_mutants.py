@@ -17,9 +17,10 @@ from pathlib import Path
 
 src = Path(__file__).resolve().parent.parent
 DURABLE, NEUTRAL = "recommender/engine_durable.py", "recommender/evaluation.py"
+JSON, SPLIT = "recommender/durable_json.py", "recommender/durable_split.py"
 # (guard, file, text in it, the text without the guard)
 MUTANTS = [
-    ("catch-all _session rule", DURABLE,
+    ("catch-all _session rule", JSON,
      '    out: dict[str, Any] = {"_session": {"all": [{"m": {"kind": "customer"}}]}}\n',
      "    out: dict[str, Any] = {}\n"),
     ("assert only referenced facts", NEUTRAL,
@@ -27,13 +28,15 @@ MUTANTS = [
     ("engine_fact (numbers and text)", NEUTRAL,
      "facts = [dict(engine_fact(customer), sid=session.sid", "facts = [dict(customer, sid=session.sid"),
     ("delete only opened sessions", DURABLE,
-     "        if not running.opened:\n            return\n", ""),
+     "        for ruleset in running.opened:\n",
+     "        for ruleset in [n for plans in self.rulesets.values() for n, _ in plans]:\n"),
     ("delete states stored then refused", DURABLE,
-     "            running.opened |= isinstance(exc, _STORED_THEN_REFUSED)\n", ""),
+     "            if isinstance(exc, _STORED_THEN_REFUSED) and ruleset not in running.opened:\n",
+     "            if False:\n"),
     ("keep the first error", DURABLE,
      "quiet=failure is not None or bool(running.errors))", "quiet=False)"),
     ("delete_state after each evaluation", DURABLE,
-     "            self._host.delete_state(ruleset, running.session.sid)\n", "            pass\n"),
+     "                self._host.delete_state(ruleset, running.session.sid)\n", "                pass\n"),
     ("fresh sid per evaluation", NEUTRAL,
      "session = Session(self, str(next(self._sids)), needs)", 'session = Session(self, "1", needs)'),
     ("effects once per rule", NEUTRAL,
@@ -42,15 +45,26 @@ MUTANTS = [
      "        with self._lock:\n            cached", "        if True:\n            cached"),
     ("no background timer threads", DURABLE,
      "        def _run(self) -> None:", "        def _unused(self) -> None:"),
-    ("catch-all _bundle rule (bundle stage)", DURABLE,
+    ("catch-all _bundle rule (bundle stage)", JSON,
      '        out["_bundle"] = {"all": [{"m": {"kind": "bundle"}}]}\n', "        pass\n"),
     ("assert only referenced products (bundle stage)", NEUTRAL,
      "for p in sorted(lines) if p in ref.products]", "for p in sorted(lines)]"),
     ("actions catch their errors", DURABLE,
-     "            except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it\n",
-     "            except ZeroDivisionError as exc:\n"),
+     "        except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it\n",
+     "        except ZeroDivisionError as exc:\n"),
+    ("catch-all rule per kind in a split ruleset", JSON,
+     '    for kind in sorted(set(catch_all) - {"customer", "bundle"}):\n', "    for kind in ():\n"),
+    ("facts cut to the fields a ruleset tests", SPLIT,
+     "        return {k: v for k, v in fact.items() if k in keep or k in _ALWAYS_SENT}\n",
+     "        return dict(fact)\n"),
+    ("derived facts sent to every ruleset", DURABLE,
+     "            while not running.errors and any(n < len(running.facts) for n in sent):\n",
+     "            for _ in (1,):\n"),
+    ("rulesets deleted when the engine is dropped", DURABLE,
+     "            _durable.durable_rules_engine.delete_ruleset(ruleset._handle)\n", "            pass\n"),
 ]
-TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py", "tests/test_bundle_stage.py"]
+TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py", "tests/test_bundle_stage.py",
+         "tests/test_engine_reload.py", "tests/test_engine_limits.py"]
 for name, file, old, new in MUTANTS:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "w"

@@ -1,14 +1,18 @@
 """Cross-check knowledge/limits.py against the real engine on random rule bases, seed-fixed.
 
 Each rule base (customer conditions on two numeric and two text fields: thresholds,
-ranges, ``in``/``not_in`` lists, ``ne``, ``exists``) is judged by ``check_limits``,
-then created and fed random customers in a child process. Outcomes:
+ranges, ``in``/``not_in`` lists, ``ne``, ``exists``) is judged by ``limits.fits`` as one
+ruleset, then created and fed random customers in a child process. Outcomes:
 
-* ``accepted, works``   - the check accepts it and the engine answers every customer;
-* ``refused, fails``    - the check refuses it and the engine fails (error, crash, hang);
-* ``refused, answered`` - refused, yet no sampled customer made the engine fail (the
+* ``fits, works``       - the model accepts it as one ruleset and the engine answers every customer;
+* ``too big, fails``    - the model says it breaks a limit and the engine fails (error, crash, hang);
+* ``too big, answered`` - it breaks a limit, yet no sampled customer made the engine fail (the
                           stack bound is an upper bound, or the sample missed the worst case);
-* ``accepted, FAILS``   - the check let through a rule base the engine fails on: a bug.
+* ``fits, FAILS``       - the model let through a ruleset the engine fails on: a bug.
+
+A rule base that does not fit is then split as the durable-rules backend splits it
+(``durable_split.split``), and each of its rulesets is fed the same customers:
+``split, works`` or ``split, FAILS`` (a bug).
 
     python benchmarks/limits_check.py --bases 300 --seed 0
 """
@@ -25,10 +29,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from recommender.engine_durable import compile_rules
-from recommender.knowledge.limits import check_limits
+from recommender.durable_json import compile_rules
+from recommender.durable_split import split
+from recommender.evaluation import compile_branches
+from recommender.knowledge.limits import fits
 from recommender.knowledge.schema import RulesFile
-from recommender.knowledge.yamlpos import Document
 
 CHILD = """
 import json, sys
@@ -100,17 +105,24 @@ def main() -> None:
         for seed in range(args.seed, args.seed + args.bases):
             rng = random.Random(seed)
             rules = rule_base(rng)
-            accepted = not check_limits(rules, None, {"rules": Document(file="rules.yaml", data=None)})
             definition, _ = compile_rules(tuple(rules.rules))
-            answered = engine_answers(definition, [customer(rng) for _ in range(args.customers)], Path(folder),
-                                      args.timeout)
-            outcome = {(True, True): "accepted, works", (False, False): "refused, fails",
-                       (False, True): "refused, answered", (True, False): "accepted, FAILS"}[accepted, answered]
+            accepted = fits(definition)
+            facts = [customer(rng) for _ in range(args.customers)]
+            answered = engine_answers(definition, facts, Path(folder), args.timeout)
+            outcome = {(True, True): "fits, works", (False, False): "too big, fails",
+                       (False, True): "too big, answered", (True, False): "fits, FAILS"}[accepted, answered]
             outcomes[outcome] += 1
-            if outcome == "accepted, FAILS":
-                print(f"seed {seed}: the check accepted a rule base the engine fails on", flush=True)
+            if outcome == "fits, FAILS":
+                print(f"seed {seed}: the model accepted a ruleset the engine fails on", flush=True)
+            if not accepted:
+                plans = split(compile_branches(tuple(rules.rules)), "customer")
+                works = all(engine_answers(plan.definition, [plan.cut(f) for f in facts], Path(folder), args.timeout)
+                            for plan in plans)
+                outcomes["split, works" if works else "split, FAILS"] += 1
+                if not works:
+                    print(f"seed {seed}: a ruleset of the split fails in the engine", flush=True)
     print(json.dumps(dict(outcomes), indent=2))
-    sys.exit(1 if outcomes["accepted, FAILS"] else 0)
+    sys.exit(1 if outcomes["fits, FAILS"] or outcomes["split, FAILS"] else 0)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ CODES: dict[str, str] = {
     "yaml-alias": "a YAML anchor (&name) or alias (*name), which these files do not use",
     "yaml-tag": "a YAML tag (!!str, !include, ...), which these files do not use",
     "huge-integer": "a whole number too large to read (beyond 64 bits)",
-    "engine-limit": "rules or assessment steps beyond a fixed limit of the rule engine (durable-rules)",
+    "engine-limit": "a rule condition beyond what the rule engine (durable-rules) takes, however its rules are split",
     "discount-over-cap": "a discount or volume tier beyond the cap of the product's policy class (warning)",
     "subsidy-over-cap": "a handset subsidy beyond the cap of its handset type",
     "too-many-tiers": "an offer with more tiers than the pricing policy allows (warning)",

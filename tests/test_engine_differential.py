@@ -2,7 +2,8 @@
 
 The judge is durable-rules itself: every example, every scenario and 10,000
 generated customers (``benchmarks/generated.py``) on today's knowledge, then customers
-on a generated catalog of over 1,000 products, go through both backends. Generated
+on generated catalogs of over 1,000 and of 5,000 products (past the limits of one
+durable-rules ruleset: it runs them split), go through both backends. Generated
 customers are compared at the level of the rule evaluation (every firing with its
 inputs, every effect and fact), which is the whole of what a backend decides, and
 a sample of them also as the full recommendation's JSON. Skipped where durable-rules
@@ -12,6 +13,7 @@ is not installed (Python 3.13+, or the CI pass that uninstalls it).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,16 +28,14 @@ from recommender.knowledge.base import KnowledgeBase
 from recommender.recommender import default_knowledge_dir
 from recommender.scenarios import load_scenarios
 
+from .child import run_child
 from .conftest import EXAMPLE_CATALOGS, EXAMPLES, edit, requires_durable
 
 GENERATED = 10_000
 FULL_EVERY = 100  # every 100th generated customer is also compared as a full recommendation (the search is
 # the costly part, and it runs on what the evaluation decided, which is compared for every customer)
-BIG_COPIES = 17  # 17 clones of the group catalog's 61 products: 1,037 products
-# Rule clones durable-rules cannot take (validate refuses them, engine-limit), from the copy given on:
-# the starting guess for loadable_clone, which finds them itself when the knowledge changes.
-BIG_LEFT_OUT = {"cross_province_one_point": 16, "key_person_points": 15, "key_person_security": 15,
-                "key_person_work_needs": 16, "vip_diamond": 16}
+BIG_COPIES = 17  # 17 clones of the group catalog's 61 products and 98 rules: 1,037 products, 1,666 rules
+HUGE_COPIES = 82  # 5,002 products; about half of each copy's rules: 4,059 rules
 
 
 def pair(kb: KnowledgeBase) -> tuple[Recommender, Recommender]:
@@ -111,17 +111,53 @@ def test_generated_customers_evaluate_the_same_on_the_sme_catalog() -> None:
 @pytest.fixture(scope="module")
 def big_catalog(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, list[str]]:
     target = tmp_path_factory.mktemp("big") / "knowledge"
-    return loadable_clone(default_knowledge_dir(), target, "group", BIG_COPIES, dict(BIG_LEFT_OUT))
+    return loadable_clone(default_knowledge_dir(), target, "group", BIG_COPIES)
 
 
 @requires_durable
 def test_customers_evaluate_the_same_on_a_generated_catalog_of_over_a_thousand_products(
         big_catalog: tuple[KnowledgeBase, list[str]]) -> None:
-    """Clones of today's products and rules; the few rule clones past durable-rules' fixed limits are left out
-    (``validate`` refuses them for every backend), so durable-rules can serve the catalog to compare with."""
+    """Clones of today's products and every rule: past the limits of one durable-rules ruleset (the clones
+    repeat conditions and thresholds), so durable-rules runs the customer stage split."""
     kb, left_out = big_catalog
-    assert len(kb.products) >= 1_000 and len(kb.rules) >= 1_600, (len(kb.products), len(kb.rules), left_out)
-    assert compare_generated(*pair(kb), 250, seed=14, full_every=50) == (250, 5)
+    assert left_out == [] and len(kb.products) >= 1_000 and len(kb.rules) >= 1_600, (len(kb.products), len(kb.rules))
+    durable, compiled = pair(kb)
+    assert len(durable._state[1].rulesets["customer"]) >= 2  # type: ignore[attr-defined]
+    assert compare_generated(durable, compiled, 250, seed=14, full_every=50) == (250, 5)
+
+
+HUGE_CHILD = """
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    from pathlib import Path
+    from recommender import Recommender, load_knowledge
+    from benchmarks.generated import clone_catalog
+    from tests.test_engine_differential import compare_generated
+    from recommender.recommender import default_knowledge_dir
+    target = Path(sys.argv[2])
+    copies = int(sys.argv[3])
+    clone_catalog(default_knowledge_dir(), target, "group", copies,
+                  lambda rule, k: sum(map(ord, rule["id"])) % 2 == k % 2)
+    kb = load_knowledge(target, "group")
+    durable, compiled = Recommender(kb, "durable"), Recommender(kb, "compiled")
+    rulesets = {stage: len(plans) for stage, plans in durable._state[1].rulesets.items()}
+    compared = compare_generated(durable, compiled, 40, seed=15, full_every=40)
+    print(json.dumps({"products": len(kb.products), "rules": len(kb.rules), "rulesets": rulesets,
+                      "compared": compared}))
+"""
+
+
+@requires_durable
+def test_customers_evaluate_the_same_on_a_generated_catalog_of_five_thousand_products(tmp_path: Path) -> None:
+    """5,002 products and 4,059 rules, split over several rulesets in each stage; in a child, which a hang or
+    a crash fails instead of stopping pytest, and whose memory is given back."""
+    done = run_child(HUGE_CHILD, str(Path(__file__).resolve().parent.parent), str(tmp_path / "knowledge"),
+                     str(HUGE_COPIES), timeout=900)
+    assert done.returncode == 0, done
+    outcome = json.loads(done.stdout.splitlines()[-1])
+    assert outcome["products"] >= 5_000 and outcome["rules"] >= 4_000, outcome
+    assert outcome["rulesets"]["customer"] >= 2 and outcome["rulesets"]["bundle"] >= 2, outcome
+    assert outcome["compared"] == [40, 1], outcome
 
 
 # --- durable-rules' own semantics, pinned on purpose-made rules ---------------------

@@ -192,7 +192,21 @@ KNOWLEDGE: dict[str, Callable[[int], tuple[str | None, str | None]]] = {
                                None),
     "steps": lambda n: (step_rules(), assessment(n)),
     "campaign": lambda n: ("".join(rule(i, f"{{customer: {{city: c{i}}}}}") for i in range(n)), None),
+    "chained": lambda n: (CHAINED_FIRST + "".join(rule(i, "{customer: {city: c0}}") for i in range(n))
+                          + CHAINED_LAST, None),
 }
+# A rule on a need that only the last rule infers: with 256 rules of one condition between them, they land
+# in different rulesets, so the need must travel from the last ruleset back to the first.
+CHAINED_FIRST = """  - id: g_needs_transmission
+    description: {zh: 需要传输, en: Needs transmission}
+    when: {need: transmission}
+    then: [{propose: {product: dedicated_line}}]
+"""
+CHAINED_LAST = """  - id: g_infers_transmission
+    description: {zh: 推断传输需求, en: Infers transmission}
+    when: {customer: {city: c0}}
+    then: [{infer_need: {need: transmission, weight: 0.5}}]
+"""
 APPENDED = {"campaign"}  # cases whose rules come after the shipped ones (the others replace them)
 # The largest size of each case one ruleset takes.
 SIZES = {"tests": limits.MAX_TESTS_AT_NODE, "in_values": limits.MAX_TESTS_AT_NODE,
@@ -273,15 +287,18 @@ def test_a_refused_reload_keeps_the_knowledge_that_works(below: dict[str, object
 
 # The reproductions of issue 12, each past a limit of one ruleset: 520 one-rule-per-city campaign rules on
 # top of the shipped ones, one rule `city: {in: [600 values]}`, 256 rules with one condition, 4,100 rules,
-# 100 overlapping thresholds, one value in 100 'in' lists, an assessment of 240 steps.
+# 100 overlapping thresholds, one value in 100 'in' lists, an assessment of 240 steps; and rules that chain
+# from the last ruleset back to the first.
 PAST = {"campaign": 520, "tests": 520, "in_values": 600, "conditions": limits.MAX_CONDITIONS_AT_NODE + 1,
-        "engine_rules": 4_100, "any_branches": 4_100, "thresholds": 100, "shared_value": 100, "steps": 240}
+        "engine_rules": 4_100, "any_branches": 4_100, "thresholds": 100, "shared_value": 100, "steps": 240,
+        "chained": limits.MAX_CONDITIONS_AT_NODE + 1}
 PAST_FIRED = {"campaign": 1, "tests": 1, "in_values": 1, "conditions": limits.MAX_CONDITIONS_AT_NODE + 1,
-              "engine_rules": 1, "any_branches": 1, "thresholds": 100, "shared_value": 100, "steps": 3}
+              "engine_rules": 1, "any_branches": 1, "thresholds": 100, "shared_value": 100, "steps": 3,
+              "chained": limits.MAX_CONDITIONS_AT_NODE + 3}
 PAST_CHILD = """
     import json, sys
     from recommender import ProfileError, Recommender, load_knowledge
-    from tests.generated import customers
+    from benchmarks.generated import customers
     cases, customer = json.loads(sys.argv[1])
     for name, path in cases:
         kb = load_knowledge(path)

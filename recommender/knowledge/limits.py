@@ -380,15 +380,20 @@ def packed(parts: tuple[Branch, ...], stage: str) -> Packing:
             else:
                 at = next((i for i, b in enumerate(group) if b.name == broken.engine_rule), None)
                 high = min(n, high) if at is None else min(at + 1, high)
-                if n == 1:
-                    unplaceable.append((group[0], broken))
             if high - low <= 1:
                 break
             if at is not None and at > low and not blamed:
                 n, blamed = at, True
             else:
                 n, blamed = (low + high) // 2, False
-        if low:
+        if not low:  # the part breaks a limit on its own
+            alone = parts[start:start + 1]
+            broken = next(violations(definition(alone, stage, kinds_tested(alone))), None)
+            if broken is not None:
+                unplaceable.append((parts[start], broken))
+            else:  # pragma: no cover - a blame is always in the group it breaks
+                groups.append(alone)
+        else:
             groups.append(parts[start:start + low])
         start += max(low, 1)
     return tuple(groups), tuple(unplaceable)

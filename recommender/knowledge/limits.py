@@ -361,8 +361,8 @@ def packed(parts: tuple[Branch, ...], stage: str) -> Packing:
 
     A group that breaks a limit names the branch to blame, and every group holding that branch breaks it
     too, so the longest group that fits ends before it: the next length tried is the blamed branch's
-    position (where the first child over a node's limit comes from, that is the answer), else halving
-    between the longest length known to fit and the shortest known not to.
+    position (where the first child over a node's limit comes from, that is the answer), as long as such
+    jumps go far, else halving between the longest length known to fit and the shortest known not to.
     """
     groups: list[tuple[Branch, ...]] = []
     unplaceable: list[tuple[Branch, Violation]] = []
@@ -370,7 +370,7 @@ def packed(parts: tuple[Branch, ...], stage: str) -> Packing:
     while start < len(parts):
         low, high = 0, len(parts) - start + 1  # the group of length low fits, of length high does not
         n = min(len(parts) - start, MAX_ENGINE_RULES - len(definition([], stage)))
-        blamed = False
+        jumped = n  # how far the last jump to a blamed branch went
         while True:
             group = parts[start:start + n]
             broken = next(violations(definition(group, stage, kinds_tested(group))), None)
@@ -382,10 +382,10 @@ def packed(parts: tuple[Branch, ...], stage: str) -> Packing:
                 high = min(n, high) if at is None else min(at + 1, high)
             if high - low <= 1:
                 break
-            if at is not None and at > low and not blamed:
-                n, blamed = at, True
+            if at is not None and at > low and n - at >= jumped // 4:
+                n, jumped = at, n - at  # jump to the blamed branch while that gets far: it is often the answer
             else:
-                n, blamed = (low + high) // 2, False
+                n, jumped = (low + high) // 2, n
         if not low:  # the part breaks a limit on its own
             alone = parts[start:start + 1]
             broken = next(violations(definition(alone, stage, kinds_tested(alone))), None)

@@ -3,10 +3,10 @@
 Each mutant is a copy of this checkout with one guard edited out of the
 durable-rules backend or the engine-neutral evaluation (most guards serve both
 rule stages); with durable-rules as the engine (``auto`` here), the guard,
-pitfall and bundle-stage tests then run on it. Every line should say
-"caught by ...". Run:
+pitfall, bundle-stage, reload and limit tests then run on it. Every line should
+say "caught by ...". Run (words given: only the guards whose name holds one):
 
-    python benchmarks/guard_mutants.py
+    python benchmarks/guard_mutants.py [word ...]
 """
 
 import shutil
@@ -66,6 +66,8 @@ MUTANTS = [
 TESTS = ["tests/test_engine_guards.py", "tests/test_engine_pitfalls.py", "tests/test_bundle_stage.py",
          "tests/test_engine_reload.py", "tests/test_engine_limits.py"]
 for name, file, old, new in MUTANTS:
+    if sys.argv[1:] and not any(word in name for word in sys.argv[1:]):
+        continue
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "w"
         shutil.copytree(src, work, ignore=shutil.ignore_patterns(".venv", ".git", "site"))

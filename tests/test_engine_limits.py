@@ -196,7 +196,8 @@ KNOWLEDGE: dict[str, Callable[[int], tuple[str | None, str | None]]] = {
                           + CHAINED_LAST, None),
 }
 # A rule on a need that only the last rule infers: with 256 rules of one condition between them, they land
-# in different rulesets, so the need must travel from the last ruleset back to the first.
+# in different rulesets, so the need must travel from the last ruleset back to the first. The customer's
+# stated need (office) only a rule of the last ruleset tests, so the first takes it by a catch-all rule.
 CHAINED_FIRST = """  - id: g_needs_transmission
     description: {zh: 需要传输, en: Needs transmission}
     when: {need: transmission}
@@ -206,6 +207,10 @@ CHAINED_LAST = """  - id: g_infers_transmission
     description: {zh: 推断传输需求, en: Infers transmission}
     when: {customer: {city: c0}}
     then: [{infer_need: {need: transmission, weight: 0.5}}]
+  - id: g_office
+    description: {zh: 办公需求, en: Office needs}
+    when: {need: office}
+    then: [{note: {zh: 办公, en: office}}]
 """
 APPENDED = {"campaign"}  # cases whose rules come after the shipped ones (the others replace them)
 # The largest size of each case one ruleset takes.
@@ -294,7 +299,7 @@ PAST = {"campaign": 520, "tests": 520, "in_values": 600, "conditions": limits.MA
         "chained": limits.MAX_CONDITIONS_AT_NODE + 1}
 PAST_FIRED = {"campaign": 1, "tests": 1, "in_values": 1, "conditions": limits.MAX_CONDITIONS_AT_NODE + 1,
               "engine_rules": 1, "any_branches": 1, "thresholds": 100, "shared_value": 100, "steps": 3,
-              "chained": limits.MAX_CONDITIONS_AT_NODE + 3}
+              "chained": limits.MAX_CONDITIONS_AT_NODE + 4}
 PAST_CHILD = """
     import json, sys
     from recommender import ProfileError, Recommender, load_knowledge

@@ -17,9 +17,7 @@ Each prints, per backend:
 * exact        - the share of results whose search was exhaustive (bundle 1 is the optimum);
 * n            - the customers served (``--customers``, fewer where ``--budget`` ran out).
 
-A size durable-rules cannot take (``recommender/knowledge/limits.py`` refuses it) shows ``refused:`` and the
-reason for durable-rules; the compiled engine, which has none of those limits, is then measured on the
-whole catalog with those checks left out in its worker, and its row is marked ``*``.
+A backend that cannot load a size shows ``refused:`` and the reason in its row.
 
 ``--baseline REF`` also times today's 61-product knowledge on a git ref (a temporary ``git worktree``), in a
 worker of its own interleaved call by call with this tree's, and prints the median of the per-call ratios.
@@ -67,9 +65,9 @@ def worker(knowledge: str, engine: str, customers: int, seed: int, mode: str) ->
     from recommender import KnowledgeError, Recommender
 
     try:
-        kb, took, unchecked = _load(Path(knowledge), engine)
+        kb, took = _load(Path(knowledge))
         if mode == "cold":
-            _send({"cold": took, "unchecked": unchecked, "rss_mb": _peak_mb()})
+            _send({"cold": took, "rss_mb": _peak_mb()})
             return
         start = time.perf_counter()
         rec = Recommender(kb, engine)  # type: ignore[arg-type]
@@ -83,8 +81,7 @@ def worker(knowledge: str, engine: str, customers: int, seed: int, mode: str) ->
         return
     profiles = [rec.parse_profile(p) for p in generate(rec.knowledge, customers, seed=seed)]
     pauses = _gc_pauses()
-    _send({"cached": took, "build": build, "products": len(kb.products), "rules": len(kb.rules),
-           "unchecked": unchecked})
+    _send({"cached": took, "build": build, "products": len(kb.products), "rules": len(kb.rules)})
     for line in sys.stdin:
         request = json.loads(line)
         if "end" in request:
@@ -99,37 +96,16 @@ def worker(knowledge: str, engine: str, customers: int, seed: int, mode: str) ->
            "gc_max": max(pauses, default=0.0)})
 
 
-def _load(root: Path, engine: str) -> tuple[Any, float, bool]:
-    """The knowledge, the seconds it took, and whether durable-rules' limits had to be left unchecked."""
-    from recommender import KnowledgeError, load_knowledge
+def _load(root: Path) -> tuple[Any, float]:
+    """The knowledge and the seconds it took."""
+    from recommender import load_knowledge
 
     start = time.perf_counter()
-    try:
-        return load_knowledge(root, CATALOG), time.perf_counter() - start, False
-    except KnowledgeError as exc:
-        if engine != "compiled" or not _without_durable_limits(exc):
-            raise
-    start = time.perf_counter()
-    return load_knowledge(root, CATALOG), time.perf_counter() - start, True
+    return load_knowledge(root, CATALOG), time.perf_counter() - start
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _without_durable_limits(refusal: Exception) -> bool:
-    """Whether ``refusal`` is only durable-rules' fixed limits; if so, stop checking them in this process.
-
-    The compiled engine has none of those limits, so its numbers on the whole catalog mean what they say;
-    validation refuses such knowledge for every backend until the durable backend can split its rule bases.
-    Only this benchmark's worker does this, and its row says so."""
-    from recommender.knowledge import checks
-
-    if not all(i.code == "engine-limit" for i in getattr(refusal, "issues", ())) or not hasattr(
-            checks, "check_limits"):
-        return False
-    checks.check_limits = lambda *args, **kwargs: []  # type: ignore[attr-defined]
-    return True
 
 
 def _gc_pauses() -> list[float]:
@@ -222,7 +198,6 @@ def row(label: str, backend: str, cold: dict[str, Any], w: Worker, end: dict[str
     if w.refused:
         return f"{label:18s} {backend:22s} refused: {w.refused}"
     s, serving = w.started, sum(w.times)
-    backend += " *" if cold.get("unchecked") else ""
     return (f"{label:18s} {backend:22s} {cold['cold']:7.2f} s {cold['rss_mb']:5.0f} MB "
             f"{s['cached']:7.3f} s {s['build']:7.2f} s "
             f"{statistics.median(w.times) * 1e3:8.1f} ms {percentile(w.times, 0.95) * 1e3:8.1f} ms "
@@ -264,11 +239,7 @@ def sizes(args: argparse.Namespace, scratch: Path) -> Iterator[str]:
         target = scratch / f"knowledge-{size}"
         copies = scaled_catalog(source, target, CATALOG, size)
         label = f"{size} (x{copies})"
-        rows = measure(target, label, args, scratch)
-        yield from rows
-        if any(" * " in r for r in rows):
-            yield ("  * durable-rules' limits not checked in this worker: validation refuses this knowledge "
-                   "for every backend, the compiled engine has none of those limits")
+        yield from measure(target, label, args, scratch)
         shutil.rmtree(target)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from .diff import CustomerChange, EntityChanges, knowledge_diff, recommendation_
 from .engine import EngineName
 from .errors import Issue, KnowledgeError
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
+from .knowledge.period_checks import expiring_products
 from .profile import read_yaml
 from .recommender import Recommender, default_knowledge_dir
 from .scenarios import Outcome, blame, load_scenarios, run_all, scenario_issues
+from .validity import checked_day
 
 __all__ = ["KnowledgeDiff", "Validation", "coverage", "diff", "run_scenarios", "validate"]
 
@@ -47,8 +50,13 @@ class Validation:
                 f"{len(self.issues) - self.errors} warnings")
 
 
-def validate(directory: str | Path | None = None, catalog: str | None = None) -> Validation:
-    """Load every catalog of ``directory`` (or only ``catalog``) and check its scenario files."""
+def validate(directory: str | Path | None = None, catalog: str | None = None, *,
+             as_of: date | None = None) -> Validation:
+    """Load every catalog of ``directory`` (or only ``catalog``) and check its scenario files.
+
+    Products leaving the catalog within 30 days of ``as_of`` (default: today) are warned about.
+    """
+    day = checked_day(as_of)
     root = Path(directory) if directory else default_knowledge_dir()
     issues: list[Issue] = []
     loaded: dict[str, KnowledgeBase] = {}
@@ -61,20 +69,21 @@ def validate(directory: str | Path | None = None, catalog: str | None = None) ->
         else:
             loaded[kb.catalog.id] = kb
             issues += kb.warnings
+            issues += expiring_products(kb, day)
     issues += scenario_issues(root, loaded)
     # framework problems repeat once per catalog
     return Validation(root=root, catalogs=loaded, issues=tuple(dict.fromkeys(issues)))
 
 
 def run_scenarios(directory: str | Path | None = None, *, blame_failures: bool = True,
-                  engine: EngineName = "auto") -> list[Outcome]:
+                  engine: EngineName = "auto", as_of: date | None = None) -> list[Outcome]:
     """Every scenario's outcome, catalog by catalog, on ``engine``; a failure names the rules and relations
-    to blame."""
+    to blame. A scenario runs as of its own ``as_of``, else ``as_of``, else today."""
     outcomes = []
-    for rec, runs in run_all(directory or default_knowledge_dir(), engine).values():
+    for rec, runs in run_all(directory or default_knowledge_dir(), engine, as_of).values():
         for outcome in runs:
             if not outcome.passed and blame_failures:
-                outcome.blamed, outcome.diagnosed = blame(rec, outcome.loaded), True
+                outcome.blamed, outcome.diagnosed = blame(rec, outcome.loaded, as_of=outcome.as_of), True
             outcomes.append(outcome)
     return outcomes
 

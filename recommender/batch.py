@@ -19,12 +19,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ProfileError
 from .profile import CustomerProfile, Source
 from .result import Recommendation
+from .validity import checked_day
 
 if TYPE_CHECKING:
     from .recommender import Recommender
@@ -57,31 +59,33 @@ class BatchItem:
 
 
 def run_batch(rec: Recommender, profiles: Iterable[Mapping[str, Any] | CustomerProfile | Row], *,
-              processes: int | None = None, top_k: int = 3) -> Iterator[BatchItem]:
+              processes: int | None = None, top_k: int = 3, as_of: date | None = None) -> Iterator[BatchItem]:
     """Recommend for every profile, in input order; ``processes=1`` stays in this process.
 
-    The arguments are checked at once; the rows are read as the result is.
+    The arguments are checked at once; the rows are read as the result is. Every row is recommended as of
+    one day, ``as_of`` or today when the run starts, even if it runs past midnight.
     """
+    day = checked_day(as_of)
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
     workers = processes if processes is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError("processes must be at least 1")
-    return _stream(rec, _chunks(enumerate(profiles, start=1)), workers, top_k)
+    return _stream(rec, _chunks(enumerate(profiles, start=1)), workers, top_k, day)
 
 
 def _stream(rec: Recommender, chunks: Iterator[list[tuple[int, Any]]], workers: int,
-            top_k: int) -> Iterator[BatchItem]:
+            top_k: int, day: date) -> Iterator[BatchItem]:
     if workers == 1:
         for chunk in chunks:
-            yield from _recommend_chunk(rec, chunk, top_k)
+            yield from _recommend_chunk(rec, chunk, top_k, day)
         return
     context = multiprocessing.get_context("spawn")  # no forked copy of the caller's threads and engine state
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(pickle.dumps(rec),)) as pool:
         pending: deque[Future[list[BatchItem]]] = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_worker_chunk, chunk, top_k))
+            pending.append(pool.submit(_worker_chunk, chunk, top_k, day))
             if len(pending) >= workers * AHEAD:
                 yield from pending.popleft().result()
         while pending:
@@ -93,7 +97,7 @@ def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
         yield chunk
 
 
-def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int) -> list[BatchItem]:
+def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int, day: date) -> list[BatchItem]:
     out = []
     for row, item in chunk:
         data, source = (item.data, item.source) if isinstance(item, Row) else (item, None)
@@ -105,7 +109,7 @@ def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int)
         if issues:
             out.append(BatchItem(row, None, ProfileError(issues)))
         else:
-            out.append(BatchItem(row, rec.recommend(profile, top_k=top_k), None))
+            out.append(BatchItem(row, rec.recommend(profile, top_k=top_k, as_of=day), None))
     return out
 
 
@@ -117,6 +121,6 @@ def _start_worker(payload: bytes) -> None:
     _worker = pickle.loads(payload)
 
 
-def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int) -> list[BatchItem]:
+def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int, day: date) -> list[BatchItem]:
     assert _worker is not None, "the pool's initializer sets the worker's recommender"
-    return _recommend_chunk(_worker, chunk, top_k)
+    return _recommend_chunk(_worker, chunk, top_k, day)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,7 +40,7 @@ class BatchSummary:
 def batch_file(rec: Recommender, source: Path, out: IO[str] | Path, errors: IO[str] | Path, *,
                jobs: int | None = None, top_k: int = 3, encoding: str | None = None,
                column_map: Mapping[str, str] | None = None,
-               progress: Callable[[int], None] | None = None) -> BatchSummary:
+               progress: Callable[[int], None] | None = None, as_of: date | None = None) -> BatchSummary:
     """Recommend for every row of ``source``; ``out`` is a text stream (JSON Lines) or a .jsonl/.parquet path.
 
     ``progress`` is called with the number of rows done since its last call.
@@ -47,7 +48,7 @@ def batch_file(rec: Recommender, source: Path, out: IO[str] | Path, errors: IO[s
     started = time.perf_counter()
     counts = {"rows": 0, "recommended": 0, "no_bundle": 0, "rejected": 0}
     items = rec.recommend_many(read_rows(source, encoding=encoding, column_map=column_map),
-                               processes=jobs, top_k=top_k)
+                               processes=jobs, top_k=top_k, as_of=as_of)
     with _writer(out) as write, _opened(errors) as errors_stream:
         for item in items:
             counts["rows"] += 1

@@ -84,6 +84,8 @@ def run_bundle_stage(kb: KnowledgeBase, engine: RuleEngine, customer: Mapping[st
             add_ons[pid] = _add_on(result, rules[0])
             added = True
         if not added:
+            # an offer out of force on the day applies to no one, whatever rule chose it
+            result = replace(result, offers=kb.offers_in_force(result.offers))
             return Staged(replace(found, products=frozenset(chosen)), add_ons, refused, result)
 
 

@@ -41,6 +41,7 @@ from .ranking import (
     upper_bound,
 )
 from .result import CustomerAssessment, LeftOutReason
+from .validity import off_sale
 from .vocabulary import CASH_COW, DOG, QUESTION_MARK, RETAIN, STAR, STATED
 from .winback import WIN_BACK
 
@@ -253,6 +254,9 @@ def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Customer
     if pid in ev.exclusions:
         rule, because = ev.exclusions[pid][0]
         return Exclusion("rule_exclusion", because, rule)
+    off = off_sale(product)  # outside its validFor on the day of the recommendation
+    if off is not None:
+        return Exclusion("out_of_period", off)
     if not product.sellable:
         return Exclusion("retired", text("left_out.retired", status=product.lifecycleStatus))
     policy_reason = portfolio_reason(kb, pid, ev) if policy else None

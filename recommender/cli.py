@@ -10,11 +10,13 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import click
+from pydantic_core import PydanticCustomError
 
 from . import authoring
 from .batch_files import batch_file
@@ -29,6 +31,7 @@ from .render import RENDERERS
 from .rows import count_rows, read_column_map
 from .schemas import write_schemas
 from .tmf import product_offerings, query_product_recommendation
+from .validity import DATE_HINT, TODAY_ENV, parse_day
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +92,27 @@ _engine_option = click.option(
          "where it is installed.")
 
 
+class _Day(click.ParamType):  # type: ignore[type-arg]
+    """A day written YYYY-MM-DD, as knowledge writes validFor."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        try:
+            return parse_day(value)
+        except PydanticCustomError as exc:
+            self.fail(f"{exc}; {DATE_HINT}", param, ctx)
+
+
+def _as_of_option(help: str) -> Callable[[F], F]:
+    return click.option("--as-of", "as_of", type=_Day(), help=f"{help} Default: today in the operator's time zone "
+                        f"(Asia/Shanghai, or the day the {TODAY_ENV} environment variable names).")
+
+
+_recommend_as_of = _as_of_option("The day to recommend as of: only products, prices and offers in force that day "
+                                 "(validFor) count.")
+
+
 def _lang_option(default: str, help: str = "Language of the text.") -> Callable[[F], F]:
     # Not a fixed choice: the languages are the knowledge's (framework.yaml), checked once it is loaded.
     return click.option("--lang", default=default, show_default=True,
@@ -114,12 +138,13 @@ def _checked_lang(lang: str, kb: KnowledgeBase) -> str:
 @_lang_option("en", "Language of the brief or proposal.")
 @click.option("--detail", is_flag=True, help="Text: the full audit trail (rules, scores, products left out) "
               "instead of the account manager's brief.")
+@_recommend_as_of
 @_knowledge_option
 @_catalog_option
 @_engine_option
 @_user_errors
-def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, knowledge: Path | None,
-              catalog: str | None, engine: EngineName) -> None:
+def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, as_of: date | None,
+              knowledge: Path | None, catalog: str | None, engine: EngineName) -> None:
     """Recommend bundles for the customer described in PROFILE (YAML or JSON).
 
     The text output is the account manager's brief; --detail gives the full audit trail.
@@ -127,7 +152,7 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, know
     """
     rec = _recommender(knowledge, catalog, engine)
     lang = _checked_lang(lang, rec.knowledge)
-    result = rec.recommend(rec.load_profile(profile), top_k=top_k)
+    result = rec.recommend(rec.load_profile(profile), top_k=top_k, as_of=as_of)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt in ("md", "html"):
@@ -139,10 +164,11 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, know
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_catalog_option
+@_as_of_option("Warn about products leaving the catalog within 30 days of this day.")
 @_user_errors
-def validate(directory: Path | None, catalog: str | None) -> None:
+def validate(directory: Path | None, catalog: str | None, as_of: date | None) -> None:
     """Check a knowledge DIRECTORY (every catalog and scenario); list every problem with its place."""
-    result = authoring.validate(directory, catalog)
+    result = authoring.validate(directory, catalog, as_of=as_of)
     for issue in result.issues:
         click.echo(str(issue))
     click.echo(result.summary())
@@ -153,10 +179,11 @@ def validate(directory: Path | None, catalog: str | None) -> None:
 @main.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_engine_option
+@_as_of_option("The day scenarios without their own as_of run as of.")
 @_user_errors
-def test_scenarios(directory: Path | None, engine: EngineName) -> None:
+def test_scenarios(directory: Path | None, engine: EngineName, as_of: date | None) -> None:
     """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
-    outcomes = authoring.run_scenarios(directory, engine=engine)
+    outcomes = authoring.run_scenarios(directory, engine=engine, as_of=as_of)
     for outcome in outcomes:
         click.echo(outcome.report())
     failed = sum(not o.passed for o in outcomes)
@@ -192,13 +219,14 @@ def coverage_report(directory: Path | None) -> None:
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A YAML file renaming the input's columns to profile fields (客户名称: name).")
 @click.option("--encoding", help="The CSV's encoding (default: detected, UTF-8 with or without BOM, or GBK).")
+@_as_of_option("The day every customer of the run is recommended as of (validFor).")
 @_knowledge_option
 @_catalog_option
 @_engine_option
 @_user_errors
 def batch_command(source: Path, output: Path | None, errors_path: Path | None, jobs: int | None, top_k: int,
-                  map_path: Path | None, encoding: str | None, knowledge: Path | None, catalog: str | None,
-                  engine: EngineName) -> None:
+                  map_path: Path | None, encoding: str | None, as_of: date | None, knowledge: Path | None,
+                  catalog: str | None, engine: EngineName) -> None:
     """Recommend for every customer of SOURCE (.csv, .jsonl or .parquet); exit 1 if any row was rejected.
 
     CSV: an empty cell means absent, lists are ';'-separated, key_persons is JSON.
@@ -211,7 +239,7 @@ def batch_command(source: Path, output: Path | None, errors_path: Path | None, j
     # a bar on a terminal only: silent when piped, with a rate and an ETA
     with tqdm(total=count_rows(source, encoding), unit="row", disable=None, file=sys.stderr) as bar:
         summary = batch_file(rec, source, output or sys.stdout, errors, jobs=jobs, top_k=top_k, encoding=encoding,
-                             column_map=column_map, progress=bar.update)
+                             column_map=column_map, progress=bar.update, as_of=as_of)
     click.echo(summary.text(), err=True)
     if summary.rejected:
         sys.exit(1)
@@ -259,10 +287,12 @@ def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: 
                    "QueryProductRecommendation JSON (needs --profile).")
 @click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="The customer, for tmf680.")
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1))
+@_recommend_as_of
 @_knowledge_option
 @_catalog_option
 @_user_errors
-def export_command(fmt: str, profile: Path | None, top_k: int, knowledge: Path | None, catalog: str | None) -> None:
+def export_command(fmt: str, profile: Path | None, top_k: int, as_of: date | None, knowledge: Path | None,
+                   catalog: str | None) -> None:
     """Write TM Forum JSON: the catalog (TMF620) or a customer's recommendation (TMF680)."""
     import json
 
@@ -272,7 +302,7 @@ def export_command(fmt: str, profile: Path | None, top_k: int, knowledge: Path |
     elif profile is None:
         raise click.UsageError("--format tmf680 needs --profile")
     else:
-        data = query_product_recommendation(rec.recommend(rec.load_profile(profile), top_k=top_k))
+        data = query_product_recommendation(rec.recommend(rec.load_profile(profile), top_k=top_k, as_of=as_of))
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -289,10 +319,12 @@ def schema_command(out_dir: Path) -> None:
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--product", "product", required=True, help="The product id to explain.")
 @_lang_option("en")
+@_recommend_as_of
 @_knowledge_option
 @_catalog_option
 @_user_errors
-def explain_command(profile: Path, product: str, lang: str, knowledge: Path | None, catalog: str | None) -> None:
+def explain_command(profile: Path, product: str, lang: str, as_of: date | None, knowledge: Path | None,
+                    catalog: str | None) -> None:
     """Why PRODUCT is or is not recommended for the customer in PROFILE."""
     rec = _recommender(knowledge, catalog)
     kb = rec.knowledge
@@ -302,8 +334,9 @@ def explain_command(profile: Path, product: str, lang: str, knowledge: Path | No
         click.echo(f"error: unknown product {product!r}" + (f" ({hint})" if hint else ""), err=True)
         sys.exit(1)
     customer = rec.load_profile(profile)
-    result = rec.recommend(customer)
-    click.echo(explain_product(kb, customer, result, product, lang), nl=False)
+    result = rec.recommend(customer, as_of=as_of)
+    assert result.as_of is not None
+    click.echo(explain_product(kb.on(result.as_of), customer, result, product, lang), nl=False)
 
 
 @main.command("graph")

@@ -21,6 +21,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from .validity import DATE_HINT
+
 Severity = Literal["error", "warning"]
 
 # Every code an Issue may carry, with a one-line meaning; docs/errors.md explains
@@ -80,6 +82,11 @@ CODES: dict[str, str] = {
     "subsidy-over-cap": "a handset subsidy beyond the cap of its handset type",
     "too-many-tiers": "an offer with more tiers than the pricing policy allows (warning)",
     "tariff-item": "a price item the pricing policy does not set, or too many on a public-tariff product (warning)",
+    "bad-date": "a date not written YYYY-MM-DD, or not a day of the calendar",
+    "bad-period": "a validFor period that ends before it starts",
+    "overlapping-prices": "two prices of one charge in force on the same day",
+    "price-gap": "days inside a product's validFor on which one of its charges has no price (warning)",
+    "expiring-soon": "a product whose validFor ends within 30 days of the day checked (warning)",
     "split-name": "a name written as name_zh/name_en instead of one name mapping by language",
     "missing-language": "a name or text lacking a language framework.yaml declares",
     "unknown-language": "a name or text in a language framework.yaml does not declare",
@@ -353,4 +360,6 @@ _CODES: dict[str, tuple[str, str | None]] = {
     "string_too_short": ("empty-text", "write some text"),
     "value_error": ("invalid-value", None),
     "string_pattern_mismatch": ("bad-id", None),  # the only patterned strings are ids
+    "bad_date": ("bad-date", DATE_HINT),
+    "bad_period": ("bad-period", "write the first day as start and the last day as end (both inclusive)"),
 }

@@ -14,6 +14,7 @@ from .pricing import Pricing, one_time_budget, quantity_text, rule_quantities
 from .profile import CustomerProfile
 from .result import Lang, Recommendation
 from .text import text_lines
+from .validity import off_sale
 
 __all__ = ["explain_product"]
 
@@ -64,7 +65,10 @@ def _explain(kb: KnowledgeBase, profile: CustomerProfile, rec: Recommendation, p
     barrier = ineligibility(product, profile, rec.assessment)
     if barrier is not None:
         out.append(t("ineligible", why=barrier.get(lang)))
-    if not product.sellable:
+    off = off_sale(product)  # the knowledge is dated to the result's day
+    if off is not None:
+        out.append(t("off_sale", why=off.get(lang)))
+    elif not product.sellable:
         out.append(t("status", status=product.lifecycleStatus))
     pricing = Pricing.for_customer(kb, profile, rule_quantities(kb, (r.rule for r in rec.fired_rules)))
     charge = pricing.added(pid)

@@ -9,6 +9,7 @@ are absent, text in list fields is split on ``;``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .flat import COLUMNS, flat_rows
@@ -27,17 +28,19 @@ _DTYPES = {str: "string", int: "Int64", float: "Float64", bool: "boolean"}
 
 
 def recommend_frame(rec: Recommender, df: pd.DataFrame, *, processes: int | None = 1, top_k: int = 3,
-                    column_map: dict[str, str] | None = None, numbered: bool = True) -> pd.DataFrame:
+                    column_map: dict[str, str] | None = None, numbered: bool = True,
+                    as_of: date | None = None) -> pd.DataFrame:
     """Recommend for every row of ``df``; ``column_map`` renames its columns to profile fields.
 
     ``numbered``: errors name the row's 1-based position in ``df`` (off where it means nothing, as in Spark).
+    Every row is recommended as of one day, ``as_of`` or today.
     """
     import pandas as pd
 
     rows = (table_row(record, Source(line=i if numbered else None), column_map) for i, record in
             enumerate(df.to_dict("records"), start=1))
     out: list[dict[str, Any]] = []
-    for item in rec.recommend_many(rows, processes=processes, top_k=top_k):
+    for item in rec.recommend_many(rows, processes=processes, top_k=top_k, as_of=as_of):
         if item.result is not None:
             out += [{**r, "error": None} for r in flat_rows(item.row, item.result)]
         else:

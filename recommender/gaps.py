@@ -21,8 +21,8 @@ from .result import Bundle, BundleProduct, LeftOut, NeedGap
 from .vocabulary import STATED
 
 # Left-out reasons that a bigger budget would not cure.
-_BLOCKING = ("rule_exclusion", "customer_excluded", "retired", "portfolio", "ineligible", "conflict",
-             "dependency_unavailable")
+_BLOCKING = ("rule_exclusion", "customer_excluded", "retired", "out_of_period", "portfolio", "ineligible",
+             "conflict", "dependency_unavailable")
 
 
 def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], cons: Constraints,

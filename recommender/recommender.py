@@ -6,6 +6,8 @@ import gc
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from .messages import register, using
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import Recommendation
+from .validity import checked_day
 from .winback import with_former_products
 
 if TYPE_CHECKING:
@@ -140,26 +143,36 @@ class Recommender:
         return load_profile(path, self._state[0])
 
     def recommend_many(self, profiles: Iterable[Mapping[str, Any] | CustomerProfile | Row], *,
-                       processes: int | None = None, top_k: int = 3) -> Iterator[BatchItem]:
+                       processes: int | None = None, top_k: int = 3, as_of: date | None = None
+                       ) -> Iterator[BatchItem]:
         """Recommend for a customer base, streaming one :class:`BatchItem` per input row in input order.
 
         Runs on ``processes`` worker processes (default: one per core; 1: in this process). A bad
         row comes back with its :class:`ProfileError` and the rest go on. Give a :class:`Row` to
-        locate a row's problems in its file.
+        locate a row's problems in its file. Every row is recommended as of one day: ``as_of``, else today
+        when the run starts.
         """
-        return run_batch(self, profiles, processes=processes, top_k=top_k)
+        return run_batch(self, profiles, processes=processes, top_k=top_k, as_of=as_of)
 
     def recommend_frame(self, df: pd.DataFrame, *, processes: int | None = 1, top_k: int = 3,
-                        column_map: dict[str, str] | None = None) -> pd.DataFrame:
+                        column_map: dict[str, str] | None = None, as_of: date | None = None) -> pd.DataFrame:
         """A DataFrame of customers in, one row per customer and bundle rank out (:mod:`recommender.frame`)."""
         from .frame import recommend_frame
-        return recommend_frame(self, df, processes=processes, top_k=top_k, column_map=column_map)
+        return recommend_frame(self, df, processes=processes, top_k=top_k, column_map=column_map, as_of=as_of)
 
-    def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3) -> Recommendation:
-        """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`)."""
+    def recommend(self, profile: CustomerProfile | Mapping[str, Any], top_k: int = 3, *,
+                  as_of: date | None = None) -> Recommendation:
+        """The ``top_k`` best bundles for ``profile`` with rationale (raises :class:`ProfileError`).
+
+        ``as_of`` is the day it is made for (default: today in the operator's time zone, see
+        :mod:`recommender.validity`): only the products, prices and offers in force that day count, and the
+        result records the day.
+        """
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
-        kb, engine = self._state  # one snapshot, even if reload() runs meanwhile
+        day = checked_day(as_of)
+        base, engine = self._state  # one snapshot, even if reload() runs meanwhile
+        kb = base.on(day)
         # every sentence the result carries is written in each language the knowledge declares, from its messages
         with using(kb.messages):
             profile = parse_profile(profile, knowledge=kb)
@@ -167,6 +180,7 @@ class Recommender:
             fact, ranks = customer_fact(profile, assessment, kb), tuple(p.fact() for p in profile.key_persons)
             ev = engine.evaluate(fact, {n: 1.0 for n in profile.needs}, ranks, tuple(profile.rival_products))
             ev = with_former_products(kb, ev, profile.former_products, profile.existing_products)
+            ev = replace(ev, offers=kb.offers_in_force(ev.offers))
             quantities = rule_quantities(kb, (f.rule for f in ev.firings))
             cons = Constraints(budget=profile.budget_monthly, excluded=frozenset(profile.excluded_products),
                                owned=frozenset(profile.existing_products), budget_one_time=one_time_budget(kb, profile),
@@ -178,4 +192,5 @@ class Recommender:
             staged = [run_bundle_stage(kb, engine, fact, ranks, f, profile, assessment, ev, cons)
                       for f in searched.bundles]
             diagnosis = None if staged else why_not(kb, profile, assessment, ev, cons, strategy)
-            return recommendation(kb, profile, assessment, ev, cons, seeds, left_out, searched, staged, diagnosis)
+            result = recommendation(kb, profile, assessment, ev, cons, seeds, left_out, searched, staged, diagnosis)
+            return result.model_copy(update={"as_of": day})

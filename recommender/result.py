@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -232,8 +233,9 @@ class PriceSummary(_Frozen):
     lines: list[PriceLine]
 
 
-LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "portfolio", "ineligible", "conflict",
-                        "over_budget", "dependency_unavailable", "already_owned", "no_need", "not_chosen"]
+LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "out_of_period", "portfolio",
+                        "ineligible", "conflict", "over_budget", "dependency_unavailable", "already_owned", "no_need",
+                        "not_chosen"]
 
 
 class LeftOut(_Frozen):
@@ -388,6 +390,9 @@ class Recommendation(_Frozen):
     customer_name: str
     catalog: str
     knowledge: str
+    as_of: date | None = Field(default=None, description=(
+        "The day the recommendation was made as of: the products, prices and offers in force that day "
+        "(validFor). None only in results stored before it was recorded."))
     customer: CustomerSummary = Field(description=(
         "What the proposal shows of the customer: industry, scale, spend, existing and rival products."))
     assessment: CustomerAssessment

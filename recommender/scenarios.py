@@ -9,6 +9,7 @@ product team sees which rule to look at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import get_args
 
@@ -24,6 +25,7 @@ from .profile import Source, parse_profile, reference_issues
 from .recommender import Recommender
 from .result import Bundle, LeftOutReason, Recommendation
 from .text import clean_text, text_lines
+from .validity import checked_day
 from .vocabulary import SINGLE_ADVICE
 
 
@@ -41,6 +43,7 @@ class Outcome:
     loaded: LoadedScenario
     failures: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
+    as_of: date | None = None  # the day it ran as of
 
     @property
     def scenario(self) -> Scenario:
@@ -101,13 +104,18 @@ def _source(loaded: LoadedScenario) -> Source:
     return Source(file=loaded.file, positions=loaded.profile_positions)
 
 
-def run_scenario(rec: Recommender, loaded: LoadedScenario) -> Outcome:
-    """Recommend for the scenario's customer and compare with its expectations."""
+def scenario_day(scenario: Scenario, as_of: date | None = None) -> date:
+    """The day a scenario runs as of: its own ``as_of``, else the run's, else today."""
+    return scenario.as_of or checked_day(as_of)
+
+
+def run_scenario(rec: Recommender, loaded: LoadedScenario, as_of: date | None = None) -> Outcome:
+    """Recommend for the scenario's customer (as of :func:`scenario_day`) and compare with its expectations."""
     scenario = loaded.scenario
-    outcome = Outcome(loaded)
+    outcome = Outcome(loaded, as_of=scenario_day(scenario, as_of))
     try:
         profile = parse_profile(scenario.profile, source=_source(loaded), knowledge=rec.knowledge)
-        result = rec.recommend(profile, top_k=scenario.top_k)
+        result = rec.recommend(profile, top_k=scenario.top_k, as_of=outcome.as_of)
     except Exception as exc:  # noqa: BLE001 - a broken scenario is a failure to report, not a crash
         outcome.failures.append(f"could not run: {exc}")
         return outcome
@@ -239,8 +247,10 @@ def _staged(expected: BundleExpectation, bundles: list[Bundle], where: str) -> l
     return failures
 
 
-def run_all(root: str | Path, engine: EngineName = "auto") -> dict[str, tuple[Recommender, list[Outcome]]]:
-    """Run every scenario of ``root`` on its catalog with ``engine``; results grouped by catalog id."""
+def run_all(root: str | Path, engine: EngineName = "auto", as_of: date | None = None
+            ) -> dict[str, tuple[Recommender, list[Outcome]]]:
+    """Run every scenario of ``root`` on its catalog with ``engine`` (as of :func:`scenario_day`); results
+    grouped by catalog id."""
     groups: dict[str, tuple[Recommender, list[Outcome]]] = {}
     # Loading the default catalog first refuses a directory that holds no knowledge,
     # which would otherwise pass as "0 scenarios, 0 failed".
@@ -250,7 +260,7 @@ def run_all(root: str | Path, engine: EngineName = "auto") -> dict[str, tuple[Re
         if wanted not in recommenders:
             recommenders[wanted] = Recommender.from_path(root, wanted, engine)
         rec = recommenders[wanted]
-        groups.setdefault(rec.knowledge.catalog.id, (rec, []))[1].append(run_scenario(rec, loaded))
+        groups.setdefault(rec.knowledge.catalog.id, (rec, []))[1].append(run_scenario(rec, loaded, as_of))
     for catalog in available_catalogs(Path(root)):
         if catalog not in groups:
             groups[catalog] = (Recommender.from_path(root, catalog, engine), [])
@@ -260,7 +270,8 @@ def run_all(root: str | Path, engine: EngineName = "auto") -> dict[str, tuple[Re
 Component = tuple[str, str]  # ("rule", id) | ("requires", "a>b") | ("excludes", "a|b")
 
 
-def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str] | None:
+def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40, as_of: date | None = None
+          ) -> list[str] | None:
     """The smallest set of rules and relations whose removal makes a failing scenario pass.
 
     FastDiag over the rules that fired and the relations of the products involved;
@@ -268,10 +279,10 @@ def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str
     of the knowledge. None when removing all of them does not help either: then
     prices or ranking weights decide, not a rule or relation.
     """
-    kb = rec.knowledge
+    kb, day = rec.knowledge, scenario_day(loaded.scenario, as_of)
     try:
         profile = parse_profile(loaded.scenario.profile, source=_source(loaded), knowledge=kb)
-        result = rec.recommend(profile, top_k=loaded.scenario.top_k)
+        result = rec.recommend(profile, top_k=loaded.scenario.top_k, as_of=day)
     except Exception:  # noqa: BLE001 - a profile that does not load has nothing to blame
         return None
     involved = {p.id for b in result.bundles for p in b.products}
@@ -287,7 +298,7 @@ def blame(rec: Recommender, loaded: LoadedScenario, limit: int = 40) -> list[str
         trial = _without(kb, set(components) - kept)
         try:
             trial_rec = Recommender(trial, rec.engine)  # the backend the scenario failed on
-            outcome = compare(loaded.scenario, trial_rec.recommend(profile, top_k=loaded.scenario.top_k))
+            outcome = compare(loaded.scenario, trial_rec.recommend(profile, top_k=loaded.scenario.top_k, as_of=day))
         except Exception:  # noqa: BLE001 - a knowledge copy the engine rejects does not pass
             return False
         return not outcome

@@ -2,8 +2,9 @@
 
 ``create_app(knowledge_dir)`` serves every catalog of a knowledge directory:
 
-* ``POST /recommendations`` (a profile in, a result out; ``?catalog=sme&topK=3``) and
-  ``POST /recommendations:batch`` (``{"profiles": [...]}``, at most ``max_batch``);
+* ``POST /recommendations`` (a profile in, a result out; ``?catalog=sme&topK=3&asOf=2026-12-01``) and
+  ``POST /recommendations:batch`` (``{"profiles": [...]}``, at most ``max_batch``; the same query);
+  ``asOf`` is the day to recommend as of (default: today in the operator's time zone);
 * ``GET /catalogs``, ``GET /catalogs/{id}/productOfferings`` (TMF620 ProductOffering JSON);
 * ``POST /validate`` (``{"knowledge": NAME}``: a directory the server was started with,
   by name, never a path from the request);
@@ -23,23 +24,27 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from . import authoring
 from .engine import ENGINES, EngineName
 from .errors import Issue, KnowledgeError, ProfileError
 from .knowledge import available_catalogs
+from .knowledge.schema import Day
 from .profile import CustomerProfile, Source
 from .recommender import Recommender, default_knowledge_dir
 from .result import Recommendation
 from .tmf import product_offerings
 from .try_page import add_try_page
+from .validity import DATE_HINT, checked_day, parse_day
 
 __all__ = ["ServerSettings", "create_app", "create_app_from_env"]
 
@@ -78,6 +83,8 @@ class ValidationResult(BaseModel):
 
 class ValidateRequest(BaseModel):
     knowledge: str = Field(description="The name of a knowledge directory the server was started with.")
+    asOf: Day | None = Field(default=None, description=(  # noqa: N815 - TMF's spelling
+        "Warn about products leaving the catalog within 30 days of this day (YYYY-MM-DD; default: today)."))
 
 
 class CatalogInfo(BaseModel):
@@ -181,9 +188,25 @@ class _Service:
         return self.health()
 
 
-def _recommend_one(rec: Recommender, data: Any, top_k: int) -> Recommendation:
+_AS_OF = Query(None, description=(
+    "The day to recommend as of, YYYY-MM-DD: only the products, prices and offers in force that day (their "
+    "validFor) count. Default: today in the operator's time zone (Asia/Shanghai)."), examples=["2026-12-01"])
+
+
+def _as_of_day(value: str | None) -> date:
+    """The ``asOf`` query parameter as a day (today when absent); a located 422 when it is not one."""
+    if value is None:
+        return checked_day(None)
     try:
-        return rec.recommend(rec.parse_profile(data, source=Source(file="request")), top_k=top_k)
+        return parse_day(value)
+    except PydanticCustomError as exc:
+        raise _HTTPProblem(422, "asOf is not a date", [Issue(
+            code="bad-date", message=str(exc), hint=DATE_HINT, path="query.asOf")]) from None
+
+
+def _recommend_one(rec: Recommender, data: Any, top_k: int, day: date) -> Recommendation:
+    try:
+        return rec.recommend(rec.parse_profile(data, source=Source(file="request")), top_k=top_k, as_of=day)
     except ProfileError as exc:
         raise _HTTPProblem(422, "the profile is invalid", exc.issues) from None
 
@@ -223,17 +246,22 @@ def _add_recommendations(app: FastAPI, service: _Service) -> None:
     errors: dict[int | str, dict[str, Any]] = {k: _ERRORS[k] for k in (413, 422, 504)}
 
     @app.post("/recommendations", response_model=Recommendation, openapi_extra=profile_body, responses=errors)
-    async def recommendations(request: Request, catalog: str | None = None, topK: int = 3) -> Any:  # noqa: N803
+    async def recommendations(request: Request, catalog: str | None = None, topK: int = 3,  # noqa: N803
+                              asOf: str | None = _AS_OF) -> Any:  # noqa: N803
         """The ranked, explained bundles for one customer profile (the JSON body)."""
         if not 1 <= topK <= 20:
             raise _HTTPProblem(422, "topK must be between 1 and 20")
+        day = _as_of_day(asOf)
         rec = service.recommender_for(catalog)
-        result: Recommendation = await service.timed(_recommend_one, rec, await service.body(request), topK)
+        result: Recommendation = await service.timed(_recommend_one, rec, await service.body(request), topK, day)
         return Response(result.model_dump_json(), media_type="application/json")
 
     @app.post("/recommendations:batch", response_model=BatchResponse, openapi_extra=batch_body, responses=errors)
-    async def recommendations_batch(request: Request, catalog: str | None = None, topK: int = 3) -> Any:  # noqa: N803
-        """Many profiles at once (at most the configured batch size); a bad one does not stop the rest."""
+    async def recommendations_batch(request: Request, catalog: str | None = None, topK: int = 3,  # noqa: N803
+                                    asOf: str | None = _AS_OF) -> Any:  # noqa: N803
+        """Many profiles at once (at most the configured batch size); a bad one does not stop the rest.
+        All are recommended as of one day."""
+        day = _as_of_day(asOf)
         rec = service.recommender_for(catalog)
         data = await service.body(request)
         profiles = data.get("profiles") if isinstance(data, dict) else None
@@ -246,7 +274,7 @@ def _add_recommendations(app: FastAPI, service: _Service) -> None:
             entries = []
             for row, item in enumerate(profiles, start=1):
                 try:
-                    entries.append(BatchEntry(row=row, result=_recommend_one(rec, item, topK)))
+                    entries.append(BatchEntry(row=row, result=_recommend_one(rec, item, topK, day)))
                 except _HTTPProblem as exc:
                     entries.append(BatchEntry(row=row, error=exc.problem))
             return BatchResponse(results=entries)
@@ -273,7 +301,7 @@ def _add_knowledge(app: FastAPI, service: _Service) -> None:
         if path is None:
             known = ", ".join(sorted(service.named))
             raise _HTTPProblem(404, f"unknown knowledge {request.knowledge!r}; known: {known}")
-        result = authoring.validate(path)
+        result = authoring.validate(path, as_of=request.asOf)
         return ValidationResult(ok=result.ok, summary=result.summary(), issues=list(result.issues))
 
     @app.get("/health", response_model=Health)

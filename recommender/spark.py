@@ -16,12 +16,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .flat import COLUMNS
 from .frame import recommend_frame
 from .recommender import Recommender, default_knowledge_dir
+from .validity import checked_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,9 +44,14 @@ def spark_schema() -> Any:
 
 
 def recommend_spark(df: DataFrame, knowledge_dir: str | Path | None = None, *, catalog: str | None = None,
-                    top_k: int = 3, column_map: dict[str, str] | None = None) -> DataFrame:
-    """Recommend for every row of the Spark DataFrame ``df`` (cells as in a CSV); lazy, like any Spark transform."""
+                    top_k: int = 3, column_map: dict[str, str] | None = None, as_of: date | None = None) -> DataFrame:
+    """Recommend for every row of the Spark DataFrame ``df`` (cells as in a CSV); lazy, like any Spark transform.
+
+    Every row is recommended as of one day: ``as_of``, else today when this is called (on the driver, so
+    executors running past midnight or in another time zone agree).
+    """
     root = str(Path(knowledge_dir or default_knowledge_dir()).resolve())
+    day = checked_day(as_of)
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         key = (root, catalog)
@@ -52,7 +59,8 @@ def recommend_spark(df: DataFrame, knowledge_dir: str | Path | None = None, *, c
             _loaded[key] = Recommender.from_path(root, catalog)
         rec = _loaded[key]
         for batch in batches:
-            out = recommend_frame(rec, batch, processes=1, top_k=top_k, column_map=column_map, numbered=False)
+            out = recommend_frame(rec, batch, processes=1, top_k=top_k, column_map=column_map, numbered=False,
+                                 as_of=day)
             out["row"] = None
             yield out
 

@@ -5,10 +5,15 @@ offering with ``lifecycleStatus``, a ``category``, prices with a ``priceType`` a
 relationships. :func:`product_offerings` writes them in the API's JSON form: ``@type``,
 ``productOfferingPrice`` (``recurring`` or ``oneTime``, in CNY) and
 ``productOfferingRelationship`` (``requires``, ``excludes``, ``complements``, ``replaces``).
+A product or price with a ``validFor`` carries it as TMF's TimePeriod: ``startDateTime`` the
+first instant of its first day, ``endDateTime`` the last second of its last day, in the
+operator's time zone (both days of knowledge's periods are inclusive). The catalog lists
+every price with its period, as TMF620 does; a consumer picks the one in force.
 
 :func:`query_product_recommendation` writes a result in TMF680's shape: one
 ``recommendationItem`` per product of each bundle, its ``priority`` the bundle's rank,
-its ``product`` the offering with its sized price. TMF680 has no field for an
+its ``product`` the offering with its sized price (the price in force on the day the
+recommendation was made as of, which is its ``validFor``). TMF680 has no field for an
 explanation, so the rationale, scores and phases travel as the documented extension
 ``GroupRecommendation`` (``@type``, with ``@baseType`` QueryProductRecommendation): a
 ``bundle`` list with each bundle's rank, score, price, phases and the why of each product.
@@ -19,8 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import Price, Product
+from .knowledge.schema import Price, Product, ValidFor
 from .result import Bundle, BundleProduct, Recommendation
+from .validity import period_end, period_start
 
 __all__ = ["product_offering", "product_offerings", "query_product_recommendation"]
 
@@ -47,6 +53,7 @@ def product_offering(kb: KnowledgeBase, p: Product) -> dict[str, Any]:
         "lifecycleStatus": p.lifecycleStatus,
         "isBundle": False,
         "isSellable": p.sellable,
+        **_valid_for(p.validFor),
         "category": [{"id": p.category, "name": category.name.get(lang) if category else p.category,
                       "@referredType": "Category"}],
         "productOfferingPrice": [_price(p, i, price, lang) for i, price in enumerate(p.prices)],
@@ -68,11 +75,21 @@ def _price(p: Product, index: int, price: Price, lang: str) -> dict[str, Any]:
         "unitOfMeasure": {"amount": 1, "units": price.per},
         "isBundle": False,
         "lifecycleStatus": "Active",
+        **_valid_for(price.validFor),
     }
     if recurring:
         out["recurringChargePeriod"] = "month"
         out["recurringChargePeriodLength"] = 1
     return out
+
+
+def _valid_for(period: ValidFor | None) -> dict[str, Any]:
+    """``{"validFor": TimePeriod}`` for a period, nothing for none (always in force)."""
+    if period is None or (period.start is None and period.end is None):
+        return {}
+    span = {"startDateTime": period_start(period.start) if period.start else None,
+            "endDateTime": period_end(period.end) if period.end else None}
+    return {"validFor": {k: v for k, v in span.items() if v is not None}}
 
 
 def query_product_recommendation(rec: Recommendation) -> dict[str, Any]:
@@ -89,6 +106,7 @@ def query_product_recommendation(rec: Recommendation) -> dict[str, Any]:
         "state": "done",
         "relatedParty": {"id": rec.customer_id or rec.customer_name, "name": rec.customer_name,
                          "role": "customer", "@referredType": "Organization"},
+        **(_valid_for(ValidFor(start=rec.as_of, end=rec.as_of)) if rec.as_of else {}),
         "recommendationItem": items,
         "bundle": [_bundle(b) for b in rec.bundles],
     }

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic_core import PydanticCustomError
 
 from .brief import bundle_price, name_of, price_cells, quantity_cell, reasons
 from .errors import ProfileError
@@ -26,13 +27,14 @@ from .messages import message, using
 from .profile import Source
 from .recommender import Recommender
 from .result import Bundle, Lang, Recommendation
+from .validity import DATE_HINT, parse_day
 
 __all__ = ["add_try_page"]
 
 _TEMPLATES = Environment(loader=PackageLoader("recommender", "templates"), autoescape=select_autoescape())
 _EXAMPLE: dict[str, Any] = {"name": "某物流公司", "industry": "logistics", "employees": "350",
                             "needs": ["production", "office.meeting"], "budget_monthly": "8000", "yaml": "",
-                            "catalog": "", "lang": "zh"}
+                            "catalog": "", "lang": "zh", "as_of": ""}
 
 
 def add_try_page(app: FastAPI, recommender_for: Callable[[str | None], Recommender],
@@ -66,7 +68,11 @@ def _recommend(recommender_for: Callable[[str | None], Recommender],
         data = {k: form[k].strip() for k in ("name", "industry", "employees", "budget_monthly") if form[k].strip()}
         data, source = ({**data, "needs": form["needs"]} if form["needs"] else data), Source(file="form")
     try:
-        return rec.recommend(rec.parse_profile(data, source=source)), []
+        day = parse_day(form["as_of"].strip()) if form["as_of"].strip() else None
+    except PydanticCustomError as exc:
+        return None, [f"as_of: {exc}; {DATE_HINT}"]
+    try:
+        return rec.recommend(rec.parse_profile(data, source=source), as_of=day), []
     except ProfileError as exc:
         return None, [str(i) for i in exc.issues]
 

@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import Issue
 from ..graph import ProductGraph
 from ..messages import Messages
 from ..vocabulary import BUNDLE_STAGE, KEY_PERSON
-from .schema import Assessment, Catalog, Framework, HandsetType, Module, Named, Offer, PolicyClass, Product, Rule
+from .schema import (
+    Assessment,
+    Catalog,
+    Framework,
+    HandsetType,
+    Module,
+    Named,
+    Offer,
+    PolicyClass,
+    Product,
+    Rule,
+    in_force,
+)
+
+T = TypeVar("T")
+# Dated views a knowledge base keeps (one per day asked for); a service asks for today, a batch for one day.
+MAX_VIEWS = 8
+# What a dated view shares with the knowledge as written: nothing in them depends on prices or periods.
+_SHARED = ("graph", "modules", "need_module", "need_group", "need_leaves", "add_on_rules", "products_by_item",
+           "policy_classes", "business_areas", "handset_types", "ranking_weights", "module_index", "rule_index",
+           "fingerprint")
 
 
 def lineage(item: str) -> list[str]:
@@ -35,6 +58,43 @@ class KnowledgeBase:
     locations: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()
     messages: Messages = field(default_factory=Messages.package)
+    as_of: date | None = None  # the day of a dated view (see on()); None: as written
+
+    @cached_property
+    def dated(self) -> bool:
+        """Whether a product, price or offer has a validFor, so that the day changes what is sold."""
+        return any(p.dated for p in self.products.values()) or any(o.validFor for o in self.offers.values())
+
+    @cached_property
+    def _views(self) -> dict[date, KnowledgeBase]:
+        return {}
+
+    def on(self, day: date) -> KnowledgeBase:
+        """The knowledge as of ``day``: each dated product with only that day's prices and, outside its
+        validFor, not sellable; offers outside theirs apply to no one (:meth:`offers_in_force`).
+
+        Knowledge without dates is its own view. Views are kept per day; one shares the fingerprint and
+        everything not depending on prices or periods with the knowledge as written.
+        """
+        if not self.dated:
+            return self
+        view = self._views.get(day)
+        if view is None:
+            view = replace(self, products={pid: p.on(day) for pid, p in self.products.items()}, as_of=day)
+            view.__dict__.update({k: getattr(self, k) for k in _SHARED})
+            if len(self._views) >= MAX_VIEWS:
+                self._views.pop(next(iter(self._views), day), None)
+            view = self._views.setdefault(day, view)
+        return view
+
+    def __getstate__(self) -> dict[str, object]:
+        # views are rebuilt where the knowledge lands (a worker process); they would only weigh on the pickle
+        return {k: v for k, v in self.__dict__.items() if k != "_views"}
+
+    def offers_in_force(self, chosen: Mapping[str, T]) -> dict[str, T]:
+        """``chosen`` (offer id -> a choice) without the offers out of force on the view's day."""
+        return {oid: c for oid, c in chosen.items()
+                if oid not in self.offers or in_force(self.offers[oid].validFor, self.as_of)}
 
     @property
     def languages(self) -> tuple[str, ...]:

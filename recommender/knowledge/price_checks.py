@@ -9,6 +9,7 @@
   site, user or vehicle; on a product priced only per customer it changes nothing.
   Two quantity effects of one rule on one product are ``contradictory-effects``,
   a quantity for an unknown product an ``unknown-reference``.
+* ``overlapping-prices`` and ``price-gap``: prices over time (``period_checks.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Issue, did_you_mean
+from .period_checks import price_periods
 from .schema import ProductsFile, RulesFile
 from .yamlpos import Document
 
@@ -38,6 +40,7 @@ def check_prices(products: ProductsFile, doc: Document) -> Iterator[Issue]:
                                     f"tier {k + 1} of {product.id!r} starts at {high}, not above the tier before it "
                                     f"({low}): tiers overlap or are out of order",
                                     "list tiers by ascending min_quantity, each starting higher than the one before")
+        yield from price_periods(product, i, doc)
         if len(units) > 1:
             (first, _), (second, j) = sorted(units.items(), key=lambda u: u[1])[:2]
             yield doc.issue(("products", i, "prices", j, "per"), "mixed-units",

@@ -10,6 +10,7 @@ silently. Field names follow TM Forum TMF620 where it has one
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -20,13 +21,16 @@ from pydantic import (
     Discriminator,
     Field,
     PlainValidator,
+    PrivateAttr,
     Tag,
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..localized import LANG_PATTERN
 from ..localized import Text as Text  # re-exported: knowledge files hold texts
+from ..validity import parse_day
 from ..vocabulary import (
     BUNDLE_ONLY_EFFECTS,
     BUNDLE_STAGE,
@@ -65,6 +69,80 @@ Id = Annotated[str, Field(pattern=ID_PATTERN, description=(
 
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+# YAML 1.2 reads 2026-12-01 as text: a day is text of that form, checked to be a real date.
+Day = Annotated[date, PlainValidator(parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class ValidFor(Strict):
+    """When something is in force: TMF620's ``validFor`` (TimePeriod), in whole days of the operator's time zone.
+
+    Both days are inclusive, as TMF's ``endDateTime`` is the period's last instant: ``{start: 2026-12-01,
+    end: 2027-06-30}`` is in force on 1 December and on 30 June. Either may be left out: no start has always
+    been in force, no end never stops. A price change mid-year is one price ending on 30 June and the next
+    starting on 1 July.
+    """
+
+    start: Day | None = Field(default=None, description="The first day it is in force (YYYY-MM-DD); none: always was.")
+    end: Day | None = Field(default=None, description=(
+        "The last day it is in force, inclusive (YYYY-MM-DD); none: open-ended."))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValidFor:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise PydanticCustomError("bad_period", "the period ends on {end}, before it starts on {start}",
+                                      {"end": self.end.isoformat(), "start": self.start.isoformat()})
+        return self
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` is inside the period."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def overlaps(self, other: ValidFor) -> bool:
+        """Whether some day is inside both periods."""
+        return ((self.start is None or other.end is None or self.start <= other.end)
+                and (other.start is None or self.end is None or other.start <= self.end))
+
+    def state(self, day: date) -> Literal["upcoming", "ended"] | None:
+        """``upcoming`` before the start, ``ended`` after the end, None while in force."""
+        if self.start is not None and day < self.start:
+            return "upcoming"
+        if self.end is not None and day > self.end:
+            return "ended"
+        return None
+
+
+def in_force(period: ValidFor | None, day: date | None) -> bool:
+    """Whether something with ``period`` (None: always) is in force on ``day`` (None: undated, always)."""
+    return period is None or day is None or period.covers(day)
+
+
+def uncovered(period: ValidFor | None, parts: list[ValidFor | None]) -> list[ValidFor]:
+    """The stretches of ``period`` (None: all time) that none of ``parts`` covers, in order.
+
+    Open ends compare as the ends of time, so a part without an end covers everything after its start.
+    """
+    start = period.start if period else None
+    end = period.end if period else None
+    holes: list[ValidFor] = []
+    cursor = start  # the first day not yet known to be covered; None: the beginning of time
+    ordered = sorted((p or ValidFor() for p in parts), key=lambda p: (p.start is not None, p.start or date.min))
+    for part in ordered:
+        if end is not None and part.start is not None and part.start > end:
+            break
+        if part.start is not None and (cursor is None or part.start > cursor):
+            holes.append(ValidFor(start=cursor, end=part.start - timedelta(days=1)))
+        if part.end is None:
+            return holes
+        if part.end >= date.max - timedelta(days=1):
+            return holes
+        nxt = part.end + timedelta(days=1)
+        cursor = nxt if cursor is None or nxt > cursor else cursor
+        if end is not None and cursor > end:
+            return holes
+    holes.append(ValidFor(start=cursor, end=end))
+    return holes
 
 
 def _language_codes(codes: list[str]) -> list[str]:
@@ -393,6 +471,9 @@ class Price(Strict):
         "or a vehicle. Sized prices are multiplied by the customer's count of that unit."))
     tiers: list[VolumeTier] = Field(default_factory=list, description=(
         "Volume tiers in ascending order of min_quantity: from a tier's min_quantity on, every unit costs its amount."))
+    validFor: ValidFor | None = Field(default=None, description=(
+        "When this price is in force (TMF620 validFor; both days inclusive). A price change is a second price of "
+        "the same charge (priceType, per and description) starting the day after the first ends."))
 
     @model_validator(mode="after")
     def _unit_matches(self) -> Price:
@@ -442,10 +523,38 @@ class Product(Named):
         "A handset type id of framework.yaml when the product is a handset: it sets the subsidy cap."))
     business_area: Id | None = Field(default=None, description=(
         "A business area id of framework.yaml; default: its category's."))
+    validFor: ValidFor | None = Field(default=None, description=(
+        "When the product is on sale (TMF620 validFor; both days inclusive): as of a day outside it, it is not "
+        "sold, like a retired one. Stage next month's catalog with a start date."))
+    # The day this copy was dated for (see on()); None: the product as written, every price.
+    _as_of: date | None = PrivateAttr(default=None)
 
     @property
     def sellable(self) -> bool:
-        return self.lifecycleStatus in SELLABLE_STATUSES
+        """Its lifecycle status is for sale, and it is in force the day it was dated for."""
+        return self.lifecycleStatus in SELLABLE_STATUSES and self.period_state is None
+
+    @property
+    def period_state(self) -> Literal["upcoming", "ended"] | None:
+        """Whether the day it was dated for is before (``upcoming``) or after (``ended``) its validFor."""
+        if self._as_of is None or self.validFor is None:
+            return None
+        return self.validFor.state(self._as_of)
+
+    @cached_property
+    def dated(self) -> bool:
+        """Whether it or one of its prices has a validFor, so that a day changes it."""
+        return self.validFor is not None or any(p.validFor is not None for p in self.prices)
+
+    def on(self, day: date) -> Product:
+        """The product as of ``day``: only the prices in force that day, and not sellable outside its validFor."""
+        if not self.dated:
+            return self
+        copy = self.model_copy(update={"prices": [p for p in self.prices if in_force(p.validFor, day)]})
+        for derived in ("recurring", "one_time"):  # cached from all the prices: recomputed from the day's
+            copy.__dict__.pop(derived, None)
+        copy._as_of = day
+        return copy
 
     @cached_property
     def recurring(self) -> float:
@@ -473,6 +582,8 @@ class Tier(Named):
 
 class Offer(Named):
     tiers: list[Tier] = Field(min_length=1)
+    validFor: ValidFor | None = Field(default=None, description=(
+        "When the offer applies (TMF620 validFor; both days inclusive): outside it, no rule's choice of it does."))
 
 
 class OffersFile(Strict):
@@ -765,6 +876,9 @@ class Scenario(Strict):
     description: Text
     source: str = Field(min_length=1, description="The seed passage this scenario encodes.")
     catalog: Id | None = Field(default=None, description="Catalog to run on (default: the framework's).")
+    as_of: Day | None = Field(default=None, description=(
+        "The day the customer is recommended as of (YYYY-MM-DD): what a staged catalog sells that day. "
+        "Default: `recommender test --as-of`, else the day the test runs."))
     top_k: int = Field(default=3, ge=1)
     profile: dict[str, object]
     expect: Expectation

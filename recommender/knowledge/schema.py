@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
     PlainValidator,
     PrivateAttr,
     Tag,
@@ -72,7 +73,8 @@ class Strict(BaseModel):
 
 
 # YAML 1.2 reads 2026-12-01 as text: a day is text of that form, checked to be a real date.
-Day = Annotated[date, PlainValidator(parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[date, PlainValidator(parse_day), PlainSerializer(date.isoformat, return_type=str, when_used="json"),
+                WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class ValidFor(Strict):

@@ -34,6 +34,7 @@ COLUMNS: tuple[tuple[str, type, str], ...] = (
     ("score", float, "Its utility score."),
     ("stated_gaps", str, "Stated need ids it leaves open, ';'-separated."),
     ("optimal", bool, "The search was exhaustive, so bundle 1 is optimal under the utility."),
+    ("as_of", str, "The day it was recommended as of (YYYY-MM-DD): the products, prices and offers in force."),
 )
 
 
@@ -46,6 +47,7 @@ def flat_rows(row: int, rec: Recommendation) -> list[dict[str, Any]]:
         "channel": adv.channel.id if adv.channel else None,
         "service_level": adv.service_level.id if adv.service_level else None,
         "key_account": rec.customer.key_account, "optimal": rec.optimal,
+        "as_of": rec.as_of.isoformat() if rec.as_of else None,
     }
     bundles: list[Bundle | None] = [*rec.bundles] or [None]
     return [{name: {**customer, **_bundle(b)}.get(name) for name, _, _ in COLUMNS} for b in bundles]

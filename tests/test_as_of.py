@@ -271,6 +271,22 @@ def test_the_command_line_takes_as_of(staged: Path) -> None:
     assert stage_end.returncode == 0 and "[expiring-soon]" not in stage_end.stdout
 
 
+def test_a_batch_file_records_its_one_day_on_every_row(staged: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "customers.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (LOGISTICS, FLEET)), encoding="utf-8")
+    run = _cli("batch", str(source), "--knowledge", str(staged), "--jobs", "1", "--as-of", "2026-11-30")
+    lines = [json.loads(line)["recommendation"] for line in run.stdout.splitlines()]
+    assert run.returncode == 0 and [r["as_of"] for r in lines] == ["2026-11-30"] * 2
+    assert all(p["id"] != "che_wu_tong" for r in lines for b in r["bundles"] for p in b["products"])
+    table = tmp_path / "out.parquet"
+    assert _cli("batch", str(source), "--knowledge", str(staged), "--jobs", "1", "--as-of", "2026-12-01",
+                "-o", str(table)).returncode == 0
+    rows = pq.read_table(table).to_pylist()
+    assert {r["as_of"] for r in rows} == {"2026-12-01"} and "che_wu_tong" in rows[0]["products"].split(";")
+
+
 def test_the_http_api_takes_asof(staged: Path, tmp_path: Path) -> None:
     with running_server(tmp_path, "--knowledge", str(staged), env={TODAY_ENV: "2026-11-30"}) as url:
         today = httpx.post(f"{url}/recommendations", json=LOGISTICS, timeout=60)

@@ -213,6 +213,25 @@ def test_validate_warns_about_days_a_charge_has_no_price(repriced: Path) -> None
     assert gaps[0].line is not None and gaps[0].hint
 
 
+def test_a_price_list_over_time_is_one_price_item_of_a_public_tariff(kb_copy: Path) -> None:
+    # seed 002 3.3.2 caps the items of a public tariff (framework: 3); five periods of one fee are one item
+    products = kb_copy / "catalogs" / "sme" / "products.yaml"
+    text = products.read_text(encoding="utf-8")
+    zh = "起步档39元；另有89元、129元档，合计消费满129元宽带0元赠送；详见A8自主版套餐"
+    en = text.split("          zh: " + zh + "\n          en: ", 1)[1].split("\n", 1)[0]
+    ends = ["2027-03-31", "2027-06-30", "2027-09-30", None]
+    quarters = "".join(
+        f"      - {{priceType: recurring, amount: {39 + k}, description: {{zh: '{zh}', en: {en}}}, validFor: "
+        f"{{start: 2027-{1 + 3 * k:02d}-01{', end: ' + end if end else ''}}}}}\n" for k, end in enumerate(ends))
+    edit(products, f"          zh: {zh}\n          en: {en}\n",
+         f"          zh: {zh}\n          en: {en}\n        validFor: {{end: 2026-12-31}}\n{quarters}")
+    found = validate(kb_copy, catalog="sme", as_of=date(2026, 11, 26))
+    assert not [i for i in found.issues if i.code in ("tariff-item", "price-gap", "overlapping-prices")], found.issues
+    rec = Recommender.from_path(kb_copy, "sme")
+    assert [p.recurring for p in rec.recommend(SHOP, as_of=date(2027, 8, 15)).bundles[0].products
+            if p.id == "a8_package"] == [39 + 2]
+
+
 def test_overlapping_prices_of_one_charge_are_an_error_located_with_a_hint(repriced: Path) -> None:
     edit(products_file(repriced), "validFor: {start: 2027-07-01}}", "validFor: {start: 2027-06-30}}")
     with pytest.raises(KnowledgeError) as caught:

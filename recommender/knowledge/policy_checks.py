@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Issue, did_you_mean
+from .period_checks import charge
 from .schema import Catalog, Framework, OffersFile, Product, ProductsFile, RulesFile
 from .yamlpos import Document
 
@@ -138,9 +139,10 @@ def _price_items(fw: Framework, catalog: Catalog, products: ProductsFile, doc: D
                                 "does not set", "describe it as the monthly usage fee (月使用费) it is",
                                 severity="warning")
         limit = policy.max_public_price_items
-        if limit is not None and p.category in public and len(p.prices) > limit:
+        items = len({charge(x) for x in p.prices})  # a price change over time (validFor) is still one item
+        if limit is not None and p.category in public and items > limit:
             yield doc.issue(("products", i, "prices"), "tariff-item",
-                            f"{p.id!r} has {len(p.prices)} price items; a public-tariff product has at most {limit}",
+                            f"{p.id!r} has {items} price items; a public-tariff product has at most {limit}",
                             "merge price items, or move the product to a category without public_tariff",
                             severity="warning")
 

@@ -288,6 +288,18 @@ def test_the_command_line_takes_as_of(staged: Path) -> None:
     assert bad.returncode == 2 and "'2026-11-31' is not a day of the calendar" in bad.stderr
     stage_end = _cli("validate", str(staged), "--as-of", "2026-11-20")
     assert stage_end.returncode == 0 and "[expiring-soon]" not in stage_end.stdout
+    explained = _cli("explain", profile, "--product", "che_wu_tong", "--knowledge", str(staged), "--lang", "zh",
+                     "--as-of", "2026-11-30")
+    assert explained.returncode == 0 and "当日不可销售：尚未上市（2026年12月1日起供应）" in explained.stdout
+    assert "当日不可销售" not in _cli("explain", profile, "--product", "che_wu_tong", "--knowledge", str(staged),
+                                  "--lang", "zh", "--as-of", "2026-12-01").stdout
+
+
+def test_a_data_frame_is_recommended_as_of_one_day(staged: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = Recommender.from_path(staged).recommend_frame(pd.DataFrame([LOGISTICS]), as_of=date(2026, 11, 30))
+    assert set(frame["as_of"]) == {"2026-11-30"}
+    assert all("che_wu_tong" not in products.split(";") for products in frame["products"])
 
 
 def test_a_batch_file_records_its_one_day_on_every_row(staged: Path, tmp_path: Path) -> None:

@@ -112,13 +112,14 @@ class KnowledgeDiff:
 
 
 def diff(old: str | Path, new: str | Path, profiles: str | Path | None = None,
-         catalog: str | None = None) -> list[KnowledgeDiff]:
+         catalog: str | None = None, *, as_of: date | None = None) -> list[KnowledgeDiff]:
     """Compare ``old`` with ``new``, every catalog of either (or only ``catalog``).
 
     The customers run on both are ``profiles`` (a YAML list or a directory of profile files), else the
-    scenarios of ``new`` written for that catalog. A catalog only one side has shows as added or removed.
+    scenarios of ``new`` written for that catalog, both as of one day (``as_of``, default today: a staged
+    catalog shows what it moves from its first day). A catalog only one side has shows as added or removed.
     """
-    old, new = Path(old), Path(new)
+    old, new, day = Path(old), Path(new), checked_day(as_of)
     names: list[str | None] = [catalog] if catalog else [
         *sorted(set(available_catalogs(old)) | set(available_catalogs(new)))] or [None]
     out = []
@@ -134,7 +135,7 @@ def diff(old: str | Path, new: str | Path, profiles: str | Path | None = None,
         products = {eid for ch in entities if ch.kind == "product" for eid in ch.added + ch.removed + list(ch.changed)}
         customers = list(_profiles(profiles, new, b.knowledge))
         out.append(KnowledgeDiff(catalog=b.knowledge.catalog.id, entities=entities,
-                                 customers=recommendation_diff(a, b, customers, products), checked=len(customers)))
+                                 customers=recommendation_diff(a, b, customers, products, day), checked=len(customers)))
     return out
 
 

@@ -360,10 +360,12 @@ def graph_command(module: str | None, fmt: str, lang: str, knowledge: Path | Non
                    "(default: the scenarios of NEW_DIR written for each catalog).")
 @click.option("--catalog", help="Only this catalog (default: every catalog of either directory).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as `git diff --exit-code` does.")
+@_as_of_option("The day both versions recommend as of: a staged catalog's first day shows what it moves.")
 @_user_errors
-def diff_command(old_dir: Path, new_dir: Path, profiles: Path | None, catalog: str | None, exit_code: bool) -> None:
+def diff_command(old_dir: Path, new_dir: Path, profiles: Path | None, catalog: str | None, exit_code: bool,
+                 as_of: date | None) -> None:
     """What changed between two knowledge directories, and which recommendations it moves."""
-    diffs = authoring.diff(old_dir, new_dir, profiles, catalog)
+    diffs = authoring.diff(old_dir, new_dir, profiles, catalog, as_of=as_of)
     for d in diffs:
         if len(diffs) > 1:
             click.echo(f"Catalog {d.catalog}:")

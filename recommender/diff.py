@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from .knowledge.base import KnowledgeBase
 from .recommender import Recommender
 from .result import Recommendation
 from .text import text_lines
+from .validity import checked_day
 from .vocabulary import SINGLE_ADVICE
 
 
@@ -77,11 +79,13 @@ class CustomerChange:
 
 
 def recommendation_diff(old: Recommender, new: Recommender, profiles: Iterable[tuple[str, dict[str, Any]]],
-                        changed_products: set[str]) -> list[CustomerChange]:
-    """Customers whose top bundle or advice differs between ``old`` and ``new``, with the likely cause."""
+                        changed_products: set[str], as_of: date | None = None) -> list[CustomerChange]:
+    """Customers whose top bundle or advice differs between ``old`` and ``new`` as of one day (default
+    today), with the likely cause."""
+    day = checked_day(as_of)
     out = []
     for name, data in profiles:
-        a, b = _run(old, data), _run(new, data)
+        a, b = _run(old, data, day), _run(new, data, day)
         if a is None or b is None:
             continue
         top_a = sorted(p.id for p in a.bundles[0].products) if a.bundles else []
@@ -97,9 +101,9 @@ def recommendation_diff(old: Recommender, new: Recommender, profiles: Iterable[t
     return out
 
 
-def _run(rec: Recommender, data: dict[str, Any]) -> Recommendation | None:
+def _run(rec: Recommender, data: dict[str, Any], day: date) -> Recommendation | None:
     try:
-        return rec.recommend(data)
+        return rec.recommend(data, as_of=day)
     except Exception:  # noqa: BLE001 - a customer one version cannot take shows as missing, not as a crash
         return None
 

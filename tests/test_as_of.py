@@ -22,8 +22,9 @@ import pytest
 import yaml
 
 from recommender import KnowledgeError, Recommender, load_knowledge
-from recommender.authoring import run_scenarios, validate
+from recommender.authoring import diff, run_scenarios, validate
 from recommender.proposal import render_proposal
+from recommender.recommender import default_knowledge_dir
 from recommender.tmf import product_offerings, query_product_recommendation
 from recommender.validity import TODAY_ENV
 
@@ -186,6 +187,16 @@ def test_a_scenario_runs_as_of_its_own_day(staged: Path) -> None:
     path.write_text(yaml.safe_dump({**scenario, "as_of": "2026-12-01"}, allow_unicode=True), encoding="utf-8")
     outcome = next(o for o in run_scenarios(staged, blame_failures=False) if o.scenario.id == scenario["id"])
     assert not outcome.passed
+
+
+def test_diff_shows_what_a_staged_catalog_moves_from_its_first_day(staged: Path) -> None:
+    # the staged copy differs from the shipped knowledge only by 车务通's start date
+    def moved(day: date) -> list[str]:
+        [group] = diff(default_knowledge_dir(), staged, EXAMPLES / "logistics.yaml", "group", as_of=day)
+        return [c.name for c in group.customers]
+
+    assert moved(date(2026, 11, 30)) == ["logistics-01"]  # not yet on sale in the staged catalog
+    assert moved(date(2026, 12, 1)) == []  # from its first day both sell it
 
 
 def test_validate_warns_about_products_expiring_within_30_days_located(kb_copy: Path) -> None:

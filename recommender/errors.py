@@ -21,9 +21,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .validity import DATE_HINT
-
 Severity = Literal["error", "warning"]
+
+# How a day is written wherever one is read (knowledge validFor, --as-of, asOf).
+DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2026-12-01"
 
 # Every code an Issue may carry, with a one-line meaning; docs/errors.md explains
 # each with an example and the fix (a test keeps the two in step).

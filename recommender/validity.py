@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import PydanticCustomError
 
+from .errors import DATE_HINT, RecommenderError
 from .localized import Text
 from .messages import message, text
 
@@ -43,7 +44,6 @@ __all__ = [
 OPERATOR_TZ = "Asia/Shanghai"
 TODAY_ENV = "RECOMMENDER_TODAY"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2026-12-01"
 
 
 def parse_day(value: object) -> date:
@@ -73,13 +73,14 @@ def _operator_zone() -> tzinfo:
 
 
 def today() -> date:
-    """Today in the operator's time zone, or the day :data:`TODAY_ENV` names."""
+    """Today in the operator's time zone, or the day :data:`TODAY_ENV` names (RecommenderError if it names none)."""
     fixed = os.environ.get(TODAY_ENV)
     if fixed:
         try:
             return parse_day(fixed.strip())
         except PydanticCustomError:
-            raise ValueError(f"{TODAY_ENV}={fixed!r}: {DATE_HINT}") from None
+            raise RecommenderError(
+                f"the environment variable {TODAY_ENV}={fixed!r} is not a day: {DATE_HINT}") from None
     return datetime.now(_operator_zone()).date()
 
 

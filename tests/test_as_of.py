@@ -297,6 +297,9 @@ def test_the_command_line_takes_as_of(staged: Path) -> None:
     assert injected.stdout == before.stdout  # byte-identical for the same day
     bad = _cli("recommend", profile, "--knowledge", str(staged), "--as-of", "2026-11-31")
     assert bad.returncode == 2 and "'2026-11-31' is not a day of the calendar" in bad.stderr
+    misconfigured = _cli("recommend", profile, "--knowledge", str(staged), env={TODAY_ENV: "30.11.2026"})
+    assert misconfigured.returncode == 1  # a problem with the operator's input, not a bug
+    assert f"{TODAY_ENV}='30.11.2026' is not a day" in misconfigured.stderr
     stage_end = _cli("validate", str(staged), "--as-of", "2026-11-20")
     assert stage_end.returncode == 0 and "[expiring-soon]" not in stage_end.stdout
     explained = _cli("explain", profile, "--product", "che_wu_tong", "--knowledge", str(staged), "--lang", "zh",

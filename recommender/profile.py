@@ -254,21 +254,7 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
     Works on raw data so that shape errors and unknown ids are reported together.
     """
     positions = positions or {}
-    fw = kb.framework
-    known: dict[str, tuple[str, set[str]]] = {
-        "industry": ("industry", {e.id for e in fw.industries}),
-        "value_type": ("value type", {e.id for e in fw.value_types}),
-        "segment": ("segment", {e.id for e in fw.segments}),
-        "premises": ("premises", {e.id for e in fw.premises}),
-        "needs": ("need", set(kb.need_module)),
-        "existing_products": ("product", set(kb.products)),
-        "excluded_products": ("product", set(kb.products)),
-        "former_products": ("product", set(kb.products)),
-        "rival_products": ("product", set(kb.products)),
-        "key_persons": ("key-person rank", {e.id for e in fw.key_person_ranks}),
-    }
-    known["footprint"] = ("footprint", {e.id for e in fw.footprints})  # [B]
-    known["relations"] = ("key-person relation", {e.id for e in fw.key_person_relations})  # [B]
+    known = kb.reference_ids
     checks: list[tuple[PathKey, Any, str]] = [((k,), data.get(k), k)
                                               for k in ("industry", "value_type", "segment", "premises")]
     for key in ("needs", "existing_products", "excluded_products", "former_products", "rival_products"):
@@ -283,11 +269,7 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
                    for i, p in enumerate(persons) if isinstance(p, Mapping) and isinstance(p.get("relations"), list)
                    for j, r in enumerate(p["relations"])]
     checks.append((("footprint",), data.get("footprint"), "footprint"))  # [B]
-    # [A] value-evaluation ids live in assessment.yaml; the demand focus is the framework's
-    known["demand_focus"] = ("demand focus", {e.id for e in fw.demand_focuses})
     checks.append((("demand_focus",), data.get("demand_focus"), "demand_focus"))
-    known["it_attitude"] = ("IT attitude", {e.id for e in kb.assessment.it_attitudes})
-    known["social_influence"] = ("social influence", {e.id for e in kb.assessment.social_influences})
     checks.append((("it_attitude",), data.get("it_attitude"), "it_attitude"))
     influences = data.get("social_influence")
     if isinstance(influences, list):

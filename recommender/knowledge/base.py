@@ -143,6 +143,31 @@ class KnowledgeBase:
         return self.need_leaves.get(need, (need,))
 
     @cached_property
+    def reference_ids(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """Profile field -> (what its ids name, the ids this knowledge knows): built once, as every
+        recommend() checks its profile's ids against them."""
+        fw = self.framework
+        products = frozenset(self.products)
+        return {
+            "industry": ("industry", frozenset(e.id for e in fw.industries)),
+            "value_type": ("value type", frozenset(e.id for e in fw.value_types)),
+            "segment": ("segment", frozenset(e.id for e in fw.segments)),
+            "premises": ("premises", frozenset(e.id for e in fw.premises)),
+            "needs": ("need", frozenset(self.need_module)),
+            "existing_products": ("product", products),
+            "excluded_products": ("product", products),
+            "former_products": ("product", products),
+            "rival_products": ("product", products),
+            "key_persons": ("key-person rank", frozenset(e.id for e in fw.key_person_ranks)),
+            "footprint": ("footprint", frozenset(e.id for e in fw.footprints)),  # [B]
+            "relations": ("key-person relation", frozenset(e.id for e in fw.key_person_relations)),  # [B]
+            # [A] value-evaluation ids live in assessment.yaml; the demand focus is the framework's
+            "demand_focus": ("demand focus", frozenset(e.id for e in fw.demand_focuses)),
+            "it_attitude": ("IT attitude", frozenset(e.id for e in self.assessment.it_attitudes)),
+            "social_influence": ("social influence", frozenset(e.id for e in self.assessment.social_influences)),
+        }
+
+    @cached_property
     def names(self) -> dict[str, Named]:
         """Any named entity by id, for rendering (products win over framework ids)."""
         out: dict[str, Named] = {}

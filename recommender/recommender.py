@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -26,6 +25,7 @@ from .messages import register, using
 from .pricing import Pricing, one_time_budget, rule_quantities
 from .profile import CustomerProfile, Source, load_profile, parse_profile
 from .result import Recommendation
+from .switches import switched_on
 from .validity import checked_day
 from .winback import with_former_products
 
@@ -67,7 +67,7 @@ def _settle() -> None:
     (before forking workers, say) sees them unfrozen by this; ``RECOMMENDER_GC_FREEZE=0`` leaves the
     collector alone.
     """
-    if os.environ.get("RECOMMENDER_GC_FREEZE", "1").strip().lower() in {"0", "false", "no", "off"}:
+    if not switched_on("RECOMMENDER_GC_FREEZE"):
         return
     gc.unfreeze()
     gc.collect()

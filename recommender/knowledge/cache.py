@@ -37,6 +37,7 @@ import platformdirs
 import pydantic
 import yaml
 
+from ..switches import switched_on
 from .base import KnowledgeBase
 from .collector import paused
 from .yamlpos import read_bytes
@@ -49,14 +50,13 @@ FORMAT = 1
 KEEP = 8
 _MAGIC = b"recommender-knowledge-cache\n"
 _DIGEST = 32  # bytes of blake2b over the pickle: a damaged entry is found before it is unpickled
-_OFF = frozenset({"0", "false", "no", "off"})
 
 
 def cache_enabled(cache: bool | None = None) -> bool:
     """``cache`` when given, else on unless ``RECOMMENDER_CACHE`` says off."""
     if cache is not None:
         return cache
-    return os.environ.get("RECOMMENDER_CACHE", "1").strip().lower() not in _OFF
+    return switched_on("RECOMMENDER_CACHE")
 
 
 def cache_dir() -> Path:

@@ -339,7 +339,7 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     owned = sorted(cons.owned & kb.products.keys())
     index = {pid: i for i, pid in enumerate(universe + owned)}
     units = need_units(kb, ev)
-    unit_items = tuple(item for _, item, _ in units)
+    unit_items = _unit_items(units)
     items = [_item(kb, pid, ev, unit_items, index, cons) for pid in universe]
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
     n_universe = len(universe)
@@ -584,7 +584,7 @@ def _context(kb: KnowledgeBase, ev: Evaluation, units: list[Unit], cons: Constra
     modules = kb.module_index
     owned_covers = 0
     for pid in owned:
-        owned_covers |= _covers_mask(kb.products[pid], tuple(item for _, item, _ in units))
+        owned_covers |= _covers_mask(kb.products[pid], _unit_items(units))
     weights = tuple(w for _, _, w in units)
     return Context(
         need_weights=weights,
@@ -603,9 +603,15 @@ def score_bundle(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, products:
     index = {pid: i for i, pid in enumerate(chosen + owned)}
     units = need_units(kb, ev)
     ctx = _context(kb, ev, units, cons, strategy, index, owned)
-    members = [_item(kb, pid, ev, tuple(item for _, item, _ in units), index, cons) for pid in chosen]
+    unit_items = _unit_items(units)
+    members = [_item(kb, pid, ev, unit_items, index, cons) for pid in chosen]
     parts = components(members, (1 << len(chosen)) - 1, ctx)
     return rank_key(parts, _sum_covers(members), ctx), dict(zip(COMPONENTS, parts, strict=True))
+
+
+def _unit_items(units: list[Unit]) -> tuple[str, ...]:
+    """The need item of each unit, in unit order (what a product's covers mask is over)."""
+    return tuple(item for _, item, _ in units)
 
 
 def _covers_mask(product: Product, unit_items: tuple[str, ...]) -> int:

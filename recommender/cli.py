@@ -287,7 +287,9 @@ def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: 
                    "QueryProductRecommendation JSON (needs --profile).")
 @click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="The customer, for tmf680.")
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(min=1))
-@_recommend_as_of
+@click.option("--as-of", "as_of", type=_Day(), help=(
+    "tmf620: only the products in force that day, with that day's prices (default: the whole catalog, every "
+    "price with its validFor). tmf680: the day to recommend as of (default: today in the operator's time zone)."))
 @_knowledge_option
 @_catalog_option
 @_user_errors
@@ -298,7 +300,7 @@ def export_command(fmt: str, profile: Path | None, top_k: int, as_of: date | Non
 
     rec = _recommender(knowledge, catalog)
     if fmt == "tmf620":
-        data: Any = product_offerings(rec.knowledge)
+        data: Any = product_offerings(rec.knowledge, as_of)
     elif profile is None:
         raise click.UsageError("--format tmf680 needs --profile")
     else:

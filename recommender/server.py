@@ -193,6 +193,11 @@ _AS_OF = Query(None, description=(
     "validFor) count. Default: today in the operator's time zone (Asia/Shanghai)."), examples=["2026-12-01"])
 
 
+_OFFERINGS_AS_OF = Query(None, description=(
+    "A day, YYYY-MM-DD: only the products in force that day (their validFor), each with the prices in force "
+    "that day. Default: the whole catalog, every price with its validFor."), examples=["2026-12-01"])
+
+
 def _as_of_day(value: str | None) -> date:
     """The ``asOf`` query parameter as a day (today when absent); a located 422 when it is not one."""
     if value is None:
@@ -290,9 +295,11 @@ def _add_knowledge(app: FastAPI, service: _Service) -> None:
         return service.catalogs()
 
     @app.get("/catalogs/{catalog_id}/productOfferings")
-    def offerings(catalog_id: str) -> list[dict[str, Any]]:
-        """The catalog's products as TMF620 ProductOffering resources."""
-        return product_offerings(service.recommender_for(catalog_id).knowledge)
+    def offerings(catalog_id: str, asOf: str | None = _OFFERINGS_AS_OF) -> list[dict[str, Any]]:  # noqa: N803
+        """The catalog's products as TMF620 ProductOffering resources: all of them with every dated price,
+        or, with ``asOf``, those in force that day with that day's prices."""
+        day = None if asOf is None else _as_of_day(asOf)
+        return product_offerings(service.recommender_for(catalog_id).knowledge, day)
 
     @app.post("/validate", response_model=ValidationResult)
     def validate(request: ValidateRequest) -> ValidationResult:

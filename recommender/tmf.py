@@ -8,7 +8,8 @@ relationships. :func:`product_offerings` writes them in the API's JSON form: ``@
 A product or price with a ``validFor`` carries it as TMF's TimePeriod: ``startDateTime`` the
 first instant of its first day, ``endDateTime`` the last second of its last day, in the
 operator's time zone (both days of knowledge's periods are inclusive). The catalog lists
-every price with its period, as TMF620 does; a consumer picks the one in force.
+every price with its period, as TMF620 does; a consumer picks the one in force. Asked for one
+day, it lists the catalog as of that day instead: the products in force, each with that day's prices.
 
 :func:`query_product_recommendation` writes a result in TMF680's shape: one
 ``recommendationItem`` per product of each bundle, its ``priority`` the bundle's rank,
@@ -21,6 +22,7 @@ explanation, so the rationale, scores and phases travel as the documented extens
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .knowledge.base import KnowledgeBase
@@ -33,9 +35,13 @@ __all__ = ["product_offering", "product_offerings", "query_product_recommendatio
 _RELATIONS = ("requires", "excludes", "complements", "replaces")
 
 
-def product_offerings(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """Every product of the catalog as a TMF620 ProductOffering, in id order."""
-    return [product_offering(kb, kb.products[pid]) for pid in sorted(kb.products)]
+def product_offerings(kb: KnowledgeBase, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Every product of the catalog as a TMF620 ProductOffering, in id order; ``as_of``: only the
+    products in force that day, with that day's prices (what a recommendation as of it may offer)."""
+    if as_of is not None:
+        kb = kb.on(as_of)
+    return [product_offering(kb, p) for pid in sorted(kb.products)
+            if (p := kb.products[pid]).period_state is None]
 
 
 def product_offering(kb: KnowledgeBase, p: Product) -> dict[str, Any]:

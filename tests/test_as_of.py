@@ -279,6 +279,21 @@ def test_the_tmf620_catalog_carries_validfor_on_offerings_and_prices(staged: Pat
     assert all("validFor" not in o for o in offerings if o["id"] != "che_wu_tong")
 
 
+def test_the_catalog_as_of_a_day_lists_what_is_on_sale_that_day_at_that_days_prices(repriced: Path) -> None:
+    stage(repriced, "{start: 2026-12-01}")
+    kb = load_knowledge(repriced)
+
+    def fleet(day: date) -> list[dict[str, Any]]:
+        return [o for o in product_offerings(kb, day) if o["id"] == "che_wu_tong"]
+
+    assert fleet(date(2026, 11, 30)) == []  # not yet on sale: a CRM must not quote it
+    [december] = fleet(date(2026, 12, 1))
+    [july] = fleet(date(2027, 7, 1))
+    assert [p["price"]["value"] for p in december["productOfferingPrice"] if p["priceType"] == "recurring"] == [30]
+    assert [p["price"]["value"] for p in july["productOfferingPrice"] if p["priceType"] == "recurring"] == [25]
+    assert len(product_offerings(kb, date(2026, 11, 30))) == len(kb.products) - 1
+
+
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
     return subprocess.run([sys.executable, "-m", "recommender", *args], cwd=ROOT, capture_output=True, text=True,
@@ -307,6 +322,14 @@ def test_the_command_line_takes_as_of(staged: Path) -> None:
     assert explained.returncode == 0 and "当日不可销售：尚未上市（2026年12月1日起供应）" in explained.stdout
     assert "当日不可销售" not in _cli("explain", profile, "--product", "che_wu_tong", "--knowledge", str(staged),
                                   "--lang", "zh", "--as-of", "2026-12-01").stdout
+
+    def exported(*day: str) -> set[str]:
+        done = _cli("export", "--format", "tmf620", "--knowledge", str(staged), *day)
+        assert done.returncode == 0, done.stderr
+        return {o["id"] for o in json.loads(done.stdout)}
+
+    assert "che_wu_tong" not in exported("--as-of", "2026-11-30")
+    assert "che_wu_tong" in exported("--as-of", "2026-12-01") and "che_wu_tong" in exported()
 
 
 def test_a_data_frame_is_recommended_as_of_one_day(staged: Path) -> None:
@@ -351,6 +374,13 @@ def test_the_http_api_takes_asof(staged: Path, tmp_path: Path) -> None:
                                            "needs": "production", "budget_monthly": "8000", "lang": "zh",
                                            "as_of": "2026-11-30"}, timeout=60)
         assert page.status_code == 200 and "尚未上市（2026年12月1日起供应）" in page.text
+        listed = {o["id"] for o in httpx.get(f"{url}/catalogs/group/productOfferings", params={"asOf": "2026-11-30"},
+                                             timeout=60).json()}
+        assert "che_wu_tong" not in listed and "che_wu_tong" in {o["id"] for o in httpx.get(
+            f"{url}/catalogs/group/productOfferings", params={"asOf": "2026-12-01"}, timeout=60).json()}
+        assert "che_wu_tong" in {o["id"] for o in httpx.get(f"{url}/catalogs/group/productOfferings",
+                                                             timeout=60).json()}  # the catalog as written
+        assert httpx.get(f"{url}/catalogs/group/productOfferings", params={"asOf": "soon"}).status_code == 422
         checked = httpx.post(f"{url}/validate", json={"knowledge": "default", "asOf": "2026-11-26"}, timeout=60)
         assert checked.status_code == 200 and checked.json()["ok"]
         assert httpx.post(f"{url}/validate", json={"knowledge": "default", "asOf": "26/11/2026"},

@@ -529,12 +529,16 @@ class _Space:
                     elif key == best[0][0] and admissible(kid.mask):
                         best.append((key, kid.mask, parts))
                 if i + 1 < n and not (best and (kid._bound or self._bound(kid)) < best[0][0]):
-                    dfs(kid, i + 1)
+                    dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
             nodes += n - 1 - last
             if nodes > max_nodes:
                 self.stopped = True
 
         dfs(self.root, 0)
+        # dfs refers to itself, and through self to every node kept: unnamed, the walk's closure is freed by
+        # reference counting now, not left for a full garbage collection (which then had tens of thousands of
+        # nodes to trace and cost more than a quarter of a call)
+        del dfs
         if not best:
             return None
         key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))

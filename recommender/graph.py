@@ -88,15 +88,15 @@ class ProductGraph:
         """
         chosen = set(products)
         phase: dict[str, int] = {}
-
-        def of(p: str) -> int:
-            if p not in phase:
-                phase[p] = 1 + max((of(d) for d in self.direct[p] if d in chosen), default=-1)
-            return phase[p]
-
         layers: list[list[str]] = []
         for p in sorted(chosen):
-            n = of(p)
+            n = self._phase(p, chosen, phase)
             layers.extend([] for _ in range(n + 1 - len(layers)))
             layers[n].append(p)
         return [sorted(layer) for layer in layers]
+
+    def _phase(self, p: str, chosen: set[str], phase: dict[str, int]) -> int:
+        # a method, not a nested function calling itself: that would be a reference cycle on every call
+        if p not in phase:
+            phase[p] = 1 + max((self._phase(d, chosen, phase) for d in self.direct[p] if d in chosen), default=-1)
+        return phase[p]

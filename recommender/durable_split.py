@@ -21,23 +21,29 @@ rulesets reaches the same fixpoint as chaining inside one, and the evaluation
 (:class:`recommender.evaluation.Session`) keeps firings as sets and applies a rule's
 effects once, so the result does not depend on how the rules were split.
 
-A rule base that fits one ruleset is one ruleset, exactly as written before
-rulesets were split. Knowledge holding a part that fits no ruleset on its own is
+Rules whose conditions are the same (a campaign cloned for many products, say) share one
+durable-rules rule, as a Rete network shares their nodes: it is matched once and its action
+fires each of them (:attr:`RulesetPlan.rules`). A big catalog's thousands of rules are a
+few hundred distinct conditions, so they fit fewer rulesets and cost one action per distinct
+condition, not one per rule.
+
+A rule base that fits one ruleset is one ruleset. Knowledge holding a part that fits no ruleset on its own is
 refused when it loads (``engine-limit``), so :func:`split` never meets one.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .durable_json import branch_parts, definition, fields_tested, kinds_tested
+from .durable_json import branch_parts, condition_json, definition, fields_tested, kinds_tested
 from .errors import EngineError
 from .evaluation import Branch
 from .knowledge.limits import fits, pack
 
-__all__ = ["RulesetPlan", "split"]
+__all__ = ["RulesetPlan", "share", "split"]
 
 _ALWAYS_SENT = frozenset({"sid", "kind", "id"})  # a fact keeps its session, its kind and its identity
 
@@ -50,6 +56,7 @@ class RulesetPlan:
     definition: dict[str, Any]
     kinds: frozenset[str]  # kinds of fact sent to it (the customer fact always: its _session rule fires)
     fields: Mapping[str, frozenset[str]]  # per kind, the fields a fact keeps on its way in
+    rules: Mapping[str, tuple[int, ...]]  # per branch (or part), the rules it fires: all those sharing its conditions
 
     def takes(self, fact: Mapping[str, Any]) -> bool:
         return fact["kind"] in self.kinds
@@ -63,17 +70,36 @@ class RulesetPlan:
 
 def split(branches: tuple[Branch, ...], stage: str) -> tuple[RulesetPlan, ...]:
     """The rulesets ``stage``'s branches run in: one when they fit, else the fewest consecutive ones."""
-    whole = definition(branches, stage)
+    distinct, rules = share(branches)
+    whole = definition(distinct, stage)
     if fits(whole):
-        return (_plan(branches, whole, stage),)
-    parts = tuple(part for branch in branches for part in branch_parts(branch))
+        return (_plan(distinct, whole, stage, rules),)
+    parts = tuple(part for branch in distinct for part in branch_parts(branch))
+    rules = {part.name: rules[branch.name] for branch in distinct for part in branch_parts(branch)}
     groups, unplaceable = pack(parts, stage)
     if unplaceable:  # validation refuses such knowledge (limits.check_limits)
         part, broken = unplaceable[0]
         raise EngineError(f"durable-rules cannot take rule branch {part.name} even on its own: {broken.message}")
-    return tuple(_plan(group, definition(group, stage, kinds_tested(group)), stage) for group in groups)
+    return tuple(_plan(group, definition(group, stage, kinds_tested(group)), stage, rules) for group in groups)
 
 
-def _plan(group: Sequence[Branch], body: dict[str, Any], stage: str) -> RulesetPlan:
+def share(branches: Sequence[Branch]) -> tuple[tuple[Branch, ...], dict[str, tuple[int, ...]]]:
+    """The first branch of each distinct list of conditions, in file order, and the rules each one fires.
+
+    Conditions are the same when durable-rules would see the same rule and a firing records the same
+    inputs: the same aliases, kinds, recorded fields and tests, compared as the JSON it gets (so
+    ``1``, ``1.0`` and ``true`` stay apart).
+    """
+    first: dict[str, Branch] = {}
+    rules: dict[str, list[int]] = {}
+    for branch in branches:
+        key = json.dumps([[c.alias, c.kind, c.fields, condition_json(c.test)] for c in branch.conditions])
+        rules.setdefault(first.setdefault(key, branch).name, []).append(branch.rule)
+    return tuple(first.values()), {name: tuple(indexes) for name, indexes in rules.items()}
+
+
+def _plan(group: Sequence[Branch], body: dict[str, Any], stage: str,
+          rules: Mapping[str, tuple[int, ...]]) -> RulesetPlan:
     kinds = kinds_tested(group) | {"customer"} | ({"bundle"} if "_bundle" in body else set())
-    return RulesetPlan(tuple(group), body, frozenset(kinds), fields_tested(group))
+    return RulesetPlan(tuple(group), body, frozenset(kinds), fields_tested(group),
+                       {b.name: rules[b.name] for b in group})

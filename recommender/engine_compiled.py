@@ -114,7 +114,7 @@ class _Matcher:
                 return
             options.append(passing)
         for matched in product(*options):
-            session.fire(rule.branch.rule, matched, assert_fact)
+            session.fire((rule.branch.rule,), matched, assert_fact)
 
 
 # --- indexes ---------------------------------------------------------------------

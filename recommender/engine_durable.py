@@ -215,8 +215,8 @@ def _with_actions(dispatch: _Dispatch, ruleset: str, plan: RulesetPlan) -> dict[
     rules: dict[str, Any] = {}
     for name, body in plan.definition.items():
         branch = by_name.get(name)
-        run = (_action(dispatch, branch) if branch else _opened(dispatch, ruleset) if name == "_session"
-               else _noop)
+        run = (_action(dispatch, branch, plan.rules[name]) if branch else
+               _opened(dispatch, ruleset) if name == "_session" else _noop)
         rules[name] = dict(body, run=run)
     return rules
 
@@ -231,7 +231,8 @@ def _opened(dispatch: _Dispatch, ruleset: str) -> Callable[[Any], None]:
     return opened
 
 
-def _action(dispatch: _Dispatch, branch: Branch) -> Callable[[Any], None]:
+def _action(dispatch: _Dispatch, branch: Branch, fired: tuple[int, ...]) -> Callable[[Any], None]:
+    """The action of ``branch``'s durable-rules rule: it fires the rules ``fired``, which share its conditions."""
     conditions = [(c.alias, c.kind, c.fields) for c in branch.conditions]
 
     def action(c: Any) -> None:
@@ -240,7 +241,7 @@ def _action(dispatch: _Dispatch, branch: Branch) -> Callable[[Any], None]:
             return
         try:
             matched = [(kind, fields, c._m[alias]) for alias, kind, fields in conditions]
-            running.session.fire(branch.rule, matched, running.facts.append)
+            running.session.fire(fired, matched, running.facts.append)
         except BaseException as exc:  # noqa: BLE001 - durable-rules would swallow it
             running.errors.append(exc)
     return action

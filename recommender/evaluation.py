@@ -425,18 +425,20 @@ class Session:
         group = ".".join(need.split(".")[:2])  # what a coarse-item condition matches (office.meeting)
         return {"sid": self.sid, "kind": "need", "id": need, "module": module, "group": group}
 
-    def fire(self, index: int, matched: Sequence[tuple[str, tuple[str, ...], Mapping[str, Any]]],
+    def fire(self, indexes: Sequence[int], matched: Sequence[tuple[str, tuple[str, ...], Mapping[str, Any]]],
              assert_fact: Callable[[dict[str, Any]], None]) -> None:
-        """Rule ``index`` fired on ``matched`` (kind, recorded fields, fact) facts; the first firing of a rule
-        applies its effects and hands the facts they derive to ``assert_fact``, so rules chain."""
+        """Rules ``indexes`` (one, or several sharing their conditions) fired on ``matched`` (kind, recorded
+        fields, fact) facts; the first firing of a rule applies its effects and hands the facts they derive
+        to ``assert_fact``, so rules chain."""
         inputs = tuple(Input(kind, f, fact.get(f))
                        for kind, fields, fact in matched for f in fields)
-        first = index not in self.firings
-        self.firings.setdefault(index, []).append(inputs)
-        if first:  # a rule's effects apply once, however many fact combinations match it
-            for new_fact in self.apply(index, self.engine.kb.rules[index]):
-                self.derived.append(new_fact)
-                assert_fact(new_fact)
+        for index in indexes:
+            first = index not in self.firings
+            self.firings.setdefault(index, []).append(inputs)
+            if first:  # a rule's effects apply once, however many fact combinations match it
+                for new_fact in self.apply(index, self.engine.kb.rules[index]):
+                    self.derived.append(new_fact)
+                    assert_fact(new_fact)
 
     def apply(self, index: int, rule: Rule) -> list[dict[str, Any]]:
         new_facts = []

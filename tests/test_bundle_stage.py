@@ -292,16 +292,18 @@ def bundle_stage_split(rules: RulesFile) -> tuple[list[Issue], tuple[RulesetPlan
     return found, split(compile_branches(tuple(rules.rules), "bundle"), "bundle")
 
 
-def test_the_bundle_stage_is_split_past_a_limit_of_one_ruleset() -> None:
-    """256 bundle-stage rules with one condition would crash one ruleset: they load, over two rulesets."""
+def test_bundle_stage_rules_of_one_condition_share_one_engine_rule() -> None:
+    """256 bundle-stage rules with one condition would crash one ruleset as 256 rules: they load, as one
+    durable-rules rule whose action fires all 256."""
     rules = RulesFile.model_validate({"rules": [
         {"id": f"b{i}", "description": {"zh": "规则", "en": "rule"}, "stage": "bundle",
          "when": {"product": "a8_package"}, "then": [{"note": {"zh": "注", "en": "note"}}]}
         for i in range(limits.MAX_CONDITIONS_AT_NODE + 1)]})
     found, plans = bundle_stage_split(rules)
     assert found == []
-    assert len(plans) == 2 and all(limits.fits(p.definition) for p in plans)
-    assert sum(len(p.branches) for p in plans) == limits.MAX_CONDITIONS_AT_NODE + 1
+    [plan] = plans
+    assert limits.fits(plan.definition) and len(plan.branches) == 1
+    assert plan.rules[plan.branches[0].name] == tuple(range(limits.MAX_CONDITIONS_AT_NODE + 1))
 
 
 def test_a_bundle_fact_of_more_spend_fields_than_one_fact_holds_is_split() -> None:

@@ -25,8 +25,7 @@ from .evaluation import All, AnyOf, Branch, Node, Test, compile_branches
 from .knowledge.schema import Rule
 from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE
 
-__all__ = ["MAX_ALTERNATIVES", "branch_parts", "compile_rules", "condition_json", "definition", "fields_tested",
-           "kinds_tested"]
+__all__ = ["MAX_ALTERNATIVES", "branch_parts", "compile_rules", "definition", "fields_tested", "kinds_tested"]
 
 # Alternatives of one AnyOf in one part: half of a node's 511 tests, so a part leaves room for the tests
 # other branches of its ruleset put at the same node.
@@ -53,16 +52,15 @@ def definition(branches: Iterable[Branch], stage: str, catch_all: Iterable[str] 
     for kind in sorted(set(catch_all) - {"customer", "bundle"}):
         out[f"_{kind}"] = {"all": [{"m": {"kind": kind}}]}
     for branch in branches:
-        out[branch.name] = {"all": [{c.alias: condition_json(c.test)} for c in branch.conditions]}
+        out[branch.name] = {"all": [{c.alias: _json(c.test)} for c in branch.conditions]}
     return out
 
 
-def condition_json(node: Node) -> dict[str, Any]:
-    """One condition's test as durable-rules JSON."""
+def _json(node: Node) -> dict[str, Any]:
     if isinstance(node, All):
-        return {"$and": [condition_json(n) for n in node.items]}
+        return {"$and": [_json(n) for n in node.items]}
     if isinstance(node, AnyOf):
-        return {"$or": [condition_json(n) for n in node.items]}
+        return {"$or": [_json(n) for n in node.items]}
     if node.op == "eq":
         return {node.field: node.value}
     return {f"${node.op}": {node.field: node.value}}

@@ -23,9 +23,9 @@ effects once, so the result does not depend on how the rules were split.
 
 Rules whose conditions are the same (a campaign cloned for many products, say) share one
 durable-rules rule, as a Rete network shares their nodes: it is matched once and its action
-fires each of them (:attr:`RulesetPlan.rules`). A big catalog's thousands of rules are a
-few hundred distinct conditions, so they fit fewer rulesets and cost one action per distinct
-condition, not one per rule.
+fires each of them (:func:`recommender.evaluation.share`, :attr:`RulesetPlan.rules`). A big
+catalog's thousands of rules are a few hundred distinct conditions, so they fit fewer rulesets
+and cost one action per distinct condition, not one per rule.
 
 A rule base that fits one ruleset is one ruleset. Knowledge holding a part that fits no ruleset on its own is
 refused when it loads (``engine-limit``), so :func:`split` never meets one.
@@ -33,17 +33,16 @@ refused when it loads (``engine-limit``), so :func:`split` never meets one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .durable_json import branch_parts, condition_json, definition, fields_tested, kinds_tested
+from .durable_json import branch_parts, definition, fields_tested, kinds_tested
 from .errors import EngineError
-from .evaluation import Branch
+from .evaluation import Branch, share
 from .knowledge.limits import fits, pack
 
-__all__ = ["RulesetPlan", "share", "split"]
+__all__ = ["RulesetPlan", "split"]
 
 _ALWAYS_SENT = frozenset({"sid", "kind", "id"})  # a fact keeps its session, its kind and its identity
 
@@ -81,21 +80,6 @@ def split(branches: tuple[Branch, ...], stage: str) -> tuple[RulesetPlan, ...]:
         part, broken = unplaceable[0]
         raise EngineError(f"durable-rules cannot take rule branch {part.name} even on its own: {broken.message}")
     return tuple(_plan(group, definition(group, stage, kinds_tested(group)), stage, rules) for group in groups)
-
-
-def share(branches: Sequence[Branch]) -> tuple[tuple[Branch, ...], dict[str, tuple[int, ...]]]:
-    """The first branch of each distinct list of conditions, in file order, and the rules each one fires.
-
-    Conditions are the same when durable-rules would see the same rule and a firing records the same
-    inputs: the same aliases, kinds, recorded fields and tests, compared as the JSON it gets (so
-    ``1``, ``1.0`` and ``true`` stay apart).
-    """
-    first: dict[str, Branch] = {}
-    rules: dict[str, list[int]] = {}
-    for branch in branches:
-        key = json.dumps([[c.alias, c.kind, c.fields, condition_json(c.test)] for c in branch.conditions])
-        rules.setdefault(first.setdefault(key, branch).name, []).append(branch.rule)
-    return tuple(first.values()), {name: tuple(indexes) for name, indexes in rules.items()}
 
 
 def _plan(group: Sequence[Branch], body: dict[str, Any], stage: str,

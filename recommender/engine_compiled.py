@@ -35,7 +35,7 @@ from itertools import product
 from typing import Any, NamedTuple
 
 from .errors import EngineError
-from .evaluation import All, AnyOf, Branch, Condition, Node, RuleEngine, Session, Test
+from .evaluation import All, AnyOf, Branch, Condition, Node, RuleEngine, Session, Test, share
 from .knowledge.base import KnowledgeBase
 from .vocabulary import BUNDLE_STAGE, CUSTOMER_STAGE
 
@@ -67,20 +67,21 @@ class CompiledEngine(RuleEngine):
 
 
 class _Rule:
-    """One branch as the matcher runs it."""
+    """One branch as the matcher runs it, with the rules it fires: all those sharing its conditions."""
 
-    __slots__ = ("branch", "conditions")
+    __slots__ = ("conditions", "fired")
 
-    def __init__(self, branch: Branch):
-        self.branch = branch
+    def __init__(self, branch: Branch, fired: tuple[int, ...]):
         self.conditions = tuple((c.kind, c.fields, predicate(c.test)) for c in branch.conditions)
+        self.fired = fired
 
 
 class _Matcher:
     """One stage's branches with their anchor index (initial facts) and reaction index (derived facts)."""
 
     def __init__(self, branches: tuple[Branch, ...]):
-        self.rules = tuple(_Rule(b) for b in branches)
+        branches, fired = share(branches)  # rules of one condition are matched once
+        self.rules = tuple(_Rule(b, fired[b.name]) for b in branches)
         self.anchors = _Index()
         self.reactions = _Index()
         for position, branch in enumerate(branches):
@@ -114,7 +115,7 @@ class _Matcher:
                 return
             options.append(passing)
         for matched in product(*options):
-            session.fire((rule.branch.rule,), matched, assert_fact)
+            session.fire(rule.fired, matched, assert_fact)
 
 
 # --- indexes ---------------------------------------------------------------------

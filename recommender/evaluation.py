@@ -46,7 +46,7 @@ __all__ = [
     "All", "AnyOf", "BackendName", "Branch", "BundleEvaluation", "Choice", "Condition", "Discount", "Evaluation",
     "Firing", "Input", "KeyPersonInput", "KeyPersonTest", "Node", "Referenced", "RuleEngine", "Session", "Test",
     "bundle_fact", "compile_branches", "engine_fact", "key_person_facts", "key_person_test", "referenced_ids",
-    "rule_branches", "spend_fields",
+    "rule_branches", "share", "spend_fields",
 ]
 
 _CACHE_SIZE = 1024
@@ -312,6 +312,20 @@ def compile_branches(rules: tuple[Rule, ...], stage: str = CUSTOMER_STAGE) -> tu
                  for b, when in enumerate(rule_branches(rule.when)))
 
 
+def share(branches: Sequence[Branch]) -> tuple[tuple[Branch, ...], dict[str, tuple[int, ...]]]:
+    """The first branch of each distinct list of conditions, in file order, and the rules each one fires.
+
+    Rules with the same conditions (a campaign cloned for many products) fire on the same facts, so a
+    backend matches them once and fires them all. Conditions are the same when their aliases, kinds,
+    recorded fields and tests are, values compared with their types (``1``, ``1.0`` and ``True`` stay apart).
+    """
+    first: dict[str, Branch] = {}
+    rules: dict[str, list[int]] = {}
+    for branch in branches:
+        rules.setdefault(first.setdefault(repr(branch.conditions), branch).name, []).append(branch.rule)
+    return tuple(first.values()), {name: tuple(indexes) for name, indexes in rules.items()}
+
+
 def rule_branches(when: When) -> list[When]:
     """A ``when`` as the conjunctions its ``any`` branches (nested too) spread into."""
     if when.any:
@@ -487,8 +501,7 @@ class Session:
 
     def fired(self) -> tuple[Firing, ...]:
         rules = self.engine.kb.rules
-        return tuple(Firing(rules[i].id, inp) for i in sorted(self.firings)
-                     for inp in sorted(set(self.firings[i]), key=repr))
+        return tuple(Firing(rules[i].id, inp) for i in sorted(self.firings) for inp in _in_order(self.firings[i]))
 
     def bundle_result(self) -> BundleEvaluation:
         discounts = []
@@ -517,6 +530,11 @@ class Session:
             # derived facts in a fixed order: the order rules fired in is the backend's own
             facts=tuple(facts) + tuple(sorted(self.derived, key=lambda f: (f["kind"], f["id"]))),
         )
+
+
+def _in_order(firings: list[tuple[Input, ...]]) -> list[tuple[Input, ...]]:
+    """A rule's distinct firings in a fixed order; most rules fire once, and one needs no sorting."""
+    return firings if len(firings) == 1 else sorted(set(firings), key=repr)
 
 
 # --- the engine: facts in, a cached evaluation out -------------------------------

@@ -122,7 +122,7 @@ def _lang_option(default: str, help: str = "Language of the text.") -> Callable[
 def _checked_lang(lang: str, kb: KnowledgeBase) -> str:
     """``lang`` when the knowledge declares it; a usage error naming the declared ones otherwise."""
     if lang not in kb.languages:
-        hint = did_you_mean(lang, kb.languages) or ""
+        hint = str(did_you_mean(lang, kb.languages) or "")
         close = f" ({hint})" if hint.startswith("did you mean") else ""
         raise click.BadParameter(f"{lang!r} is not a language of this knowledge; it declares "
                                  f"{', '.join(kb.languages)}{close}", param_hint="'--lang'")

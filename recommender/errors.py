@@ -14,17 +14,84 @@ Nothing else escapes: durable-rules' own errors become :class:`EngineError`.
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from difflib import get_close_matches
+from functools import cache
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .messages import LANGS, Messages
 
 Severity = Literal["error", "warning"]
 
+
+# The key prefix of issue templates in the package's message files.
+ISSUE_PREFIX = "issue."
+
+
+class Said:
+    """A sentence of an issue: the key of a template in the package's message files, and its fields.
+
+    Issue templates are ``issue.*`` keys of ``recommender/messages/<lang>.yaml``; an issue reads them in
+    every language the package ships (zh, en), whatever the knowledge declares, since issues are found
+    before (or without) the knowledge's own sentences. A field may be a :data:`messages.Local`, and so
+    another ``Said``: it is read in the same language.
+    """
+
+    __slots__ = ("fields", "key")
+
+    def __init__(self, key: str, /, **fields: object):
+        self.key = key
+        self.fields = fields
+
+    def __call__(self, lang: str) -> str:
+        return _issue_sentences().get(ISSUE_PREFIX + self.key, lang, **self.fields)
+
+    def __str__(self) -> str:
+        return self("en")
+
+    def __repr__(self) -> str:
+        return f"Said({self.key!r})"
+
+    def texts(self) -> dict[str, str]:
+        """The sentence in every language the package ships."""
+        return {lang: self(lang) for lang in LANGS}
+
+
+@cache
+def _issue_sentences() -> Messages:
+    return Messages.package()
+
+
+def quoted(values: Iterable[object], sep: str = "list.sep") -> Callable[[str], str]:
+    """A field listing ``values`` as each language quotes and joins ids: 'a' or 'b' / “a”或“b”.
+
+    ``sep`` is an ``issue.list.*`` key: ``list.sep``, ``list.or`` or ``list.and``.
+    """
+    items = list(values)
+    return lambda lang: _issue_sentences().get(ISSUE_PREFIX + sep, lang).join(
+        _issue_sentences().get(ISSUE_PREFIX + "quote", lang, value=v) for v in items)
+
+
+def plain(values: Iterable[object], sep: str = "list.sep") -> Callable[[str], str]:
+    """A field listing ``values`` unquoted (a :class:`Said` read in the language), joined as the language joins."""
+    items = list(values)
+    return lambda lang: _issue_sentences().get(ISSUE_PREFIX + sep, lang).join(
+        v(lang) if callable(v) else str(v) for v in items)
+
+
+def what_said(name: str) -> Said:
+    """The noun for a kind of id ('customer class', 'need_item'): the ``issue.what.<name>`` template."""
+    return Said("what." + name.lower().replace(" ", "_").replace("-", "_"))
+
+
 # How a day is written wherever one is read (knowledge validFor, --as-of, asOf).
-DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2026-12-01"
+DATE_SAID = Said("hint.date")
+DATE_HINT = str(DATE_SAID)
 
 # Every code an Issue may carry, with a one-line meaning; docs/errors.md explains
 # each with an example and the fix (a test keeps the two in step).
@@ -98,7 +165,12 @@ CODES: dict[str, str] = {
 
 
 class Issue(BaseModel):
-    """One problem, located as precisely as the input allows."""
+    """One problem, located as precisely as the input allows.
+
+    ``message`` and ``hint`` are English; ``text`` and ``hint_text`` hold them in every language the
+    package ships (``{"zh": ..., "en": ...}``). Built from a :class:`Said` (``message=Said(...)``), an
+    issue fills all four; built from plain English strings, ``text`` and ``hint_text`` hold English only.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -110,6 +182,24 @@ class Issue(BaseModel):
     path: str = ""
     hint: str | None = None
     severity: Severity = "error"
+    text: dict[str, str] = Field(default_factory=dict, description="The message by language (zh, en).")
+    hint_text: dict[str, str] | None = Field(default=None, description="The hint by language (zh, en).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_said(cls, data: Any) -> Any:
+        # a Said becomes the English string and the text in every language
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for name, texts in (("message", "text"), ("hint", "hint_text")):
+            value = data.get(name)
+            if isinstance(value, Said):
+                data[texts] = value.texts()
+                data[name] = data[texts]["en"]
+            elif isinstance(value, str) and not data.get(texts):
+                data[texts] = {"en": value}
+        return data
 
     @field_validator("code")
     @classmethod
@@ -127,11 +217,29 @@ class Issue(BaseModel):
                 parts.append(str(self.column))
         return ":".join(parts)
 
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang``, in English when it has none in ``lang``."""
+        return self.text.get(lang, self.message)
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang``, in English when it has none in ``lang``."""
+        return (self.hint_text or {}).get(lang, self.hint)
+
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str = "en") -> str:
+        """The issue as one located line (and its hint), in ``lang``; English is ``str(issue)``."""
         where = self.location()
-        at = f" at {self.path}" if self.path else ""
-        hint = f"\n    hint: {self.hint}" if self.hint else ""
-        return f"{where}: {self.severity} [{self.code}]{at}: {self.message}{hint}"
+        hint = self.hint_in(lang)
+        if lang == "en":  # the English layout logs and golden files keep
+            at = f" at {self.path}" if self.path else ""
+            tail = f"\n    hint: {hint}" if hint else ""
+            return f"{where}: {self.severity} [{self.code}]{at}: {self.message}{tail}"
+        say = Said("layout.at" if self.path else "layout.line", where=where, code=self.code, path=self.path,
+                   severity=Said("layout." + self.severity), message=self.message_in(lang))
+        tail = "\n    " + Said("layout.hint", hint=hint)(lang) if hint else ""
+        return say(lang) + tail
 
 
 class RecommenderError(Exception):
@@ -140,6 +248,7 @@ class RecommenderError(Exception):
 
 class _IssuesError(RecommenderError):
     title = "problems"
+    said_title = "layout.problems"
 
     def __init__(self, issues: Iterable[Issue]):
         self.issues: tuple[Issue, ...] = tuple(issues)
@@ -150,9 +259,13 @@ class _IssuesError(RecommenderError):
         return type(self), (self.issues,)
 
     def _render(self) -> str:
-        errors = [i for i in self.issues if i.severity == "error"]
-        lines = [f"{len(errors)} {self.title} found:"]
-        lines += [f"  {issue}".replace("\n", "\n  ") for issue in self.issues]
+        return self.render("en")
+
+    def render(self, lang: str = "en") -> str:
+        """How many errors, then every issue, in ``lang``; English is ``str(error)``."""
+        errors = sum(i.severity == "error" for i in self.issues)
+        lines = [f"{errors} {self.title} found:" if lang == "en" else Said(self.said_title, n=errors)(lang)]
+        lines += [f"  {issue.render(lang)}".replace("\n", "\n  ") for issue in self.issues]
         return "\n".join(lines)
 
 
@@ -160,26 +273,28 @@ class KnowledgeError(_IssuesError):
     """The knowledge files are invalid; nothing was loaded."""
 
     title = "knowledge error(s)"
+    said_title = "layout.knowledge_errors"
 
 
 class ProfileError(_IssuesError):
     """A customer profile is invalid."""
 
     title = "profile error(s)"
+    said_title = "layout.profile_errors"
 
 
 class EngineError(RecommenderError):
     """The rule engine failed while evaluating a customer (a bug, not bad input)."""
 
 
-def did_you_mean(value: object, choices: Iterable[str]) -> str | None:
+def did_you_mean(value: object, choices: Iterable[str]) -> Said | None:
     """A hint naming the closest known ids, or None when nothing is close."""
     options = sorted(choices)
     close = get_close_matches(str(value), options, n=3, cutoff=0.6)
     if close:
-        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+        return Said("hint.did-you-mean", options=quoted(close, "list.or"))
     if len(options) <= 12:
-        return "known values: " + ", ".join(options)
+        return Said("hint.known-values", options=plain(options))
     return None
 
 
@@ -213,30 +328,31 @@ def place(path: PathKey, positions: Positions, *, key: bool = False) -> tuple[in
 
 def issues_from_validation(exc: ValidationError, file: str | None, positions: Positions,
                            model: type[BaseModel] | None = None) -> list[Issue]:
-    """Turn pydantic's errors into located issues with plain-language codes."""
+    """Turn pydantic's errors into located issues with plain-language codes, in every language."""
     issues = []
     for err in _errors(exc):
         loc = tuple(p for p in err["loc"] if not _is_internal_loc(p))
         line, column = place(loc, positions, key=err["type"] == "extra_forbidden")
         code, hint = _CODES.get(err["type"], ("invalid-value", None))
-        message = err["msg"].removeprefix("Value error, ")
+        message = _said(err)
         if err["type"] == "literal_error":
-            message = f"{_shown(err['input'])} is not an allowed value"
-            hint = "allowed: " + err["ctx"]["expected"] if "ctx" in err else None
+            message = Said("invalid-value.literal", value=_shown(err["input"]))
+            hint = Said("hint.allowed", expected=_expected(err["ctx"]["expected"])) if "ctx" in err else None
         elif err["type"] in _BOUNDS and "ctx" in err:
             limit = next(iter(err["ctx"].values()))
             limit = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
-            message = f"{_shown(err['input'])} is out of range: it must be {_BOUNDS[err['type']]} {limit:,}"
+            message = Said("out-of-range." + _BOUNDS[err["type"]], value=_shown(err["input"]), limit=f"{limit:,}")
         elif code == "wrong-type" and isinstance(err["input"], int) and err["input"].bit_length() > 64:
-            code, message, hint = "out-of-range", f"{_shown(err['input'])} is far too large", None
+            code, message, hint = "out-of-range", Said("out-of-range.huge", value=_shown(err["input"])), None
         elif code == "bad-id" and isinstance(err["input"], str):
-            message, hint = f"{_shown(err['input'])} is not a valid id", _id_hint(err["input"])
+            message, hint = Said("bad-id.value", value=_shown(err["input"])), _id_hint(err["input"])
         elif code == "wrong-type" and not isinstance(err["input"], (dict, list)):
-            message = f"{message} (got {_shown(err['input'])})"
+            message = Said("wrong-type.got", message=message, value=_shown(err["input"]))
         if hint is None and model is not None:
-            hint = _description_at(model, loc)
+            description = _description_at(model, loc)
+            hint = Said("hint.field", description=description) if description else None
         if err["type"] == "extra_forbidden" and loc:
-            message = f"unknown key {loc[-1]!r}"
+            message = Said("unknown-key.key", name=loc[-1])
             allowed = _keys_at(model, loc[:-1]) if model else None
             if allowed:
                 hint = did_you_mean(loc[-1], allowed) or hint
@@ -245,7 +361,59 @@ def issues_from_validation(exc: ValidationError, file: str | None, positions: Po
     return issues
 
 
-_BOUNDS = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
+def said_error(kind: str, key: str, **fields: object) -> PydanticCustomError:
+    """A validator's error of type ``kind`` whose message is the issue template ``key`` (in every language).
+
+    :func:`issues_from_validation` reads the template back from the error's context, so the issue speaks
+    Chinese as well as English; pydantic itself sees the English sentence.
+    """
+    return PydanticCustomError(kind, "{english}", {"english": str(Said(key, **fields)), "said": key,
+                                                  "fields": fields})
+
+
+def said_of(exc: PydanticCustomError) -> Said:
+    """The message of a validator's error (:func:`said_error`) in every language."""
+    ctx = exc.context or {}
+    return Said(ctx["said"], **ctx["fields"]) if "said" in ctx else Said("pydantic.other", msg=str(exc))
+
+
+def _said(err: Any) -> Said:
+    """The message of a pydantic error as an issue template: a validator's own, or one per error type."""
+    ctx = err.get("ctx") or {}
+    if "said" in ctx:
+        return Said(ctx["said"], **ctx["fields"])
+    kind = err["type"]
+    if kind in _COUNTED:
+        limit = ctx.get(_COUNTED[kind], 0)
+        unit = ("unit.char" if kind.startswith("string") else "unit.item") + (".one" if limit == 1 else "")
+        return Said("pydantic." + kind, limit=limit, actual=ctx.get("actual_length", 0), unit=Said(unit))
+    if kind == "model_type":
+        return Said("pydantic.model_type", class_name=ctx.get("class_name", ""))
+    if kind in _PYDANTIC:
+        return Said("pydantic." + kind)
+    return Said("pydantic.other", msg=err["msg"].removeprefix("Value error, "))
+
+
+def _expected(expected: str) -> Callable[[str], str]:
+    """pydantic's list of allowed values (``'a', 'b' or 'c'``) as each language lists them."""
+    try:
+        values = ast.literal_eval("[" + expected.replace(" or ", ", ") + "]")
+    except (ValueError, SyntaxError):
+        values = None
+    return lambda lang: expected if lang == "en" or values is None else quoted(values, "list.or")(lang)
+
+
+# pydantic's error types whose sentence (and so template) has no field
+_PYDANTIC = frozenset({
+    "missing", "extra_forbidden", "string_type", "int_type", "int_parsing", "int_from_float", "float_type",
+    "float_parsing", "bool_type", "bool_parsing", "list_type", "dict_type", "model_attributes_type",
+    "finite_number", "string_unicode"})
+# pydantic's error types that count (characters or items), with the context key of the limit
+_COUNTED = {"too_short": "min_length", "too_long": "max_length", "string_too_short": "min_length",
+            "string_too_long": "max_length"}
+
+
+_BOUNDS = {"greater_than_equal": "at-least", "greater_than": "more-than", "less_than_equal": "at-most",
            "less_than": "below"}
 
 
@@ -264,7 +432,7 @@ def _errors(exc: ValidationError) -> list[Any]:
 def _shown(value: object, limit: int = 60) -> str:
     """A bad value as a person can read it in one line: quoted, escaped, cut short."""
     if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow, then refused
-        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"  # en only: never shown alone
     try:
         text = repr(value)
     except ValueError:  # a list or mapping holding such a number
@@ -272,11 +440,10 @@ def _shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _id_hint(value: str) -> str:
+def _id_hint(value: str) -> Said:
     """How ids are written, with the nearest valid spelling of ``value`` when there is one."""
-    rule = "an id is 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit"
     suggestion = re.sub(r"[^a-z0-9_.-]+", "_", value.lower()).strip("_.-")[:64]
-    return f"write it as {suggestion!r} ({rule})" if suggestion else rule
+    return Said("hint.id-as", suggestion=suggestion, rule=Said("hint.id")) if suggestion else Said("hint.id")
 
 
 def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str] | None:
@@ -332,35 +499,36 @@ def _is_internal_loc(part: str | int) -> bool:
                                       or part.startswith("list["))
 
 
-_CODES: dict[str, tuple[str, str | None]] = {
-    "missing": ("missing-field", "add this field"),
-    "extra_forbidden": ("unknown-key", "remove the key or check its spelling against the documentation"),
+# pydantic's error types: the issue code and the hint (hint.<type> templates)
+_CODES: dict[str, tuple[str, Said | None]] = {
+    "missing": ("missing-field", Said("hint.missing")),
+    "extra_forbidden": ("unknown-key", Said("hint.extra_forbidden")),
     "literal_error": ("invalid-value", None),
-    "string_type": ("wrong-type", "write text (quote it if it looks like a number or yes/no)"),
-    "int_type": ("wrong-type", "write a whole number without quotes"),
-    "int_parsing": ("wrong-type", "write a whole number without quotes"),
-    "int_from_float": ("wrong-type", "write a whole number"),
-    "float_type": ("wrong-type", "write a number without quotes"),
-    "float_parsing": ("wrong-type", "write a number without quotes"),
-    "bool_type": ("wrong-type", "write true or false"),
-    "bool_parsing": ("wrong-type", "write true or false"),
-    "list_type": ("wrong-type", "write a list (items starting with '- ', or [a, b])"),
-    "dict_type": ("wrong-type", "write a mapping (key: value lines)"),
-    "model_type": ("wrong-type", "write a mapping (key: value lines)"),
-    "model_attributes_type": ("wrong-type", "write a mapping (key: value lines)"),
+    "string_type": ("wrong-type", Said("hint.string_type")),
+    "int_type": ("wrong-type", Said("hint.write-integer")),
+    "int_parsing": ("wrong-type", Said("hint.write-integer")),
+    "int_from_float": ("wrong-type", Said("hint.int_from_float")),
+    "float_type": ("wrong-type", Said("hint.write-number")),
+    "float_parsing": ("wrong-type", Said("hint.write-number")),
+    "bool_type": ("wrong-type", Said("hint.write-boolean")),
+    "bool_parsing": ("wrong-type", Said("hint.write-boolean")),
+    "list_type": ("wrong-type", Said("hint.list_type")),
+    "dict_type": ("wrong-type", Said("hint.write-mapping")),
+    "model_type": ("wrong-type", Said("hint.write-mapping")),
+    "model_attributes_type": ("wrong-type", Said("hint.write-mapping")),
     "greater_than_equal": ("out-of-range", None),
     "greater_than": ("out-of-range", None),
     "less_than_equal": ("out-of-range", None),
     "less_than": ("out-of-range", None),
-    "finite_number": ("out-of-range", "write an ordinary number: infinity and NaN are not allowed"),
-    "string_too_long": ("text-too-long", "shorten the text"),
-    "string_unicode": ("bad-character", "the text holds a lone surrogate: check how it was encoded"),
-    "bad_character": ("bad-character", "delete the character; copy the text again from a plain source"),
+    "finite_number": ("out-of-range", Said("hint.finite_number")),
+    "string_too_long": ("text-too-long", Said("hint.string_too_long")),
+    "string_unicode": ("bad-character", Said("hint.string_unicode")),
+    "bad_character": ("bad-character", Said("hint.bad_character")),
     "too_short": ("too-short", None),
     "too_long": ("too-long", None),
-    "string_too_short": ("empty-text", "write some text"),
+    "string_too_short": ("empty-text", Said("hint.string_too_short")),
     "value_error": ("invalid-value", None),
     "string_pattern_mismatch": ("bad-id", None),  # the only patterned strings are ids
-    "bad_date": ("bad-date", DATE_HINT),
-    "bad_period": ("bad-period", "write the first day as start and the last day as end (both inclusive)"),
+    "bad_date": ("bad-date", DATE_SAID),
+    "bad_period": ("bad-period", Said("hint.bad_period")),
 }

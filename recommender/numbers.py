@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from .errors import Said
+
 # Far above any real figure (10^15 yuan is a thousand trillion) and far below 1e16,
 # where Python starts writing floats with an exponent.
 MAX_NUMBER = 10**15
@@ -20,12 +22,12 @@ MAX_NUMBER = 10**15
 DECIMALS = 4
 
 
-def number_problem(value: float) -> str | None:
+def number_problem(value: float) -> Said | None:
     """Why ``value`` cannot be used as a number here, or None when it can."""
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{value!r} is not a finite number"
+        return Said("out-of-range.not-finite", value=value)
     if abs(value) >= MAX_NUMBER:
-        return f"{value!r} is too large: numbers must stay below {MAX_NUMBER:,} in size"
+        return Said("out-of-range.too-large", value=value, limit=f"{MAX_NUMBER:,}")
     return None
 
 
@@ -33,7 +35,7 @@ def engine_number(value: int | float) -> int | float:
     """``value`` as durable-rules can parse it; raises ValueError for a number it cannot."""
     problem = number_problem(value)
     if problem:
-        raise ValueError(problem)
+        raise ValueError(str(problem))
     if isinstance(value, float):
         return round(value, DECIMALS) + 0.0  # "+ 0.0" turns -0.0 into 0.0
     return value

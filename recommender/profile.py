@@ -13,9 +13,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails
 
-from .errors import Issue, PathKey, Positions, ProfileError, did_you_mean, format_path, issues_from_validation, place
+from .errors import (
+    Issue,
+    PathKey,
+    Positions,
+    ProfileError,
+    Said,
+    did_you_mean,
+    format_path,
+    issues_from_validation,
+    place,
+    said_error,
+    what_said,
+)
 from .knowledge.schema import LifecycleStage
 from .numbers import MAX_NUMBER
 from .text import first_invisible
@@ -38,8 +50,7 @@ MAX_ITEMS = 500
 def _plain_text(value: str) -> str:
     char = first_invisible(value)
     if char is not None:
-        raise PydanticCustomError("bad_character", "the text holds the invisible character {char}",
-                                  {"char": f"U+{ord(char):04X}"})
+        raise said_error("bad_character", "bad-character.invisible", char=f"U+{ord(char):04X}")
     return value
 
 
@@ -194,9 +205,8 @@ class CustomerProfile(BaseModel):
     @model_validator(mode="after")
     def _wallet_holds_spend(self) -> CustomerProfile:
         if self.telecom_spend is not None and self.telecom_spend < (self.annual_spend or 0):
-            error = PydanticCustomError("below_annual_spend", (
-                f"the spend with every operator ({self.telecom_spend:,.0f}) is below the spend with us, "
-                f"annual_spend ({self.annual_spend:,.0f}); it includes it"))
+            error = said_error("below_annual_spend", "invalid-value.below-annual-spend",
+                               wallet=f"{self.telecom_spend:,.0f}", ours=f"{self.annual_spend or 0:,.0f}")
             raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
                 type=error, loc=("telecom_spend",), input=self.telecom_spend)])
         return self
@@ -236,8 +246,8 @@ def read_profile_file(path: str | Path) -> tuple[Any, str, Positions]:
     """Raw data of a profile file with positions; syntax errors raise."""
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
-        raise ProfileError([doc.issue((), "wrong-type", "a profile is a mapping of fields to values",
-                                      "start with 'name:', 'industry:' and 'employees:' lines")])
+        raise ProfileError([doc.issue((), "wrong-type", Said("wrong-type.profile"),
+                                      Said("hint.wrong-type.profile-file"))])
     return doc.data, doc.file, doc.positions
 
 
@@ -279,7 +289,8 @@ def reference_issues(data: Mapping[str, Any], kb: KnowledgeBase, file: str | Non
         label, ids = known[kind]
         if isinstance(value, str) and value not in ids:
             line, column = place(path, positions)
-            issues.append(Issue(code="unknown-reference", message=f"unknown {label} {value!r}",
+            issues.append(Issue(code="unknown-reference",
+                                message=Said("unknown-reference.id", what=what_said(label), value=value),
                                 hint=did_you_mean(value, ids), file=file, line=line, column=column,
                                 path=format_path(path)))
     return issues
@@ -296,8 +307,8 @@ def parse_profile(data: Mapping[str, Any] | CustomerProfile, *, source: Source |
     if not isinstance(data, (Mapping, CustomerProfile)):
         raise ProfileError(source.locate([Issue(
             code="wrong-type", line=1 if source.file and source.line is None else None,
-            message=f"a profile is a mapping of fields to values, not {type(data).__name__}",
-            hint="send an object with name, industry and employees")]))
+            message=Said("wrong-type.profile-not", kind=type(data).__name__),
+            hint=Said("hint.wrong-type.profile-object"))]))
     raw = data.model_dump() if isinstance(data, CustomerProfile) else data
     issues = reference_issues(raw, knowledge, source.file, source.positions) if knowledge is not None else []
     if isinstance(data, CustomerProfile):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from .batch import Row
-from .errors import Issue, ProfileError
+from .errors import Issue, ProfileError, Said
 from .profile import CustomerProfile, KeyPerson, Source
 
 __all__ = ["FORMATS", "count_rows", "read_column_map", "read_rows", "table_row"]
@@ -57,8 +57,7 @@ def read_column_map(path: str | Path) -> dict[str, str]:
     data = read_yaml(path).data
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise ProfileError([Issue(code="wrong-type", file=str(path), line=1,
-                                  message="a column map maps column names to profile fields",
-                                  hint="write lines such as '客户名称: name'")])
+                                  message=Said("wrong-type.column-map"), hint=Said("hint.wrong-type.column-map"))])
     return data
 
 
@@ -138,8 +137,8 @@ def table_row(record: Mapping[str, Any], source: Source, renames: Mapping[str, s
                 cells[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 problems.append(Issue(code="wrong-type", file=source.file, line=source.line,
-                                      path=columns.get(name, name), message=f"not valid JSON: {exc.msg}",
-                                      hint='write it as JSON, e.g. [{"rank": "bureau", "title": "局长"}]'))
+                                      path=columns.get(name, name), message=Said("wrong-type.json", error=exc.msg),
+                                      hint=Said("hint.wrong-type.json-cell")))
         else:
             cells[name] = value
     located = Source(file=source.file, line=source.line, columns=columns)
@@ -168,8 +167,8 @@ def _jsonl(f: io.TextIOBase, file: str, renames: Mapping[str, str]) -> Iterator[
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Row({}, source, ProfileError([Issue(code="yaml-syntax", file=file, line=number,
-                                                      column=exc.colno, message=f"not valid JSON: {exc.msg}",
-                                                      hint="write one JSON object per line")]))
+                                                      column=exc.colno, message=Said("wrong-type.json", error=exc.msg),
+                                                      hint=Said("hint.yaml-syntax.json-line"))]))
             continue
         if not isinstance(record, dict):
             yield Row(record, source)  # parse_profile says what a profile must be

@@ -15,7 +15,7 @@ from typing import get_args
 
 from .diagnose import fastdiag
 from .engine import EngineName
-from .errors import Issue, KnowledgeError, Positions, ProfileError, did_you_mean
+from .errors import Issue, KnowledgeError, Positions, ProfileError, Said, did_you_mean, what_said
 from .knowledge.base import KnowledgeBase
 from .knowledge.languages import check_texts
 from .knowledge.loader import available_catalogs, validate_document
@@ -88,8 +88,8 @@ def load_scenarios(root: str | Path) -> list[LoadedScenario]:
         if scenario is None:
             continue
         if scenario.id in seen:
-            issues.append(doc.issue(("id",), "duplicate-id", f"scenario id {scenario.id!r} is used twice",
-                                    f"the other one is in {seen[scenario.id]}"))
+            issues.append(doc.issue(("id",), "duplicate-id", Said("duplicate-id.scenario", id=scenario.id),
+                                    Said("hint.duplicate-id.scenario", file=seen[scenario.id])))
         seen[scenario.id] = str(path)
         inside = {key[1:]: pos for key, pos in doc.positions.items() if key[:1] == ("profile",)}
         expect_line, expect_column = doc.place(("expect",))
@@ -120,11 +120,11 @@ def run_scenario(rec: Recommender, loaded: LoadedScenario, as_of: date | None = 
         outcome.failures.append(f"could not run: {exc}")
         return outcome
     outcome.fired = [r.rule for r in result.fired_rules]
-    outcome.failures = unknown_ids(scenario, rec.knowledge) + compare(scenario, result)
+    outcome.failures = [str(said) for said in unknown_ids(scenario, rec.knowledge)] + compare(scenario, result)
     return outcome
 
 
-def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
+def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[Said]:
     """Expectations naming ids the knowledge does not have (a typo would otherwise pass silently)."""
     e = scenario.expect
     fw = kb.framework
@@ -153,7 +153,8 @@ def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
         for value in values:
             if value not in known:
                 hint = did_you_mean(value, known)
-                out.append(f"unknown {what} {value!r} in expect" + (f" ({hint})" if hint else ""))
+                said = Said("unknown-reference.expect", what=what_said(what), value=value)
+                out.append(Said("unknown-reference.with-hint", message=said, hint=hint) if hint else said)
     return out
 
 

@@ -36,7 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from . import authoring
 from .engine import ENGINES, EngineName
-from .errors import Issue, KnowledgeError, ProfileError
+from .errors import DATE_SAID, Issue, KnowledgeError, ProfileError, said_of
 from .knowledge import available_catalogs
 from .knowledge.schema import Day
 from .profile import CustomerProfile, Source
@@ -44,7 +44,7 @@ from .recommender import Recommender, default_knowledge_dir
 from .result import Recommendation
 from .tmf import product_offerings
 from .try_page import add_try_page
-from .validity import DATE_HINT, checked_day, parse_day
+from .validity import checked_day, parse_day
 
 __all__ = ["ServerSettings", "create_app", "create_app_from_env"]
 
@@ -206,7 +206,7 @@ def _as_of_day(value: str | None) -> date:
         return parse_day(value)
     except PydanticCustomError as exc:
         raise _HTTPProblem(422, "asOf is not a date", [Issue(
-            code="bad-date", message=str(exc), hint=DATE_HINT, path="query.asOf")]) from None
+            code="bad-date", message=said_of(exc), hint=DATE_SAID, path="query.asOf")]) from None
 
 
 def _recommend_one(rec: Recommender, data: Any, top_k: int, day: date) -> Recommendation:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import PydanticCustomError
 
-from .errors import DATE_HINT, RecommenderError
+from .errors import DATE_HINT, RecommenderError, Said, said_error
 from .localized import Text
 from .messages import message, text
 
@@ -58,10 +58,9 @@ def parse_day(value: object) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise PydanticCustomError("bad_date", "{value} is not a day of the calendar",
-                                      {"value": repr(value)}) from None
-    shown = repr(value) if isinstance(value, (str, int, float)) else f"a {type(value).__name__}"
-    raise PydanticCustomError("bad_date", "{value} is not a date written YYYY-MM-DD", {"value": shown})
+            raise said_error("bad_date", "bad-date.calendar", value=repr(value)) from None
+    shown = repr(value) if isinstance(value, (str, int, float)) else Said("bad-date.kind", kind=type(value).__name__)
+    raise said_error("bad_date", "bad-date.format", value=shown)
 
 
 def _operator_zone() -> tzinfo:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from ..errors import Issue, did_you_mean
+from ..errors import Issue, Said, did_you_mean, plain, what_said
 from ..graph import ProductGraph
 from ..profile import MEASUREMENT_FIELDS, RULE_FIELDS
 from ..vocabulary import (
@@ -55,6 +56,11 @@ _ID_FIELDS["footprint"] = "footprints"  # [B]
 _MORE_LISTS = ("footprints", "key_person_relations", "account_manager_levels", "managing_levels")
 
 _ID_FIELDS["demand_focus"] = "demand_focuses"  # [A] seed 001 一.1's kinds of demand
+
+
+def _one(kind: str) -> str:
+    """One entry of the framework list ``kind``: industries -> industry."""
+    return kind[:-3] + "y" if kind.endswith("ies") else kind[:-2] if kind.endswith("sses") else kind[:-1]
 
 
 def check_references(fw: Framework | None, assessment: Assessment | None, catalog: Catalog | None,
@@ -119,7 +125,8 @@ class _Refs:
               what: str) -> Iterator[Issue]:
         known = self.ids[kind]
         if known is not None and value not in known:
-            yield doc.issue(path, "unknown-reference", f"unknown {what} {value!r}", did_you_mean(value, known))
+            yield doc.issue(path, "unknown-reference", Said("unknown-reference.id", what=what_said(what),
+                                                                  value=value), did_you_mean(value, known))
 
 
 def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Document,
@@ -128,8 +135,9 @@ def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Docum
     for path, entity_id in entries:
         if entity_id in seen:
             first = doc.place(seen[entity_id])[0]
-            yield doc.issue(path + ("id",), "duplicate-id", f"{what} id {entity_id!r} is used twice",
-                            f"the first one is at line {first}; ids must be unique")
+            yield doc.issue(path + ("id",), "duplicate-id",
+                            Said("duplicate-id.id", what=what_said(what), id=entity_id),
+                            Said("hint.duplicate-id", line=first))
         else:
             seen[entity_id] = path
 
@@ -137,74 +145,72 @@ def _duplicates(entries: Iterable[tuple[tuple[str | int, ...], str]], doc: Docum
 def _framework(fw: Framework, doc: Document, root: Path) -> Iterator[Issue]:
     have = [m.id for m in fw.modules]
     for missing in sorted(set(MODULES) - set(have), key=MODULES.index):
-        yield doc.issue(("modules",), "missing-module", f"module {missing!r} is missing",
-                        "the framework has exactly nine modules (seed 004, 3.2)")
-    yield from _missing_vocabulary(doc, ("value_types",), "value type", VALUE_TYPES, [v.id for v in fw.value_types],
-                                   "the assessment assigns it (seed 004 3.1); rules and eligibility test it")
-    yield from _missing_vocabulary(doc, ("ranking",), "ranking weight", SCORE_COMPONENTS, fw.ranking.model_fields_set,
-                                   "every component of a bundle's score needs its weight (0 switches it off)")
+        yield doc.issue(("modules",), "missing-module", Said("missing-module.id", module=missing),
+                        Said("hint.missing-module"))
+    yield from _missing_vocabulary(doc, ("value_types",), "value_type", VALUE_TYPES, [v.id for v in fw.value_types])
+    yield from _missing_vocabulary(doc, ("ranking",), "ranking_weight", SCORE_COMPONENTS, fw.ranking.model_fields_set)
     layers = {layer.id for layer in fw.layers}
     for i, module in enumerate(fw.modules):
         if module.layer not in layers:
-            yield doc.issue(("modules", i, "layer"), "unknown-reference", f"unknown layer {module.layer!r}",
+            yield doc.issue(("modules", i, "layer"), "unknown-reference",
+                            Said("unknown-reference.id", what=what_said("layer"), value=module.layer),
                             did_you_mean(module.layer, layers))
         for j, item in enumerate(module.items):
             if not item.id.startswith(module.id + "."):
-                yield doc.issue(("modules", i, "items", j, "id"), "bad-need-id",
-                                f"need item {item.id!r} must start with its module id",
-                                f"write it as '{module.id}.{item.id.split('.')[-1]}'")
+                yield doc.issue(("modules", i, "items", j, "id"), "bad-need-id", Said("bad-need-id.item", id=item.id),
+                                Said("hint.write-as", id=f"{module.id}.{item.id.split('.')[-1]}"))
             for k, sub in enumerate(item.items):
                 if not sub.id.startswith(item.id + "."):
                     yield doc.issue(("modules", i, "items", j, "items", k, "id"), "bad-need-id",
-                                    f"sub-item {sub.id!r} must start with its item id",
-                                    f"write it as '{item.id}.{sub.id.split('.')[-1]}'")
+                                    Said("bad-need-id.sub-item", id=sub.id),
+                                    Said("hint.write-as", id=f"{item.id}.{sub.id.split('.')[-1]}"))
     yield from _duplicates(((("modules", i), m.id) for i, m in enumerate(fw.modules)), doc, "module")
     yield from _duplicates([*((("modules", i, "items", j), it.id) for i, m in enumerate(fw.modules)
                               for j, it in enumerate(m.items)),
                             *((("modules", i, "items", j, "items", k), sub.id) for i, m in enumerate(fw.modules)
-                              for j, it in enumerate(m.items) for k, sub in enumerate(it.items))], doc, "need item")
+                              for j, it in enumerate(m.items) for k, sub in enumerate(it.items))], doc, "need_item")
     prefix = KEY_PERSON + "."
     for i, need in enumerate(fw.key_person_needs):
         if not need.id.startswith(prefix):
             yield doc.issue(("key_person_needs", i, "id"), "bad-need-id",
-                            f"key-person need {need.id!r} must start with {prefix!r}",
-                            f"write it as '{prefix}{need.id.split('.')[-1]}': key persons' needs are not module items")
+                            Said("bad-need-id.key-person", id=need.id, prefix=prefix),
+                            Said("hint.bad-need-id.key-person", id=f"{prefix}{need.id.split('.')[-1]}"))
     yield from _duplicates(((("key_person_needs", i), n.id) for i, n in enumerate(fw.key_person_needs)), doc,
-                           "key-person need")
+                           "key_person_need")
     yield from _duplicates(((("demand_focuses", i), e.id) for i, e in enumerate(fw.demand_focuses)), doc,
-                           "demand focus")  # [A]
+                           "demand_focus")  # [A]
     for key in ("industries", "segments", "value_types", "customer_classes", "key_person_ranks",
                 "channels", "service_levels", "strategies", "premises"):
         entries = getattr(fw, key)
-        yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, key[:-1])
+        yield from _duplicates((((key, i), e.id) for i, e in enumerate(entries)), doc, _one(key))
     for key in _MORE_LISTS:  # [B]
-        yield from _duplicates((((key, i), e.id) for i, e in enumerate(getattr(fw, key))), doc, key[:-1])
+        yield from _duplicates((((key, i), e.id) for i, e in enumerate(getattr(fw, key))), doc, _one(key))
     if not (root / "catalogs" / fw.default_catalog).is_dir():
         yield doc.issue(("default_catalog",), "unknown-catalog",
-                        f"default catalog {fw.default_catalog!r} has no directory under catalogs/",
+                        Said("unknown-catalog.default", catalog=fw.default_catalog),
                         did_you_mean(fw.default_catalog, catalog_dirs(root)))
 
 
 def _missing_vocabulary(doc: Document, path: tuple[str | int, ...], what: str, required: Iterable[str],
-                        have: Iterable[str], why: str) -> Iterator[Issue]:
-    """An id the code relies on (see ``vocabulary``) that the knowledge does not define."""
+                        have: Iterable[str]) -> Iterator[Issue]:
+    """An id the code relies on (see ``vocabulary``) that the knowledge does not define; ``what`` names the
+    ``issue.missing-vocabulary.<what>`` template and its hint, which says why the code needs it."""
     present = set(have)
     for missing in required:
         if missing not in present:
-            yield doc.issue(path, "missing-vocabulary", f"{what} {missing!r} is missing", why)
+            yield doc.issue(path, "missing-vocabulary", Said("missing-vocabulary." + what, id=missing),
+                            Said("hint.missing-vocabulary." + what))
 
 
 def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[Issue]:
-    yield from _missing_vocabulary(doc, ("steps",), "assessment step", ASSESSMENT_STEPS,
-                                   [s.id for s in assessment.steps],
-                                   "the three steps of seed 004 3.1 keep these ids: the value type reads 'scale' "
-                                   "and rules test <step>_score")
+    yield from _missing_vocabulary(doc, ("steps",), "assessment_step", ASSESSMENT_STEPS,
+                                   [s.id for s in assessment.steps])
     for i, step in enumerate(assessment.steps):
         for j, ind in enumerate(step.indicators):
             yield from _indicator(ind, ("steps", i, "indicators", j), doc)  # [A] one check for every indicator
     for i, band in enumerate(assessment.classes):
         yield from refs.check("customer_classes", band.customer_class, doc, ("classes", i, "customer_class"),
-                              "customer class")
+                              "customer_class")
     for i, industry in enumerate(assessment.social_value_industries):
         yield from refs.check("industries", industry, doc, ("social_value_industries", i), "industry")
     for i, segment in enumerate(assessment.social_value_segments):
@@ -215,10 +221,10 @@ def _assessment(assessment: Assessment, refs: _Refs, doc: Document) -> Iterator[
 def _indicator(ind: Indicator, path: tuple[str | int, ...], doc: Document) -> Iterator[Issue]:
     numeric = set(MEASUREMENT_FIELDS)
     if ind.field not in numeric:
-        yield doc.issue(path + ("field",), "unknown-field", f"{ind.field!r} is not a numeric profile field",
+        yield doc.issue(path + ("field",), "unknown-field", Said("unknown-field.numeric", field=ind.field),
                         did_you_mean(ind.field, numeric))
     if ind.cuts != sorted(ind.cuts):
-        yield doc.issue(path + ("cuts",), "unsorted-cuts", "cut points must be in ascending order")
+        yield doc.issue(path + ("cuts",), "unsorted-cuts", Said("unsorted-cuts.cuts"))
 
 
 def _value_evaluation(assessment: Assessment, doc: Document) -> Iterator[Issue]:
@@ -228,14 +234,15 @@ def _value_evaluation(assessment: Assessment, doc: Document) -> Iterator[Issue]:
     if assessment.operator_revenue is not None:
         yield from _indicator(assessment.operator_revenue, ("operator_revenue",), doc)
     yield from _duplicates(((("it_attitudes", i), e.id) for i, e in enumerate(assessment.it_attitudes)), doc,
-                           "IT attitude")
+                           "it_attitude")
     yield from _duplicates(((("social_influences", i), e.id) for i, e in enumerate(assessment.social_influences)),
-                           doc, "social influence")
+                           doc, "social_influence")
     known = {e.id for e in assessment.social_influences}
     for i, influence in enumerate(assessment.authority_influences):
         if influence not in known:
             yield doc.issue(("authority_influences", i), "unknown-reference",
-                            f"unknown social influence {influence!r}", did_you_mean(influence, known))
+                            Said("unknown-reference.id", what=what_said("social influence"), value=influence),
+                            did_you_mean(influence, known))
 
 
 def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Issue]:
@@ -244,31 +251,30 @@ def _products(products: ProductsFile, refs: _Refs, doc: Document) -> Iterator[Is
         at: tuple[str | int, ...] = ("products", i)
         yield from refs.check("categories", p.category, doc, at + ("category",), "category")
         for j, item in enumerate(p.need_items):
-            yield from refs.check("needs", item, doc, at + ("need_items", j), "need item")
+            yield from refs.check("needs", item, doc, at + ("need_items", j), "need_item")
             module = refs.item_module.get(item)
             if module is not None and module not in p.modules:
                 yield doc.issue(at + ("need_items", j), "item-outside-modules",
-                                f"need item {item!r} belongs to module {module!r}, which the product does not list",
-                                f"add {module!r} to modules")
+                                Said("item-outside-modules.item", item=item, module=module),
+                                Said("hint.item-outside-modules", module=module))
         for relation in RELATION_KINDS:
             kind = str(relation)
             for j, rel in enumerate(getattr(p, kind)):
                 yield from refs.check("products", rel.product, doc, at + (kind, j, "product"), "product")
                 if rel.product == p.id:
-                    yield doc.issue(at + (kind, j, "product"), "self-relation", f"{p.id!r} {kind} itself")
+                    yield doc.issue(at + (kind, j, "product"), "self-relation",
+                                    Said("self-relation." + kind, product=p.id))
                 elif kind in ("requires", "complements") and _retired(rel.product, refs):
-                    yield doc.issue(
-                        at + (kind, j, "product"), "requires-retired" if kind == "requires" else "relation-to-retired",
-                        f"{p.id!r} {kind} {rel.product!r}, which is not for sale",
-                        "a product that requires a retired one can never be sold" if kind == "requires"
-                        else "point the relation at the product that replaced it",
-                        severity="error" if kind == "requires" else "warning")
+                    code = "requires-retired" if kind == "requires" else "relation-to-retired"
+                    yield doc.issue(at + (kind, j, "product"), code,
+                                    Said(f"{code}.product", product=p.id, other=rel.product), Said("hint." + code),
+                                    severity="error" if kind == "requires" else "warning")
         elig = p.eligibility
         for key, kind in (("industries", "industries"), ("value_types", "value_types"), ("segments", "segments")):
             for j, value in enumerate(getattr(elig, key) or []):
-                yield from refs.check(kind, value, doc, at + ("eligibility", key, j), key[:-1])
+                yield from refs.check(kind, value, doc, at + ("eligibility", key, j), _one(key))
         if elig.min_employees and elig.max_employees and elig.min_employees > elig.max_employees:
-            yield doc.issue(at + ("eligibility",), "empty-range", "min_employees is above max_employees")
+            yield doc.issue(at + ("eligibility",), "empty-range", Said("empty-range.employees"))
 
 
 def gap_covers(gap: str, item: str) -> bool:
@@ -282,16 +288,15 @@ def _known_gaps(catalog: Catalog, products: ProductsFile | None, refs: _Refs, do
     for i, gap in enumerate(catalog.known_gaps):
         at: tuple[str | int, ...] = ("known_gaps", i, "item")
         if gap.item in seen:
-            yield doc.issue(at, "duplicate-id", f"known gap {gap.item!r} is declared twice",
-                            f"the first one is at line {doc.place(('known_gaps', seen[gap.item]))[0]}")
+            yield doc.issue(at, "duplicate-id", Said("duplicate-id.known-gap", item=gap.item),
+                            Said("hint.first-at", line=doc.place(("known_gaps", seen[gap.item]))[0]))
             continue
         seen[gap.item] = i
-        yield from refs.check("needs", gap.item, doc, at, "need item")
+        yield from refs.check("needs", gap.item, doc, at, "need_item")
         by = sorted(item for item in served if gap_covers(gap.item, item))
         if by:
-            yield doc.issue(at, "known-gap-served",
-                            f"{gap.item!r} is declared a known gap, but products of the catalog serve {', '.join(by)}",
-                            "remove the known gap, or narrow it to the items no product serves", severity="warning")
+            yield doc.issue(at, "known-gap-served", Said("known-gap-served.item", item=gap.item, served=plain(by)),
+                            Said("hint.known-gap-served"), severity="warning")
 
 
 def proposed_products(rules: Iterable[Rule]) -> set[str]:
@@ -310,8 +315,8 @@ def _unreachable(products: ProductsFile, rules: RulesFile, doc: Document) -> Ite
     for i, p in enumerate(products.products):
         if p.id in lost:
             yield doc.issue(("products", i, "need_items"), "unreachable-product",
-                            f"no need reaches {p.id!r}: it lists no need item and no rule proposes it",
-                            "list the need items it serves in need_items", severity="warning")
+                            Said("unreachable-product.product", product=p.id), Said("hint.unreachable-product"),
+                            severity="warning")
 
 
 def _retired(pid: str, refs: _Refs) -> bool:
@@ -326,8 +331,8 @@ def _shared_ids(products: ProductsFile, offers: OffersFile, doc: Document) -> It
         for path, entity_id in [(("offers", i), offer.id)] + [(("offers", i, "tiers", j), t.id)
                                                              for j, t in enumerate(offer.tiers)]:
             if entity_id in product_ids:
-                yield doc.issue(path + ("id",), "duplicate-id", f"id {entity_id!r} is also a product id",
-                                "offers, tiers and products need distinct ids")
+                yield doc.issue(path + ("id",), "duplicate-id", Said("duplicate-id.product", id=entity_id),
+                                Said("hint.duplicate-id.product"))
 
 
 def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
@@ -335,24 +340,24 @@ def _graph(products: ProductsFile, doc: Document) -> Iterator[Issue]:
     index = {p.id: i for i, p in enumerate(products.products)}
     graph = ProductGraph(by_id)
 
-    def edge_place(a: str, b: str) -> str:
+    def edge_place(a: str, b: str) -> Said:
         j = next(k for k, r in enumerate(by_id[a].requires) if r.product == b)
         line, col = doc.place(("products", index[a], "requires", j))
-        return f"{a} requires {b} ({doc.file}:{line}:{col})"
+        return Said("requires-cycle.step", product=a, other=b, where=f"{doc.file}:{line}:{col}")
 
     for cycle in graph.cycles():
         steps = [edge_place(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)]
         yield doc.issue(("products", index[cycle[0]], "requires"), "requires-cycle",
-                        "requires cycle: " + " -> ".join(cycle + cycle[:1]) + "; " + "; ".join(steps),
-                        "a product cannot need itself, even through others; remove one of these requires")
+                        Said("requires-cycle.cycle", cycle=" -> ".join(cycle + cycle[:1]),
+                             steps=plain(steps, "list.clauses")),
+                        Said("hint.requires-cycle"))
     if graph.cycles():
         return
     for pid in by_id:
         pairs = graph.excluded_pairs(graph.required_by(pid) | {pid})
         for a, b in pairs:
             yield doc.issue(("products", index[pid], "requires"), "requires-conflict",
-                            f"{pid!r} can never be sold: it needs both {a!r} and {b!r}, which exclude each other",
-                            "remove the exclusion or one of the requires")
+                            Said("requires-conflict.product", product=pid, a=a, b=b), Said("hint.requires-conflict"))
 
 
 def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile | None) -> Iterator[Issue]:
@@ -379,7 +384,8 @@ def _rules(rules: RulesFile, refs: _Refs, doc: Document, products: ProductsFile 
                 yield from refs.check("offers", effect.offer.offer, doc, at + ("offer",), "offer")
                 tiers = refs.tiers.get(effect.offer.offer)
                 if tiers is not None and effect.offer.tier not in tiers:
-                    yield doc.issue(at + ("tier",), "unknown-reference", f"unknown tier {effect.offer.tier!r}",
+                    yield doc.issue(at + ("tier",), "unknown-reference",
+                                    Said("unknown-reference.id", what=what_said("tier"), value=effect.offer.tier),
                                     did_you_mean(effect.offer.tier, tiers))
             for key, kind in SINGLE_ADVICE.items():
                 value = getattr(effect, key)
@@ -395,24 +401,14 @@ def _stage(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Iterator[Iss
         for part in ("customer", "need", "product", "bundle", "key_person", "rival"):
             if getattr(branch, part) is None or part in STAGE_CONDITIONS[stage]:
                 continue
-            if stage == CUSTOMER_STAGE:
-                message = (f"a customer-stage rule cannot test {part!r}: it runs before the search, so it would "
-                           "chain on a proposal that may be in no bundle")
-                hint = ("write 'stage: bundle' to run it on the chosen bundle, where 'product' means a product "
-                        "in the bundle; turn a 'propose' into an 'add_on'")
-            else:
-                message = (f"a bundle-stage rule cannot test {part!r}; it tests the customer, products in the "
-                           "bundle, the bundle and key persons")
-                hint = "test the need in a customer-stage rule, or test the product that covers it"
-            yield doc.issue(path + (part,), "wrong-stage", message, hint)
+            yield doc.issue(path + (part,), "wrong-stage", Said(f"wrong-stage.{stage}-test", part=part),
+                            Said(f"hint.wrong-stage.{stage}-test"))
     for j, effect in enumerate(rule.then):
         if effect.kind not in STAGE_EFFECTS[stage]:
             yield doc.issue(at + ("then", j, effect.kind), "wrong-stage",
-                            f"a {stage}-stage rule cannot {effect.kind.replace('_', ' ')}: that is an effect of "
-                            f"the {other} stage",
-                            f"{stage}-stage effects: {', '.join(STAGE_EFFECTS[stage])}"
-                            + ("; write 'stage: bundle' for a rule on the chosen bundle" if stage == CUSTOMER_STAGE
-                               else "; move it to a customer-stage rule"))
+                            Said(f"wrong-stage.{stage}-effect", effect=effect.kind.replace("_", " "),
+                                 other=what_said("stage " + other)),
+                            Said(f"hint.wrong-stage.{stage}-effect", effects=plain(STAGE_EFFECTS[stage])))
 
 
 def _never_fires(when: When, proposed: set[str] | None, doc: Document, at: tuple[str | int, ...],
@@ -424,8 +420,9 @@ def _never_fires(when: When, proposed: set[str] | None, doc: Document, at: tuple
     """
     for k, branch in enumerate(when.any or []):
         yield from _never_fires(branch, proposed, doc, at + ("any", k), check_products, in_bundle)
-    ranges = [(("customer", name), name, c) for name, c in (when.customer or {}).items()]
-    ranges += [(("bundle", name), f"the bundle's {name}", c)
+    ranges: list[tuple[tuple[str, str], str | Said, Any]] = [
+        (("customer", name), name, c) for name, c in (when.customer or {}).items()]
+    ranges += [(("bundle", name), Said("rule-never-fires.bundle-field", field=name), c)
                for name, c in (when.bundle.fields if when.bundle else {}).items()]
     for where, name, constraint in ranges:
         if not isinstance(constraint, Op):
@@ -436,20 +433,19 @@ def _never_fires(when: When, proposed: set[str] | None, doc: Document, at: tuple
             low > high or (low == high and (constraint.gt is not None or constraint.lt is not None)))
         if empty or constraint.in_ == [] or (constraint.exists is False and len(constraint.operators) > 1):
             yield doc.issue(at + where, "rule-never-fires",
-                            f"no value of {name} satisfies {_ops_text(constraint)}",
-                            "check the bounds: gte/gt must be below lte/lt, and 'in' needs at least one value")
+                            Said("rule-never-fires.range", field=name, ops=_ops_text(constraint)),
+                            Said("hint.rule-never-fires.range"))
     for j, pid in enumerate(when.product if isinstance(when.product, list) else [when.product] if when.product
                             else []):
         if not check_products or proposed is None or pid in proposed:
             continue
         path = at + ("product", j) if isinstance(when.product, list) else at + ("product",)
         if in_bundle:
-            yield doc.issue(path, "rule-never-fires", f"no bundle can hold {pid!r}, so this condition never holds",
-                            f"{pid!r} covers no need item and no rule proposes or adds it", severity="warning")
+            yield doc.issue(path, "rule-never-fires", Said("rule-never-fires.no-bundle", product=pid),
+                            Said("hint.rule-never-fires.no-bundle", product=pid), severity="warning")
         else:
-            yield doc.issue(path, "rule-never-fires", f"no rule proposes {pid!r}, so this condition never holds",
-                            "a product condition matches products proposed by other rules; add a rule that "
-                            "proposes it, or test a customer field instead", severity="warning")
+            yield doc.issue(path, "rule-never-fires", Said("rule-never-fires.not-proposed", product=pid),
+                            Said("hint.rule-never-fires.not-proposed"), severity="warning")
 
 
 def _ops_text(constraint: Op) -> str:
@@ -464,34 +460,34 @@ def _contradictions(rule: Rule, doc: Document, at: tuple[str | int, ...]) -> Ite
     for j, effect in enumerate(rule.then):
         if effect.exclude and effect.exclude.product in proposes:
             yield doc.issue(at + (j, "exclude", "product"), "contradictory-effects",
-                            f"rule {rule.id!r} both proposes and excludes {effect.exclude.product!r}",
-                            "keep one of the two effects")
+                            Said("contradictory-effects.propose-exclude", rule=rule.id, product=effect.exclude.product),
+                            Said("hint.contradictory-effects.propose-exclude"))
         kind = effect.kind
         if kind in SINGLE_ADVICE:
             value = getattr(effect, kind)
             if kind in single and single[kind] != value:
                 yield doc.issue(at + (j, kind), "contradictory-effects",
-                                f"rule {rule.id!r} sets {kind} to both {single[kind]!r} and {value!r}",
-                                "a rule sets each piece of advice once")
+                                Said("contradictory-effects.advice", rule=rule.id, kind=kind, first=single[kind],
+                                     second=value),
+                                Said("hint.contradictory-effects.advice"))
             single[kind] = value
         if effect.offer:
             key = "offer:" + effect.offer.offer
             if key in single and single[key] != effect.offer.tier:
                 yield doc.issue(at + (j, "offer"), "contradictory-effects",
-                                f"rule {rule.id!r} chooses two tiers of offer {effect.offer.offer!r}",
-                                "a rule chooses one tier per offer")
+                                Said("contradictory-effects.tiers", rule=rule.id, offer=effect.offer.offer),
+                                Said("hint.contradictory-effects.tiers"))
             single[key] = effect.offer.tier
 
 
 def _value(name: str, v: object, want: type, refs: _Refs, doc: Document,
-           path: tuple[str | int, ...]) -> Iterator[Issue]:
+           path: tuple[str | int, ...], shown: str | Said | None = None) -> Iterator[Issue]:
     ok = isinstance(v, bool) if want is bool else (
         isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, str))
     if not ok:
-        yield doc.issue(path, "wrong-type", f"{name} is compared with {v!r}, but it holds "
-                        + {bool: "true/false", float: "a number", str: "text"}[want],
-                        {bool: "write true or false", float: "write a number without quotes",
-                         str: "write the value as text"}[want])
+        kind = {bool: "boolean", float: "number", str: "text"}[want]
+        yield doc.issue(path, "wrong-type", Said("wrong-type.compared-" + kind, field=shown or name, value=v),
+                        Said({bool: "hint.write-boolean", float: "hint.write-number", str: "hint.write-text"}[want]))
     elif name in _ID_FIELDS:
         yield from refs.check(_ID_FIELDS[name], str(v), doc, path, name.replace("_", " "))
     elif name == "lifecycle_stage":
@@ -504,8 +500,8 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
     for name, constraint in (when.customer or {}).items():
         path = at + ("customer", name)
         if name not in RULE_FIELDS:
-            yield doc.issue(path, "unknown-field", f"customers have no field {name!r} a rule can test",
-                            did_you_mean(name, RULE_FIELDS) or "fields a rule can test: " + ", ".join(RULE_FIELDS))
+            yield doc.issue(path, "unknown-field", Said("unknown-field.customer", field=name),
+                            did_you_mean(name, RULE_FIELDS) or Said("hint.unknown-field", fields=plain(RULE_FIELDS)))
             continue
         ops = constraint.operators if isinstance(constraint, Op) else [("eq", constraint)]
         want = RULE_FIELDS[name]
@@ -521,8 +517,9 @@ def _when(when: When, refs: _Refs, doc: Document, at: tuple[str | int, ...]) -> 
                 if op == "exists":
                     continue
                 for v in value if isinstance(value, list) else [value]:
-                    yield from _value(f"the bundle's {name}", v, float, refs, doc,
-                                      at + ("bundle", name) + ((op,) if isinstance(constraint, Op) else ()))
+                    yield from _value(name, v, float, refs, doc,
+                                      at + ("bundle", name) + ((op,) if isinstance(constraint, Op) else ()),
+                                      Said("rule-never-fires.bundle-field", field=name))
         for j, pid in enumerate(when.bundle.not_counting):
             yield from refs.check("products", pid, doc, at + ("bundle", "not_counting", j), "product")
     person = when.key_person  # [B] ranks alone, or a mapping of rank, relation and vip

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import Issue, PathKey, did_you_mean, format_path, place
+from ..errors import ISSUE_PREFIX, Issue, PathKey, Said, did_you_mean, format_path, place, plain, quoted
 from ..messages import LANGS, Messages, fields_of, package_messages
 from .schema import Text
 from .yamlpos import Document, load_file
@@ -40,9 +40,8 @@ def fold_split_names(doc: Document) -> list[Issue]:
             found = [k for k in _SPLIT if k in value]
             if found:
                 issues.append(_keyed(doc, (*path, found[0]), "split-name",
-                                     f"{' and '.join(map(repr, found))}: a name is one mapping by language now",
-                                     "write name: {zh: ..., en: ...} (one entry per language framework.yaml "
-                                     "declares)"))
+                                     Said("split-name.keys", keys=quoted(found, "list.and")),
+                                     Said("hint.split-name")))
             if found and "name" not in value:
                 value["name"] = {k.removeprefix("name_"): value[k] for k in found}
             for key in found:
@@ -62,18 +61,16 @@ def check_texts(model: BaseModel, languages: list[str], doc: Document) -> Iterat
     for path, owner, text in _texts(model, (), None):
         missing = [lang for lang in languages if lang not in text.root]
         if missing:
-            what = f"{path[-1]} of {owner!r}" if owner else str(path[-1])
+            what = Said("missing-language.of", field=path[-1], owner=owner) if owner else path[-1]
             yield doc.issue(path, "missing-language",
-                            f"the {what} has no text in {', '.join(map(repr, missing))}",
-                            f"write it in every language framework.yaml declares: {path[-1]}: "
-                            "{" + ", ".join(f"{lang}: ..." for lang in languages) + "}")
+                            Said("missing-language.text", what=what, languages=quoted(missing)),
+                            Said("hint.missing-language", field=path[-1],
+                                 example="{" + ", ".join(f"{lang}: ..." for lang in languages) + "}"))
         for lang in text.root:
             if lang not in languages:
-                yield doc.issue((*path, lang), "unknown-language",
-                                f"{lang!r} is not a language framework.yaml declares",
+                yield doc.issue((*path, lang), "unknown-language", Said("unknown-language.text", language=lang),
                                 did_you_mean(lang, languages) or
-                                f"declared: {', '.join(languages)}; add {lang!r} to framework.yaml's languages "
-                                "to write in it")
+                                Said("hint.unknown-language", declared=plain(languages), language=lang))
 
 
 def _texts(value: Any, path: PathKey, owner: str | None) -> Iterator[tuple[PathKey, str | None, Text]]:
@@ -92,7 +89,7 @@ def _texts(value: Any, path: PathKey, owner: str | None) -> Iterator[tuple[PathK
             yield from _texts(item, (*path, key), owner)
 
 
-def _keyed(doc: Document, path: PathKey, code: str, message: str, hint: str) -> Issue:
+def _keyed(doc: Document, path: PathKey, code: str, message: Said, hint: Said) -> Issue:
     """An issue placed at the key ending ``path`` (the key is what is wrong, not its value)."""
     line, column = place(path, doc.positions, key=True)
     return Issue(code=code, message=message, hint=hint, file=doc.file, line=line, column=column,
@@ -106,11 +103,16 @@ def message_file(root: Path, lang: str) -> Path:
 
 @cache
 def _reference() -> dict[str, frozenset[str]]:
-    """Every message key the code asks for, with the fields it fills in (from the package's files)."""
+    """Every message key the code asks for, with the fields it fills in (from the package's files).
+
+    Not the issue templates (``issue.*``): issues are the package's own, in zh and en, so a knowledge
+    directory declaring another language does not translate them.
+    """
     out: dict[str, set[str]] = {}
     for lang in LANGS:
         for key, sentence in (package_messages(lang) or {}).items():
-            out.setdefault(key, set()).update(fields_of(sentence))
+            if not key.startswith(ISSUE_PREFIX):
+                out.setdefault(key, set()).update(fields_of(sentence))
     return {key: frozenset(names) for key, names in out.items()}
 
 
@@ -138,48 +140,44 @@ def _language(root: Path, lang: str, issues: list[Issue]) -> dict[str, str] | No
     package = package_messages(lang)
     if package is None and not own:
         issues.append(Issue(code="missing-message", file=str(path),
-                            message=f"no message file for the declared language {lang!r}",
-                            hint=f"copy recommender/messages/en.yaml to messages/{lang}.yaml in the knowledge "
-                                 "directory and translate each sentence"))
+                            message=Said("missing-message.file", language=lang),
+                            hint=Said("hint.missing-message.file", language=lang)))
         return None
     merged = {**(package or {}), **own}
     missing = [key for key in _reference() if key not in merged]
     if missing:
         issues.append(Issue(code="missing-message", file=str(path),
-                            message=f"language {lang!r} has no sentence for {len(missing)} message keys: "
-                                    + ", ".join(missing),
-                            hint=f"add them to messages/{lang}.yaml (recommender/messages/en.yaml has each "
-                                 "with its placeholders)"))
+                            message=Said("missing-message.keys", language=lang, n=len(missing), keys=plain(missing)),
+                            hint=Said("hint.missing-message.keys", language=lang)))
     return merged if len(issues) == before else None
 
 
 def _own(doc: Document, issues: list[Issue]) -> Iterator[tuple[str, str]]:
     """The sentences a knowledge message file holds, each checked against what the code asks for."""
     if not isinstance(doc.data, dict):
-        issues.append(doc.issue((), "wrong-type", "a message file is a mapping of message keys to sentences",
-                                'write one line per sentence: brief.title: "..."'))
+        issues.append(doc.issue((), "wrong-type", Said("wrong-type.message-file"), Said("hint.message-file")))
         return
     reference = _reference()
     for key, sentence in doc.data.items():
         if not isinstance(key, str) or key not in reference:
-            issues.append(_keyed(doc, (key,), "unknown-message", f"unknown message key {key!r}",
-                                    did_you_mean(str(key), reference) or
-                                    "use the keys of recommender/messages/en.yaml"))
+            issues.append(_keyed(doc, (key,), "unknown-message", Said("unknown-message.key", name=key),
+                                 did_you_mean(str(key), reference) or Said("hint.unknown-message")))
             continue
         if not isinstance(sentence, str):
-            issues.append(doc.issue((key,), "wrong-type", f"the sentence {key!r} is not text",
-                                    "write the sentence, quoted if it starts with a brace or holds ': '"))
+            issues.append(doc.issue((key,), "wrong-type", Said("wrong-type.sentence", name=key),
+                                    Said("hint.sentence")))
             continue
         try:
             extra = sorted(fields_of(sentence) - reference[key])
         except ValueError as exc:
-            issues.append(doc.issue((key,), "message-fields", f"the sentence {key!r} is not a valid template: {exc}",
-                                    "write braces only around a placeholder; double a literal one: {{ }}"))
+            issues.append(doc.issue((key,), "message-fields", Said("message-fields.broken", name=key, error=str(exc)),
+                                    Said("hint.message-fields.broken")))
             continue
         if extra:
-            allowed = ", ".join("{" + name + "}" for name in sorted(reference[key])) or "none"
+            allowed = plain("{" + name + "}" for name in sorted(reference[key]))
             issues.append(doc.issue((key,), "message-fields",
-                                    f"the sentence {key!r} uses {', '.join('{' + e + '}' for e in extra)}, "
-                                    "which the code does not fill in", f"placeholders it may use: {allowed}"))
+                                    Said("message-fields.extra", name=key, fields=plain("{" + e + "}" for e in extra)),
+                                    Said("hint.message-fields.extra", allowed=allowed) if reference[key]
+                                    else Said("hint.message-fields.none")))
             continue
         yield key, sentence

@@ -46,7 +46,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..durable_json import branch_parts, definition, kinds_tested
-from ..errors import Issue
+from ..errors import Issue, Said
 from ..evaluation import Branch, compile_branches
 from ..numbers import MAX_NUMBER, number_problem
 from ..vocabulary import CUSTOMER_STAGE, RULE_STAGES
@@ -118,8 +118,7 @@ def _number(name: str, value: object, doc: Document, path: tuple[str | int, ...]
         problem = number_problem(value)
         if problem:
             yield doc.issue(path, "out-of-range", problem,
-                            f"compare {name} with a finite number below {MAX_NUMBER:,} in size; the rule "
-                            "engine cannot take others")
+                            Said("hint.out-of-range.engine", field=name, limit=f"{MAX_NUMBER:,}"))
 
 
 def branch_paths(when: When, at: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], When]]:
@@ -257,8 +256,8 @@ class Violation(NamedTuple):
     engine_rule: str
     alias: str
     field: str
-    message: str
-    hint: str
+    message: Said
+    hint: Said
 
 
 def fits(definition: Mapping[str, Any]) -> bool:
@@ -272,20 +271,16 @@ def violations(definition: Mapping[str, Any]) -> Iterator[Violation]:
     if len(names) > MAX_ENGINE_RULES:
         internal = sum(1 for n in names if not n.startswith("r"))
         yield Violation(names[MAX_ENGINE_RULES], "", "",
-                        f"the rules make {len(names):,} engine rules (one per 'any' branch, plus {internal} "
-                        f"internal); one ruleset of the rule engine holds at most {MAX_ENGINE_RULES:,}",
-                        "use 'in' lists instead of 'any' branches that differ in one value")
+                        Said("engine-limit.rules", n=f"{len(names):,}", internal=internal,
+                             limit=f"{MAX_ENGINE_RULES:,}"),
+                        Said("hint.engine-limit.rules"))
     yield from _field_counts(definition)
     net = build_network(definition)
     for place, groups in net.groups:
         if groups > MAX_GROUPS_PER_CONDITION:
             rule, alias, _ = net.places[place]
-            yield Violation(rule, alias, "",
-                            f"this condition has {groups} groups (the condition itself, and each 'in' list, "
-                            f"'not_in' list and field with several operators); the rule engine takes at most "
-                            f"{MAX_GROUPS_PER_CONDITION}",
-                            "test fewer fields with lists or ranges in one condition, or split it into "
-                            "separate rules")
+            yield Violation(rule, alias, "", Said("engine-limit.groups", n=groups, limit=MAX_GROUPS_PER_CONDITION),
+                            Said("hint.engine-limit.groups"))
     for node in net.nodes:
         yield from _node_limits(net, node)
     pending, walk = _pending(net.root, {})
@@ -294,11 +289,9 @@ def violations(definition: Mapping[str, Any]) -> Iterator[Violation]:
         kind = walk[1][0].label if len(walk) > 1 else "fact"
         rule, alias, name = net.places[_latest_place(net, walk)]
         yield Violation(rule, alias, name,
-                        f"one {kind} can pass {pending} tests at once"
-                        + (f" after '{widest.label}'" if widest.label else "")
-                        + " (such as overlapping thresholds on one field, or one value in many 'in' lists); "
-                        f"the rule engine keeps at most {MAX_PENDING_TESTS} waiting and would fail on it",
-                        "use fewer distinct thresholds or repeated values at this point")
+                        Said("engine-limit.pending-after" if widest.label else "engine-limit.pending", kind=kind,
+                             n=pending, label=widest.label, limit=MAX_PENDING_TESTS),
+                        Said("hint.engine-limit.pending"))
 
 
 def _field_counts(definition: Mapping[str, Any]) -> Iterator[Violation]:
@@ -313,9 +306,9 @@ def _field_counts(definition: Mapping[str, Any]) -> Iterator[Violation]:
                 if len(tested) > MAX_TESTED_FIELDS:
                     kind = _KEYS.get(alias, alias).replace("_", " ")
                     yield Violation(name, alias, "",
-                                    f"the conditions test {len(tested)} fields of the {kind} fact; the rule "
-                                    f"engine takes a fact of at most {MAX_FACT_FIELDS} fields, so at most "
-                                    f"{MAX_TESTED_FIELDS} tested fields", "test fewer fields in one condition")
+                                    Said("engine-limit.fields", n=len(tested), kind=kind, fact=MAX_FACT_FIELDS,
+                                         limit=MAX_TESTED_FIELDS),
+                                    Said("hint.engine-limit.fields"))
                     return
 
 
@@ -403,20 +396,14 @@ _remembered = lru_cache(maxsize=4)(packed)
 
 
 def _node_limits(net: _Network, node: _Node) -> Iterator[Violation]:
-    after = f"after '{node.label}'" if node.label else "at the start of a condition"
-    checks = (
-        ([n.owner for n in node.tests.values()], MAX_TESTS_AT_NODE,
-         f"different tests come right {after} (each value of an 'in' list counts)", "would hang",
-         "test fewer distinct values here (a coarser field, fewer 'in' values)"),
-        (node.ends, MAX_CONDITIONS_AT_NODE, f"rule conditions end {after} (the same tests)", "would crash",
-         "merge rules with the same condition into one rule with several effects"),
-    )
-    for owners, limit, what, outcome, hint in checks:
+    after = Said("engine-limit.after", label=node.label) if node.label else Said("engine-limit.at-start")
+    checks = (([n.owner for n in node.tests.values()], MAX_TESTS_AT_NODE, "tests"),
+              (node.ends, MAX_CONDITIONS_AT_NODE, "ends"))
+    for owners, limit, what in checks:
         if len(owners) > limit:
             rule, alias, name = net.places[owners[limit]]
-            yield Violation(rule, alias, name,
-                            f"{len(owners)} {what}; one ruleset of the rule engine holds at most {limit} there "
-                            f"and {outcome}", hint)
+            yield Violation(rule, alias, name, Said("engine-limit." + what, n=len(owners), after=after, limit=limit),
+                            Said("hint.engine-limit." + what))
 
 
 def _pending(node: _Node, memo: dict[int, tuple[int, _Walk]]) -> tuple[int, _Walk]:
@@ -562,7 +549,7 @@ def _is_number(value: Any) -> bool:
 # --- locating issues ---------------------------------------------------------
 
 def _issue(rules: RulesFile, doc: Document, engine_rule: str, alias: str, name: str,
-           message: str, hint: str) -> Issue:
+           message: Said, hint: Said) -> Issue:
     """An issue at the rule (and condition field) an engine rule came from."""
     return doc.issue(_rule_path(rules, engine_rule, alias, name), "engine-limit", message, hint)
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Issue, KnowledgeError, did_you_mean, issues_from_validation
+from ..errors import Issue, KnowledgeError, Said, did_you_mean, issues_from_validation
 from .base import KnowledgeBase
 from .cache import cache_enabled, cached
 from .checks import catalog_dirs, check_references
@@ -62,8 +62,7 @@ def _parse_and_validate(root: Path, catalog: str | None) -> KnowledgeBase:
     if not _present(root / "framework.yaml"):
         raise KnowledgeError([Issue(
             code="missing-file", file=str(root / "framework.yaml"),
-            message="no framework.yaml: this is not a knowledge directory",
-            hint="point at the directory that holds framework.yaml and catalogs/")])
+            message=Said("missing-file.framework"), hint=Said("hint.missing-file.framework"))])
     issues: list[Issue] = []
     docs: dict[str, Document] = {}
     context: dict[str, list[str]] = {}  # the declared languages, once the framework gives them
@@ -73,8 +72,8 @@ def _parse_and_validate(root: Path, catalog: str | None) -> KnowledgeBase:
         if not _present(path):
             if required:
                 issues.append(Issue(code="missing-file", file=str(path),
-                                    message=f"required file {rel} is missing",
-                                    hint="copy it from the default knowledge base and edit it"))
+                                    message=Said("missing-file.required", file=rel),
+                                    hint=Said("hint.missing-file.required")))
             return None
         doc = load_file(path, str(path), root)
         docs[rel] = doc
@@ -98,7 +97,8 @@ def _parse_and_validate(root: Path, catalog: str | None) -> KnowledgeBase:
     if chosen is not None and chosen not in catalogs:
         if catalog is not None:  # a wrong default_catalog is reported, located, by the framework check
             issues.append(Issue(code="unknown-catalog", file=str(root / "catalogs"),
-                                message=f"no catalog named {chosen!r}", hint=did_you_mean(chosen, catalogs)))
+                                message=Said("unknown-catalog.name", catalog=chosen),
+                                hint=did_you_mean(chosen, catalogs)))
         chosen = None
     cat = prods = rules = offers = None
     if chosen is not None:
@@ -154,8 +154,7 @@ def validate_document(doc: Document, model: type[M], issues: list[Issue],
     """Validate one parsed document; on failure add located issues and return None."""
     data: Any = doc.data
     if not isinstance(data, dict):
-        issues.append(doc.issue((), "wrong-type", "the file must be a mapping of keys to values",
-                                "start the file with the top-level keys, e.g. 'products:'"))
+        issues.append(doc.issue((), "wrong-type", Said("wrong-type.file"), Said("hint.wrong-type.file")))
         return None
     try:
         return model.model_validate(data, context=context)

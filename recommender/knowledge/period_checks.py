@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import Issue
+from ..errors import Issue, Said, plain, what_said
 from .base import KnowledgeBase
 from .schema import Price, Product, ValidFor, uncovered
 from .yamlpos import Document, load_file
@@ -37,11 +37,10 @@ def charge(price: Price) -> tuple[str, str, str]:
     return price.priceType, price.per, described
 
 
-def shown(period: ValidFor) -> str:
+def shown(period: ValidFor) -> Said:
     """A period as people write it: ``2026-12-01 to 2027-06-30``, open ends said so."""
-    def day(d: date | None, open_end: str) -> str:
-        return d.isoformat() if d is not None else open_end
-    return f"{day(period.start, 'the beginning')} to {day(period.end, 'no end')}"
+    return Said("price-gap.period", start=period.start.isoformat() if period.start else Said("price-gap.beginning"),
+                end=period.end.isoformat() if period.end else Said("price-gap.no-end"))
 
 
 def price_periods(product: Product, i: int, doc: Document) -> Iterator[Issue]:
@@ -58,17 +57,15 @@ def price_periods(product: Product, i: int, doc: Document) -> Iterator[Issue]:
                 product.prices[j].validFor or ValidFor())), None)
             if earlier is not None:
                 yield doc.issue(("products", i, "prices", j, "validFor"), "overlapping-prices",
-                                f"price {j + 1} of {product.id!r} is in force on days price {earlier + 1} also is, "
-                                "for the same charge, so both would be charged",
-                                f"end price {earlier + 1} the day before this one starts (both days are "
-                                "inclusive), or give the two different descriptions if they are separate charges")
+                                Said("overlapping-prices.price", n=j + 1, product=product.id, earlier=earlier + 1),
+                                Said("hint.overlapping-prices", earlier=earlier + 1))
         holes = uncovered(product.validFor, [p.validFor for p in prices])
         if holes:
             yield doc.issue(("products", i, "prices", indexes[0]), "price-gap",
-                            f"{product.id!r} is on sale with no {prices[0].priceType} price per {prices[0].per} "
-                            f"from {'; '.join(shown(h) for h in holes)}",
-                            "add a price for those days (amount 0 if the charge is waived), or narrow the "
-                            "product's validFor", severity="warning")
+                            Said("price-gap.product", product=product.id, price_type=what_said(prices[0].priceType),
+                                 per=what_said("per " + prices[0].per),
+                                 periods=plain(map(shown, holes), "list.clauses")),
+                            Said("hint.price-gap"), severity="warning")
 
 
 def expiring_products(kb: KnowledgeBase, day: date, within: int = EXPIRY_WARNING_DAYS) -> list[Issue]:
@@ -86,8 +83,7 @@ def expiring_products(kb: KnowledgeBase, day: date, within: int = EXPIRY_WARNING
         assert p.validFor is not None and p.validFor.end is not None
         left = (p.validFor.end - day).days
         out.append(doc.issue(("products", index[pid], "validFor", "end"), "expiring-soon",
-                             f"{pid!r} leaves the catalog after {p.validFor.end.isoformat()}, "
-                             f"{left} day{'s' if left != 1 else ''} after {day.isoformat()}",
-                             "stage what replaces it (a product with validFor.start the day after), or move the "
-                             "end if it stays on sale", severity="warning"))
+                             Said("expiring-soon.one" if left == 1 else "expiring-soon.product", product=pid,
+                                  end=p.validFor.end.isoformat(), days=left, day=day.isoformat()),
+                             Said("hint.expiring-soon"), severity="warning"))
     return out

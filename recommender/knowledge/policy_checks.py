@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import Issue, did_you_mean
+from ..errors import Issue, Said, did_you_mean, what_said
 from .period_checks import charge
 from .schema import Catalog, Framework, OffersFile, Product, ProductsFile, RulesFile
 from .yamlpos import Document
@@ -52,26 +52,27 @@ def _class_ids(fw: Framework) -> set[str]:
 
 
 def _category_classes(fw: Framework, catalog: Catalog, doc: Document) -> Iterator[Issue]:
-    known = {"policy_class": (_class_ids(fw), "policy class"),
-             "business_area": ({a.id for a in fw.business_areas}, "business area")}
+    known = {"policy_class": _class_ids(fw), "business_area": {a.id for a in fw.business_areas}}
     for i, category in enumerate(catalog.categories):
-        for field, (ids, kind) in known.items():
+        for field, ids in known.items():
             name = getattr(category, field)
             if name is not None and name not in ids:
                 yield doc.issue(("categories", i, field), "unknown-reference",
-                                f"unknown {kind} {name!r}", did_you_mean(name, ids))
+                                Said("unknown-reference.id", what=what_said(field), value=name),
+                                did_you_mean(name, ids))
 
 
 def _product_refs(fw: Framework, products: ProductsFile, doc: Document) -> Iterator[Issue]:
-    known = {"policy_class": (_class_ids(fw), "policy class"),
-             "handset": ({t.id for t in fw.handset_types}, "handset type"),
-             "business_area": ({a.id for a in fw.business_areas}, "business area")}
+    known = {"policy_class": (_class_ids(fw), "policy_class"),
+             "handset": ({t.id for t in fw.handset_types}, "handset_type"),
+             "business_area": ({a.id for a in fw.business_areas}, "business_area")}
     for i, p in enumerate(products.products):
         for field, (ids, kind) in known.items():
             name = getattr(p, field)
             if name is not None and name not in ids:
                 yield doc.issue(("products", i, field), "unknown-reference",
-                                f"unknown {kind} {name!r}", did_you_mean(name, ids))
+                                Said("unknown-reference.id", what=what_said(kind), value=name),
+                                did_you_mean(name, ids))
 
 
 def _cap(fw: Framework, catalog: Catalog, product: Product) -> tuple[str, float] | None:
@@ -92,10 +93,9 @@ def _tier_caps(fw: Framework, catalog: Catalog, products: ProductsFile, doc: Doc
                 cut = 100 * (1 - tier.amount / price.amount) if price.amount else 0
                 if cut > cap[1] + 1e-9:
                     yield doc.issue(("products", i, "prices", j, "tiers", k, "amount"), "discount-over-cap",
-                                    f"this volume tier takes {cut:g}% off {p.id!r}, beyond the {cap[1]:g}% its "
-                                    f"policy class ({cap[0]}) allows",
-                                    "raise the tier's amount, or give the product another policy class",
-                                    severity="warning")
+                                    Said("discount-over-cap.tier", cut=f"{cut:g}", product=p.id, cap=f"{cap[1]:g}",
+                                         policy_class=cap[0]),
+                                    Said("hint.discount-over-cap.tier"), severity="warning")
 
 
 def _discount_caps(fw: Framework, catalog: Catalog, products: ProductsFile, rules: RulesFile,
@@ -113,17 +113,15 @@ def _discount_caps(fw: Framework, catalog: Catalog, products: ProductsFile, rule
             handset = handsets.get(product.handset or "")
             if handset is not None and d.priceType == "one_time" and d.percent > handset.max_subsidy_percent:
                 yield doc.issue(at, "subsidy-over-cap",
-                                f"rule {rule.id!r} subsidises {d.product!r} ({handset.name.get('en')}) "
-                                f"by {d.percent:g}%, "
-                                f"beyond its cap of {handset.max_subsidy_percent:g}%",
-                                f"give at most {handset.max_subsidy_percent:g}% (seed 002 3.3.2)")
+                                Said("subsidy-over-cap.rule", rule=rule.id, product=d.product, handset=handset.name,
+                                     percent=f"{d.percent:g}", cap=f"{handset.max_subsidy_percent:g}"),
+                                Said("hint.subsidy-over-cap", cap=f"{handset.max_subsidy_percent:g}"))
             cap = _cap(fw, catalog, product)
             if cap is not None and not package and d.percent > cap[1]:
                 yield doc.issue(at, "discount-over-cap",
-                                f"rule {rule.id!r} takes {d.percent:g}% off {d.product!r}, beyond the {cap[1]:g}% "
-                                f"its policy class ({cap[0]}) allows",
-                                "lower the discount, or make it a package term: set the offer tier in the same rule",
-                                severity="warning")
+                                Said("discount-over-cap.rule", rule=rule.id, percent=f"{d.percent:g}",
+                                     product=d.product, cap=f"{cap[1]:g}", policy_class=cap[0]),
+                                Said("hint.discount-over-cap.rule"), severity="warning")
 
 
 def _price_items(fw: Framework, catalog: Catalog, products: ProductsFile, doc: Document) -> Iterator[Issue]:
@@ -135,16 +133,14 @@ def _price_items(fw: Framework, catalog: Catalog, products: ProductsFile, doc: D
                      any(w.lower() in text.lower() for text in price.description.root.values())]
             if words:
                 yield doc.issue(("products", i, "prices", j, "description"), "tariff-item",
-                                f"a price of {p.id!r} is described as {words[0]!r}, an item the pricing policy "
-                                "does not set", "describe it as the monthly usage fee (月使用费) it is",
+                                Said("tariff-item.word", product=p.id, word=words[0]), Said("hint.tariff-item.word"),
                                 severity="warning")
         limit = policy.max_public_price_items
         items = len({charge(x) for x in p.prices})  # a price change over time (validFor) is still one item
         if limit is not None and p.category in public and items > limit:
             yield doc.issue(("products", i, "prices"), "tariff-item",
-                            f"{p.id!r} has {items} price items; a public-tariff product has at most {limit}",
-                            "merge price items, or move the product to a category without public_tariff",
-                            severity="warning")
+                            Said("tariff-item.count", product=p.id, items=items, limit=limit),
+                            Said("hint.tariff-item.count"), severity="warning")
 
 
 def _offer_tiers(fw: Framework, offers: OffersFile, doc: Document) -> Iterator[Issue]:
@@ -152,5 +148,5 @@ def _offer_tiers(fw: Framework, offers: OffersFile, doc: Document) -> Iterator[I
     for i, offer in enumerate(offers.offers):
         if limit is not None and len(offer.tiers) > limit:
             yield doc.issue(("offers", i, "tiers"), "too-many-tiers",
-                            f"offer {offer.id!r} has {len(offer.tiers)} tiers; the pricing policy allows {limit}",
-                            "merge tiers or split the offer", severity="warning")
+                            Said("too-many-tiers.offer", offer=offer.id, tiers=len(offer.tiers), limit=limit),
+                            Said("hint.too-many-tiers"), severity="warning")

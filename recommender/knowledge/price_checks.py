@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import Issue, did_you_mean
+from ..errors import Issue, Said, did_you_mean, what_said
 from .period_checks import price_periods
 from .schema import ProductsFile, RulesFile
 from .yamlpos import Document
@@ -30,22 +30,21 @@ def check_prices(products: ProductsFile, doc: Document) -> Iterator[Issue]:
             if price.per != "customer":
                 units.setdefault(price.per, j)
             if price.tiers and price.per == "customer":
-                yield doc.issue(at + ("tiers",), "bad-tiers",
-                                f"{product.id!r} has volume tiers on a price per customer, which is bought once",
-                                "write per: site, user or vehicle on this price, or remove the tiers")
+                yield doc.issue(at + ("tiers",), "bad-tiers", Said("bad-tiers.per-customer", product=product.id),
+                                Said("hint.bad-tiers.per-customer"))
             for k in range(1, len(price.tiers)):
                 low, high = price.tiers[k - 1].min_quantity, price.tiers[k].min_quantity
                 if high <= low:
                     yield doc.issue(at + ("tiers", k, "min_quantity"), "bad-tiers",
-                                    f"tier {k + 1} of {product.id!r} starts at {high}, not above the tier before it "
-                                    f"({low}): tiers overlap or are out of order",
-                                    "list tiers by ascending min_quantity, each starting higher than the one before")
+                                    Said("bad-tiers.order", n=k + 1, product=product.id, high=high, low=low),
+                                    Said("hint.bad-tiers.order"))
         yield from price_periods(product, i, doc)
         if len(units) > 1:
             (first, _), (second, j) = sorted(units.items(), key=lambda u: u[1])[:2]
             yield doc.issue(("products", i, "prices", j, "per"), "mixed-units",
-                            f"{product.id!r} is priced per {first} and per {second}; its quantity counts one unit",
-                            f"price it per {first} (and per customer for charges paid once), or split the product")
+                            Said("mixed-units.product", product=product.id, first=what_said("per " + first),
+                                 second=what_said("per " + second)),
+                            Said("hint.mixed-units", first=what_said("per " + first)))
 
 
 def check_quantities(rules: RulesFile, products: ProductsFile | None, doc: Document) -> Iterator[Issue]:
@@ -59,17 +58,17 @@ def check_quantities(rules: RulesFile, products: ProductsFile | None, doc: Docum
             at: tuple[str | int, ...] = ("rules", i, "then", j, "quantity")
             if q.product in seen and seen[q.product] != q.value:
                 yield doc.issue(at, "contradictory-effects",
-                                f"rule {rule.id!r} sets two quantities of {q.product!r}",
-                                "a rule sets each product's quantity once")
+                                Said("contradictory-effects.quantities", rule=rule.id, product=q.product),
+                                Said("hint.contradictory-effects.quantities"))
             seen[q.product] = q.value
             if by_id is None:
                 continue
             product = by_id.get(q.product)
             if product is None:
-                yield doc.issue(at + ("product",), "unknown-reference", f"unknown product {q.product!r}",
+                yield doc.issue(at + ("product",), "unknown-reference",
+                                Said("unknown-reference.id", what=what_said("product"), value=q.product),
                                 did_you_mean(q.product, by_id))
             elif all(p.per == "customer" for p in product.prices):
                 yield doc.issue(at + ("product",), "unsized-quantity",
-                                f"rule {rule.id!r} sets a quantity of {q.product!r}, which is priced per customer "
-                                "only, so the quantity changes nothing",
-                                "write per: site, user or vehicle on the prices that grow with the quantity")
+                                Said("unsized-quantity.rule", rule=rule.id, product=q.product),
+                                Said("hint.unsized-quantity"))

@@ -27,8 +27,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from ..errors import said_error
 from ..localized import LANG_PATTERN
 from ..localized import Text as Text  # re-exported: knowledge files hold texts
 from ..validity import parse_day
@@ -93,8 +93,8 @@ class ValidFor(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> ValidFor:
         if self.start is not None and self.end is not None and self.end < self.start:
-            raise PydanticCustomError("bad_period", "the period ends on {end}, before it starts on {start}",
-                                      {"end": self.end.isoformat(), "start": self.start.isoformat()})
+            raise said_error("bad_period", "bad-period.ends-before", end=self.end.isoformat(),
+                             start=self.start.isoformat())
         return self
 
     def covers(self, day: date) -> bool:
@@ -150,9 +150,9 @@ def uncovered(period: ValidFor | None, parts: list[ValidFor | None]) -> list[Val
 def _language_codes(codes: list[str]) -> list[str]:
     for code in codes:
         if not re.fullmatch(LANG_PATTERN, code):
-            raise ValueError(f"{code!r} is not a language code: write a code such as zh, en, fr or pt-BR")
+            raise said_error("value_error", "invalid-value.language-code", code=code)
     if len(set(codes)) < len(codes):
-        raise ValueError("a language is declared twice")
+        raise said_error("value_error", "invalid-value.language-twice")
     return codes
 
 
@@ -481,7 +481,7 @@ class Price(Strict):
     def _unit_matches(self) -> Price:
         want = "yuan/month" if self.priceType == "recurring" else "yuan"
         if self.unit != want:
-            raise ValueError(f"a {self.priceType} price is in {want!r}")
+            raise said_error("value_error", "invalid-value.price-unit", price_type=self.priceType, unit=want)
         return self
 
 
@@ -598,7 +598,7 @@ class OffersFile(Strict):
 def _scalar(value: Any) -> bool | int | float | str:
     if isinstance(value, (bool, int, float, str)):
         return value
-    raise ValueError("write a single value: text, a number or true/false")
+    raise said_error("value_error", "invalid-value.scalar")
 
 
 # One error for a non-scalar instead of one per union member.
@@ -622,7 +622,7 @@ class Op(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Op:
         if not self.operators:
-            raise ValueError("write at least one operator: eq, ne, in, not_in, gt, gte, lt, lte or exists")
+            raise said_error("value_error", "invalid-value.no-operator")
         return self
 
     @property
@@ -656,9 +656,9 @@ class BundleCondition(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> BundleCondition:
         if self.spend is None and self.one_time is None and self.size is None:
-            raise ValueError("a bundle condition needs at least one of: spend, one_time, size")
+            raise said_error("value_error", "invalid-value.empty-bundle-condition")
         if self.not_counting and self.spend is None:
-            raise ValueError("not_counting qualifies spend: give spend too")
+            raise said_error("value_error", "invalid-value.not-counting")
         return self
 
     @property
@@ -678,7 +678,7 @@ class KeyPersonCondition(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> KeyPersonCondition:
         if self.rank is None and self.relation is None and self.vip is None:
-            raise ValueError("a key-person condition needs at least one of: rank, relation, vip")
+            raise said_error("value_error", "invalid-value.empty-key-person")
         return self
 
 
@@ -704,10 +704,9 @@ class When(Strict):
     def _not_empty(self) -> When:
         parts = (self.customer, self.need, self.product, self.bundle, self.key_person, self.rival)
         if not (any(parts) or self.any):
-            raise ValueError("a condition needs at least one of: "
-                             "customer, need, product, bundle, key_person, rival, any")
+            raise said_error("value_error", "invalid-value.empty-condition")
         if self.any and any(parts):
-            raise ValueError("'any' stands alone: put the shared parts inside each branch")
+            raise said_error("value_error", "invalid-value.any-alone")
         return self
 
     def branches(self) -> list[When]:
@@ -750,7 +749,7 @@ class QuantityEffect(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> QuantityEffect:
         if (self.per is None) == (self.count is None):
-            raise ValueError("a quantity has exactly one of: per (site, user, vehicle or customer) or count")
+            raise said_error("value_error", "invalid-value.quantity")
         return self
 
     @property
@@ -794,7 +793,7 @@ class Effect(Strict):
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
         if len(self.model_fields_set) != 1:
-            raise ValueError("each effect has exactly one of: " + ", ".join(type(self).model_fields))
+            raise said_error("value_error", "invalid-value.effect", kinds=", ".join(type(self).model_fields))
         return self
 
     @property

@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import Issue, PathKey, Severity, format_path, place
+from ..errors import Issue, PathKey, Said, Severity, format_path, place
 
 # Ten times the largest knowledge file we have seen; far more than a person writes by hand.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -69,7 +69,7 @@ class Document:
         """1-based line and column of ``path``, or of its nearest known parent."""
         return place(path, self.positions)
 
-    def issue(self, path: PathKey, code: str, message: str, hint: str | None = None,
+    def issue(self, path: PathKey, code: str, message: Said, hint: Said | None = None,
               severity: Severity = "error") -> Issue:
         line, column = self.place(path)
         return Issue(code=code, message=message, hint=hint, file=self.file, line=line,
@@ -91,8 +91,8 @@ def load_file(path: Path, display: str, root: Path | None = None) -> Document:
         line = raw[:exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         doc.issues.append(Issue(code="unreadable-file", file=display, line=line, column=column,
-                                message=f"byte 0x{raw[exc.start]:02x} is not UTF-8 text",
-                                hint="save the file as UTF-8; it is probably saved as GBK/ANSI"))
+                                message=Said("unreadable-file.byte", byte=f"0x{raw[exc.start]:02x}"),
+                                hint=Said("hint.unreadable-file.byte")))
         return doc
     return parse(text, display)
 
@@ -106,9 +106,8 @@ def _read_bytes(path: Path, root: Path | None, doc: Document) -> bytes | None:
     """The file's bytes, or None with an issue added to ``doc``."""
     if root is not None and not _inside(path, root):
         # Not a word of the target: it may be a secret the link points at.
-        doc.issues.append(_file_issue(doc, "outside-knowledge",
-                                      "this file is a link to a place outside the knowledge directory",
-                                      "copy the file into the knowledge directory instead of linking to it"))
+        doc.issues.append(_file_issue(doc, "outside-knowledge", Said("outside-knowledge.link"),
+                                      Said("hint.outside-knowledge")))
         return None
     try:
         info = os.stat(path)
@@ -123,10 +122,10 @@ def _read_bytes(path: Path, root: Path | None, doc: Document) -> bytes | None:
         finally:
             os.close(fd)
     except FileNotFoundError:
-        doc.issues.append(_file_issue(doc, "missing-file", "no such file", "check the path and the file name"))
+        doc.issues.append(_file_issue(doc, "missing-file", Said("missing-file.none"), Said("hint.missing-file.none")))
     except OSError as exc:
-        doc.issues.append(_file_issue(doc, "unreadable-file", f"cannot read the file: {exc.strerror}",
-                                      "check that the file can be read"))
+        doc.issues.append(_file_issue(doc, "unreadable-file", Said("unreadable-file.os", error=exc.strerror),
+                                      Said("hint.unreadable-file.os")))
     return None
 
 
@@ -142,11 +141,10 @@ def _not_regular(info: os.stat_result, doc: Document) -> bool:
             doc.issues.append(_too_large(doc))
             return True
         return False
-    kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode)
-            else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-            else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
-    doc.issues.append(_file_issue(doc, "not-a-file", f"this is {kind}, not a file",
-                                  "put a regular YAML file here (a file saved by an editor)"))
+    kind = ("directory" if stat.S_ISDIR(info.st_mode) else "fifo" if stat.S_ISFIFO(info.st_mode)
+            else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "socket" if stat.S_ISSOCK(info.st_mode) else "other")
+    doc.issues.append(_file_issue(doc, "not-a-file", Said("not-a-file." + kind), Said("hint.not-a-file")))
     return True
 
 
@@ -165,11 +163,11 @@ def _read_capped(fd: int, doc: Document) -> bytes | None:
 
 
 def _too_large(doc: Document) -> Issue:
-    return _file_issue(doc, "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                       "check that this is the file you meant: knowledge files are well under 1 MiB")
+    return _file_issue(doc, "file-too-large", Said("file-too-large.size", mib=MAX_FILE_BYTES // (1024 * 1024)),
+                       Said("hint.file-too-large"))
 
 
-def _file_issue(doc: Document, code: str, message: str, hint: str) -> Issue:
+def _file_issue(doc: Document, code: str, message: Said, hint: Said) -> Issue:
     return Issue(code=code, message=message, hint=hint, file=doc.file)
 
 
@@ -191,13 +189,12 @@ def parse(text: str, file: str) -> Document:
         line, column = _line_column(text, max(at, 0))
         doc.issues = [i for i in doc.issues if i.severity == "error"]
         doc.issues.append(Issue(code="control-character", file=file, line=line, column=column,
-                                message=str(exc.reason), hint=_CHAR_HINT))
+                                message=Said("control-character.reader", reason=str(exc.reason)), hint=_CHAR_HINT))
         doc.data = None
     return doc
 
 
-_CHAR_HINT = ("delete it: it is invisible in most editors and usually comes with text pasted from "
-              "Word, Excel or a PDF")
+_CHAR_HINT = Said("hint.control-character")
 
 
 def _bad_characters(text: str, doc: Document) -> bool:
@@ -208,10 +205,10 @@ def _bad_characters(text: str, doc: Document) -> bool:
             break
         found = True
         char = match.group()
-        kind = " (a control character)" if ord(char) < 0xA0 else ""
+        kind = "control-character.control" if ord(char) < 0xA0 else "control-character.char"
         line, column = _line_column(text, match.start())
         doc.issues.append(Issue(code="control-character", file=doc.file, line=line, column=column,
-                                message=f"character U+{ord(char):04X}{kind} is not allowed in YAML text",
+                                message=Said(kind, char=f"U+{ord(char):04X}"),
                                 hint=_CHAR_HINT))
     return found
 
@@ -268,9 +265,8 @@ class _Builder:
             elif isinstance(event, yaml.DocumentStartEvent):
                 self.documents += 1
                 if self.documents > 1:
-                    self.located(event.start_mark, (), "yaml-syntax", "a second document starts here",
-                                 "one file holds one document: remove the '---' line and what follows, "
-                                 "or move it to its own file")
+                    self.located(event.start_mark, (), "yaml-syntax", Said("yaml-syntax.second-document"),
+                                 Said("hint.yaml-syntax.second-document"))
                     self.doc.data = None
                     return
                 self.doc.positions[()] = (1, 1)  # an empty document's problems sit at its start
@@ -282,7 +278,7 @@ class _Builder:
                 self.add(frame.value, frame.mark, "")
             elif isinstance(event, yaml.AliasEvent):
                 self.located(event.start_mark, self.next_place()[0], "yaml-alias",
-                             f"alias '*{event.anchor}' is not supported", _ALIAS_HINT)
+                             Said("yaml-alias.alias", name=event.anchor), _ALIAS_HINT)
                 self.add(_REFUSED, event.start_mark, "")
         if self.documents == 0:
             self.doc.positions[()] = (1, 1)
@@ -292,7 +288,7 @@ class _Builder:
         path, record = self.next_place()
         if len(self.stack) >= MAX_DEPTH:
             # No path: sixty-five levels of it say nothing the line and column do not.
-            self.located(event.start_mark, (), "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels",
+            self.located(event.start_mark, (), "yaml-too-deep", Said("yaml-too-deep.levels", levels=MAX_DEPTH),
                          _DEPTH_HINT)
             self.doc.data = None
             return False
@@ -312,14 +308,13 @@ class _Builder:
         if record:
             self.doc.positions[path] = _mark(event.start_mark)
         if event.anchor is not None:
-            self.located(event.start_mark, path, "yaml-alias", f"anchor '&{event.anchor}' is not supported",
+            self.located(event.start_mark, path, "yaml-alias", Said("yaml-alias.anchor", name=event.anchor),
                          _ALIAS_HINT)
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            self.located(event.start_mark, path, "yaml-tag", f"tag '{shown[:60]}' is not supported",
-                         "remove the tag: these files are plain YAML, without includes or types "
-                         "(put text that looks like a number in quotes)")
+            self.located(event.start_mark, path, "yaml-tag", Said("yaml-tag.tag", tag=shown[:60]),
+                         Said("hint.yaml-tag"))
 
     def next_place(self) -> tuple[PathKey, bool]:
         if not self.stack:
@@ -346,23 +341,21 @@ class _Builder:
         key_path = frame.path + ("<key>",)
         if raw is _REFUSED or raw is None or isinstance(raw, (list, dict)):
             if raw is not _REFUSED:
-                self.located(mark, key_path, "wrong-type", "a key must be plain text",
-                             "write the key as a word, e.g. 'name:'")
+                self.located(mark, key_path, "wrong-type", Said("wrong-type.key"), Said("hint.wrong-type.key"))
             frame.key, frame.keep = "<key>", False
             return
         key: str | int = raw if isinstance(raw, str) or type(raw) is int else text
         frame.key = key
         if key in frame.first:
             self.located(mark, frame.path + (key,), "duplicate-key",
-                         f"duplicate key {key!r} (first at line {frame.first[key]})",
-                         "each key may appear once in a mapping; merge or rename the repeats")
+                         Said("duplicate-key.key", name=key, line=frame.first[key]), Said("hint.duplicate-key"))
             frame.keep = False
             return
         frame.first[key] = mark.line + 1
         if frame.record:
             self.doc.positions[key_path + (key,)] = _mark(mark)
 
-    def located(self, mark: yaml.Mark, path: PathKey, code: str, message: str, hint: str,
+    def located(self, mark: yaml.Mark, path: PathKey, code: str, message: Said, hint: Said,
                 severity: Severity = "error") -> None:
         """Add an issue; each code is listed at most MAX_REPEATS times per file."""
         self.counts[code] = self.counts.get(code, 0) + 1
@@ -380,15 +373,15 @@ class _Builder:
         line, column = _mark(mark) if mark else (None, None)
         problem = str(exc.problem or exc.context)
         if problem == "exceeded maximum nesting depth":  # libyaml's own limit, far above ours
-            code, message, hint = "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels", _DEPTH_HINT
+            code, message, hint = "yaml-too-deep", Said("yaml-too-deep.levels", levels=MAX_DEPTH), _DEPTH_HINT
         else:
-            code, message, hint = "yaml-syntax", problem, "check indentation, colons, quotes and brackets near here"
+            code, message, hint = "yaml-syntax", Said("yaml-syntax.problem", problem=problem), Said("hint.yaml-syntax")
         self.doc.issues.append(Issue(code=code, message=message, hint=hint, file=self.doc.file,
                                      line=line, column=column))
 
 
-_ALIAS_HINT = "write the value out in full wherever it is needed"
-_DEPTH_HINT = "real files nest a few levels; look for brackets '[' or '{' that are never closed"
+_ALIAS_HINT = Said("hint.yaml-alias")
+_DEPTH_HINT = Said("hint.yaml-too-deep")
 
 
 def _mark(mark: yaml.Mark) -> tuple[int, int]:
@@ -430,8 +423,7 @@ def _scalar(event: yaml.ScalarEvent, path: PathKey, builder: _Builder) -> Any:
         return float("nan")
     if _YAML11_BOOL.match(text):
         builder.located(event.start_mark, path, "yaml11-boolean",
-                        f"unquoted {text!r} is text here but a boolean to YAML 1.1 tools",
-                        f"write '{text}' in quotes if you mean text, or true/false if you mean yes/no",
+                        Said("yaml11-boolean.text", text=text), Said("hint.yaml11-boolean", text=text),
                         severity="warning")
     return text
 
@@ -442,17 +434,15 @@ def _integer(text: str, base: int, digits: str, event: yaml.ScalarEvent, path: P
     # Measured before converting: int() of more than 4,300 decimal digits raises.
     value = int(digits, base) if len(digits.lstrip("0")) <= 64 else None
     if value is None or value > MAX_INT + text.startswith("-"):
-        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
-        builder.located(event.start_mark, path, "huge-integer", f"the number {shown} is too large to read",
-                        "numbers here stay far below 10^15; check for extra digits, "
-                        "or quote it if it is a code rather than a number")
+        shown: str | Said = text if len(text) <= 24 else Said("huge-integer.cut", start=text[:20], n=len(text))
+        builder.located(event.start_mark, path, "huge-integer", Said("huge-integer.number", number=shown),
+                        Said("hint.huge-integer"))
         return text
     if text.startswith("-"):
         value = -value
     if base == 10 and _LEADING_ZERO.match(text) and path[-1:] != ("<key>",):
         builder.located(event.start_mark, path, "yaml11-octal",
-                        f"{text} reads as {value} here but as an octal number to YAML 1.1 tools",
-                        "drop the leading zero, or quote it if it is a code rather than a number",
+                        Said("yaml11-octal.number", text=text, value=value), Said("hint.yaml11-octal"),
                         severity="warning")
     return value
 

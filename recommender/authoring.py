@@ -15,9 +15,10 @@ from .coverage import CoverageReport
 from .coverage import coverage as _coverage
 from .diff import CustomerChange, EntityChanges, knowledge_diff, recommendation_diff, render
 from .engine import EngineName
-from .errors import Issue, KnowledgeError
+from .errors import Issue, KnowledgeError, Said, plain
 from .knowledge import KnowledgeBase, available_catalogs, load_knowledge
 from .knowledge.period_checks import expiring_products
+from .messages import LANGS
 from .profile import read_yaml
 from .recommender import Recommender, default_knowledge_dir
 from .scenarios import Outcome, blame, load_scenarios, run_all, scenario_issues
@@ -42,12 +43,13 @@ class Validation:
     def ok(self) -> bool:
         return self.errors == 0
 
-    def summary(self) -> str:
-        """One line: what loaded, and how many errors and warnings."""
-        loaded = "; ".join(f"catalog {c}: {len(kb.products)} products, {len(kb.rules)} rules, {len(kb.offers)} "
-                           "offers" for c, kb in self.catalogs.items())
-        return (f"{self.root}: {loaded or 'nothing loaded'}; {self.errors} errors, "
-                f"{len(self.issues) - self.errors} warnings")
+    def summary(self, lang: str = "en") -> str:
+        """One line in ``lang`` (zh or en): what loaded, and how many errors and warnings."""
+        loaded = [Said("layout.catalog", catalog=c, products=len(kb.products), rules=len(kb.rules),
+                       offers=len(kb.offers)) for c, kb in self.catalogs.items()]
+        return Said("layout.summary", root=str(self.root),
+                    loaded=plain(loaded, "list.clauses") if loaded else Said("layout.nothing-loaded"),
+                    errors=self.errors, warnings=len(self.issues) - self.errors)(lang if lang in LANGS else "en")
 
 
 def validate(directory: str | Path | None = None, catalog: str | None = None, *,

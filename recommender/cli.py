@@ -21,10 +21,11 @@ from pydantic_core import PydanticCustomError
 from . import authoring
 from .batch_files import batch_file
 from .engine import ENGINES, EngineName
-from .errors import EngineError, RecommenderError, did_you_mean
+from .errors import EngineError, KnowledgeError, ProfileError, RecommenderError, did_you_mean
 from .explain import explain_product
 from .knowledge import KnowledgeBase
 from .knowledge.schema import MODULE_IDS
+from .messages import LANGS
 from .proposal import render_proposal
 from .recommender import Recommender, default_knowledge_dir
 from .render import RENDERERS
@@ -51,7 +52,9 @@ def _user_errors(func: F) -> F:
         except EngineError as exc:
             _internal(exc)
         except RecommenderError as exc:
-            click.echo(str(exc), err=True)
+            # a command's --lang also sets the language of the problems it reports (zh and en; English otherwise)
+            said = exc.render(kwargs.get("lang") or "en") if isinstance(exc, (KnowledgeError, ProfileError)) else None
+            click.echo(said or str(exc), err=True)
             sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -119,6 +122,12 @@ def _lang_option(default: str, help: str = "Language of the text.") -> Callable[
                         help=f"{help} One of the languages framework.yaml declares (zh, en in the shipped one).")
 
 
+def _issues_lang_option() -> Callable[[F], F]:
+    # The problems are the package's sentences, in its own languages whatever the knowledge declares.
+    return click.option("--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
+                        help="Language of the problems reported.")
+
+
 def _checked_lang(lang: str, kb: KnowledgeBase) -> str:
     """``lang`` when the knowledge declares it; a usage error naming the declared ones otherwise."""
     if lang not in kb.languages:
@@ -165,13 +174,14 @@ def recommend(profile: Path, top_k: int, fmt: str, lang: str, detail: bool, as_o
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_catalog_option
 @_as_of_option("Warn about products leaving the catalog within 30 days of this day.")
+@_issues_lang_option()
 @_user_errors
-def validate(directory: Path | None, catalog: str | None, as_of: date | None) -> None:
+def validate(directory: Path | None, catalog: str | None, as_of: date | None, lang: str) -> None:
     """Check a knowledge DIRECTORY (every catalog and scenario); list every problem with its place."""
     result = authoring.validate(directory, catalog, as_of=as_of)
     for issue in result.issues:
-        click.echo(str(issue))
-    click.echo(result.summary())
+        click.echo(issue.render(lang))
+    click.echo(result.summary(lang))
     if not result.ok:
         sys.exit(1)
 
@@ -180,8 +190,9 @@ def validate(directory: Path | None, catalog: str | None, as_of: date | None) ->
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_engine_option
 @_as_of_option("The day scenarios without their own as_of run as of.")
+@_issues_lang_option()
 @_user_errors
-def test_scenarios(directory: Path | None, engine: EngineName, as_of: date | None) -> None:
+def test_scenarios(directory: Path | None, engine: EngineName, as_of: date | None, lang: str) -> None:
     """Run the scenario files of a knowledge DIRECTORY; exit 1 if any fails."""
     outcomes = authoring.run_scenarios(directory, engine=engine, as_of=as_of)
     for outcome in outcomes:
@@ -223,13 +234,15 @@ def coverage_report(directory: Path | None) -> None:
 @_knowledge_option
 @_catalog_option
 @_engine_option
+@_issues_lang_option()
 @_user_errors
 def batch_command(source: Path, output: Path | None, errors_path: Path | None, jobs: int | None, top_k: int,
                   map_path: Path | None, encoding: str | None, as_of: date | None, knowledge: Path | None,
-                  catalog: str | None, engine: EngineName) -> None:
+                  catalog: str | None, engine: EngineName, lang: str) -> None:
     """Recommend for every customer of SOURCE (.csv, .jsonl or .parquet); exit 1 if any row was rejected.
 
-    CSV: an empty cell means absent, lists are ';'-separated, key_persons is JSON.
+    CSV: an empty cell means absent, lists are ';'-separated, key_persons is JSON. A rejected row's
+    problems carry their text in Chinese and English (text, hint_text); --lang is for the problems printed.
     """
     from tqdm import tqdm
 

@@ -230,6 +230,7 @@ class Issue(BaseModel):
 
     def render(self, lang: str = "en") -> str:
         """The issue as one located line (and its hint), in ``lang``; English is ``str(issue)``."""
+        lang = lang if lang in LANGS else "en"  # issues speak the package's languages only
         where = self.location()
         hint = self.hint_in(lang)
         if lang == "en":  # the English layout logs and golden files keep
@@ -264,7 +265,8 @@ class _IssuesError(RecommenderError):
     def render(self, lang: str = "en") -> str:
         """How many errors, then every issue, in ``lang``; English is ``str(error)``."""
         errors = sum(i.severity == "error" for i in self.issues)
-        lines = [f"{errors} {self.title} found:" if lang == "en" else Said(self.said_title, n=errors)(lang)]
+        title = Said(self.said_title, n=errors)(lang) if lang in LANGS and lang != "en" else None
+        lines = [title or f"{errors} {self.title} found:"]
         lines += [f"  {issue.render(lang)}".replace("\n", "\n  ") for issue in self.issues]
         return "\n".join(lines)
 

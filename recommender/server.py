@@ -7,7 +7,7 @@
   ``asOf`` is the day to recommend as of (default: today in the operator's time zone);
 * ``GET /catalogs``, ``GET /catalogs/{id}/productOfferings`` (TMF620 ProductOffering JSON);
 * ``POST /validate`` (``{"knowledge": NAME}``: a directory the server was started with,
-  by name, never a path from the request);
+  by name, never a path from the request); each problem in Chinese and English;
 * ``GET /`` the page to try a customer (:mod:`recommender.try_page`);
 * ``GET /health``; ``POST /admin/reload`` (only with an admin token, compared in constant
   time; atomic, and a failed reload keeps the old knowledge serving).
@@ -39,6 +39,7 @@ from .engine import ENGINES, EngineName
 from .errors import DATE_SAID, Issue, KnowledgeError, ProfileError, said_of
 from .knowledge import available_catalogs
 from .knowledge.schema import Day
+from .messages import LANGS
 from .profile import CustomerProfile, Source
 from .recommender import Recommender, default_knowledge_dir
 from .result import Recommendation
@@ -78,7 +79,9 @@ class BatchResponse(BaseModel):
 class ValidationResult(BaseModel):
     ok: bool
     summary: str
-    issues: list[Issue]
+    summary_text: dict[str, str] = Field(description="The summary by language (zh, en).")
+    issues: list[Issue] = Field(description="Every problem: message and hint in English, text and hint_text by "
+                                            "language (zh, en).")
 
 
 class ValidateRequest(BaseModel):
@@ -309,7 +312,8 @@ def _add_knowledge(app: FastAPI, service: _Service) -> None:
             known = ", ".join(sorted(service.named))
             raise _HTTPProblem(404, f"unknown knowledge {request.knowledge!r}; known: {known}")
         result = authoring.validate(path, as_of=request.asOf)
-        return ValidationResult(ok=result.ok, summary=result.summary(), issues=list(result.issues))
+        return ValidationResult(ok=result.ok, summary=result.summary(),
+                                summary_text={lang: result.summary(lang) for lang in LANGS}, issues=list(result.issues))
 
     @app.get("/health", response_model=Health)
     def health() -> Health:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from ..errors import Issue, Said, did_you_mean, what_said
 from .period_checks import charge
-from .schema import Catalog, Framework, OffersFile, Product, ProductsFile, RulesFile
+from .schema import Catalog, Framework, OffersFile, Product, ProductsFile, RulesFile, Text
 from .yamlpos import Document
 
 Docs = dict[str, Document]
@@ -75,12 +75,12 @@ def _product_refs(fw: Framework, products: ProductsFile, doc: Document) -> Itera
                                 did_you_mean(name, ids))
 
 
-def _cap(fw: Framework, catalog: Catalog, product: Product) -> tuple[str, float] | None:
-    """The product's policy class and its discount cap, if it has one."""
+def _cap(fw: Framework, catalog: Catalog, product: Product) -> tuple[Text, float] | None:
+    """The product's policy class (its name) and its discount cap, if it has one."""
     by_category = {c.id: c.policy_class for c in catalog.categories}
     chosen = product.policy_class or by_category.get(product.category)
     cls = next((c for c in fw.policy_classes if c.id == chosen), None)
-    return None if cls is None or cls.max_discount_percent is None else (cls.name.get("en"), cls.max_discount_percent)
+    return None if cls is None or cls.max_discount_percent is None else (cls.name, cls.max_discount_percent)
 
 
 def _tier_caps(fw: Framework, catalog: Catalog, products: ProductsFile, doc: Document) -> Iterator[Issue]:

@@ -24,7 +24,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .messages import LANGS, Messages
+from .messages import LANGS, Messages, messages
 
 Severity = Literal["error", "warning"]
 
@@ -93,75 +93,16 @@ def what_said(name: str) -> Said:
 DATE_SAID = Said("hint.date")
 DATE_HINT = str(DATE_SAID)
 
-# Every code an Issue may carry, with a one-line meaning; docs/errors.md explains
-# each with an example and the fix (a test keeps the two in step).
-CODES: dict[str, str] = {
-    "yaml-syntax": "the file is not valid YAML",
-    "duplicate-key": "a key appears twice in one mapping",
-    "yaml11-boolean": "an unquoted yes/no/on/off that YAML 1.1 tools read as a boolean (warning)",
-    "yaml11-octal": "a number with a leading zero that YAML 1.1 tools read as octal (warning)",
-    "missing-file": "a required file is missing",
-    "unreadable-file": "a file cannot be read as UTF-8 text",
-    "unknown-key": "a key the file kind does not have",
-    "missing-field": "a required field is missing",
-    "wrong-type": "a value of the wrong type",
-    "invalid-value": "a value outside the allowed set",
-    "out-of-range": "a number outside its allowed range",
-    "too-short": "a list with too few entries",
-    "too-long": "a list with too many entries",
-    "empty-text": "an empty text where a name or description is needed",
-    "unknown-reference": "an id that names nothing in the knowledge",
-    "duplicate-id": "the same id used twice",
-    "bad-need-id": "a need item id that does not start with its module id",
-    "missing-module": "one of the nine modules is missing from the framework",
-    "missing-vocabulary": "an id the code gives a meaning to (a value type, an assessment step, a ranking weight) "
-                          "is missing from the knowledge",
-    "unknown-catalog": "a catalog name with no directory under catalogs/",
-    "unknown-field": "a field that rules or the assessment cannot use",
-    "unsorted-cuts": "assessment cut points not in ascending order",
-    "bad-tiers": "volume tiers out of ascending order, overlapping, or on a price per customer",
-    "mixed-units": "a product priced per two different units (site, user, vehicle)",
-    "unsized-quantity": "a rule sets the quantity of a product priced only per customer",
-    "item-outside-modules": "a product lists a need item of a module it does not list",
-    "self-relation": "a product related to itself",
-    "requires-retired": "a product requires a product that is not for sale",
-    "relation-to-retired": "a product complements a product that is not for sale (warning)",
-    "empty-range": "an eligibility range with its minimum above its maximum",
-    "requires-cycle": "products that require each other in a cycle",
-    "requires-conflict": "a product that needs two products that exclude each other",
-    "rule-never-fires": "a rule condition no customer can meet",
-    "contradictory-effects": "a rule whose effects contradict each other",
-    "wrong-stage": "a rule condition or effect its stage (customer or bundle) cannot have",
-    "unreachable-product": "a product no need reaches (warning)",
-    "known-gap-served": "a catalog declares a known gap for a need item its products serve (warning)",
-    "bad-character": "a text holds an invisible control character, a lone surrogate or a direction override",
-    "text-too-long": "a text longer than allowed",
-    "bad-id": "an id with characters or a length ids may not have",
-    "not-a-file": "a path that names a directory, pipe or device instead of a file",
-    "file-too-large": "a file larger than the reader accepts (10 MiB)",
-    "outside-knowledge": "a file that links to a place outside the knowledge directory",
-    "control-character": "a character YAML does not allow in a file, such as a control character",
-    "yaml-too-deep": "lists and mappings nested deeper than 64 levels",
-    "yaml-alias": "a YAML anchor (&name) or alias (*name), which these files do not use",
-    "yaml-tag": "a YAML tag (!!str, !include, ...), which these files do not use",
-    "huge-integer": "a whole number too large to read (beyond 64 bits)",
-    "engine-limit": "a rule condition beyond what the rule engine (durable-rules) takes, however its rules are split",
-    "discount-over-cap": "a discount or volume tier beyond the cap of the product's policy class (warning)",
-    "subsidy-over-cap": "a handset subsidy beyond the cap of its handset type",
-    "too-many-tiers": "an offer with more tiers than the pricing policy allows (warning)",
-    "tariff-item": "a price item the pricing policy does not set, or too many on a public-tariff product (warning)",
-    "bad-date": "a date not written YYYY-MM-DD, or not a day of the calendar",
-    "bad-period": "a validFor period that ends before it starts",
-    "overlapping-prices": "two prices of one charge in force on the same day",
-    "price-gap": "days inside a product's validFor on which one of its charges has no price (warning)",
-    "expiring-soon": "a product whose validFor ends within 30 days of the day checked (warning)",
-    "split-name": "a name written as name_zh/name_en instead of one name mapping by language",
-    "missing-language": "a name or text lacking a language framework.yaml declares",
-    "unknown-language": "a name or text in a language framework.yaml does not declare",
-    "missing-message": "a declared language without a message file, or without some of its sentences",
-    "unknown-message": "a message file key the code never asks for",
-    "message-fields": "a sentence with a placeholder the code does not fill in, or a broken template",
-}
+# Every code an Issue may carry, with a one-line meaning: the issue.code.<code> sentences of the package's
+# message files (in zh and en; see :func:`meaning`), in this order. docs/errors.md and docs/errors.zh.md
+# explain each with an example and the fix (a test keeps them in step).
+CODES: dict[str, str] = {key.removeprefix(ISSUE_PREFIX + "code."): sentence
+                         for key, sentence in messages("en").items() if key.startswith(ISSUE_PREFIX + "code.")}
+
+
+def meaning(code: str, lang: str = "en") -> str:
+    """The one-line meaning of issue ``code`` in ``lang`` (zh or en)."""
+    return Said("code." + code)(lang)
 
 
 class Issue(BaseModel):
@@ -205,7 +146,7 @@ class Issue(BaseModel):
     @classmethod
     def _known_code(cls, code: str) -> str:
         if code not in CODES:
-            raise ValueError(f"unregistered issue code {code!r}: add it to errors.CODES and docs/errors.md")
+            raise ValueError(f"unregistered issue code {code!r}: add issue.code.{code} to the message files and a section to docs/errors.md")
         return code
 
     def location(self) -> str:
@@ -216,6 +157,11 @@ class Issue(BaseModel):
             if self.column is not None:
                 parts.append(str(self.column))
         return ":".join(parts)
+
+    def __hash__(self) -> int:
+        # issues are collected in sets (one report per place); the texts follow from the English and the code
+        return hash((self.code, self.message, self.file, self.line, self.column, self.path, self.hint,
+                     self.severity))
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang``, in English when it has none in ``lang``."""

@@ -4,7 +4,8 @@ Each case in ``tests/corpus/<name>.yaml`` edits a copy of the default knowledge
 (replacing text in a file, writing a file in a given encoding, deleting one, or
 putting a named pipe, a symbolic link or a padded file in its place) and
 the issues the loader reports
-must equal ``tests/corpus/<name>.golden`` (paths shown relative to the copy).
+must equal ``tests/corpus/<name>.golden`` (paths shown relative to the copy), in English; each
+must read in Chinese too (its ``text`` and ``hint_text``).
 Refresh the golden files after a deliberate change with:
 
     RECOMMENDER_UPDATE_GOLDEN=1 pytest tests/test_error_corpus.py
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,12 +23,14 @@ import pytest
 import yaml
 
 from recommender import KnowledgeError, load_knowledge
+from recommender.errors import Issue
 from recommender.recommender import default_knowledge_dir
 
 from .child import run_child
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(CORPUS.glob("*.yaml"))
+_HAN = re.compile("[\u4e00-\u9fff]")
 _RENDER = """
     import json, sys
     from pathlib import Path
@@ -36,13 +40,27 @@ _RENDER = """
 
 
 def render(root: Path, catalog: str | None) -> str:
+    return lines(loaded_issues(root, catalog), root)
+
+
+def loaded_issues(root: Path, catalog: str | None) -> tuple[Issue, ...]:
     try:
         kb = load_knowledge(root, catalog)
     except KnowledgeError as exc:
-        issues = exc.issues
-    else:
-        issues = kb.warnings
+        return exc.issues
+    return tuple(kb.warnings)
+
+
+def lines(issues: tuple[Issue, ...], root: Path) -> str:
     return "".join(str(i).replace(str(root) + "/", "") + "\n" for i in issues)
+
+
+def assert_chinese(issues: tuple[Issue, ...]) -> None:
+    """Every issue reads in Chinese too: its message and hint, not the English ones copied."""
+    for issue in issues:
+        zh, hint = issue.text.get("zh", ""), (issue.hint_text or {}).get("zh")
+        assert _HAN.search(zh) and zh != issue.message, f"{issue.code}: no Chinese message in {issue.text}"
+        assert issue.hint is None or (hint and _HAN.search(hint)), f"{issue.code}: no Chinese hint: {issue.hint}"
 
 
 def apply(case: dict, root: Path) -> None:  # type: ignore[type-arg]
@@ -78,7 +96,9 @@ def test_golden_errors(case_file: Path, tmp_path: Path) -> None:
         assert run.returncode == 0, str(run)
         got = json.loads(run.stdout)
     else:
-        got = render(root, case.get("catalog"))
+        issues = loaded_issues(root, case.get("catalog"))
+        assert_chinese(issues)
+        got = lines(issues, root)
     golden = case_file.with_suffix(".golden")
     if os.environ.get("RECOMMENDER_UPDATE_GOLDEN"):
         golden.write_text(got, encoding="utf-8")

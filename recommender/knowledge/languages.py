@@ -103,16 +103,11 @@ def message_file(root: Path, lang: str) -> Path:
 
 @cache
 def _reference() -> dict[str, frozenset[str]]:
-    """Every message key the code asks for, with the fields it fills in (from the package's files).
-
-    Not the issue templates (``issue.*``): issues are the package's own, in zh and en, so a knowledge
-    directory declaring another language does not translate them.
-    """
+    """Every message key the code asks for, with the fields it fills in (from the package's files)."""
     out: dict[str, set[str]] = {}
     for lang in LANGS:
         for key, sentence in (package_messages(lang) or {}).items():
-            if not key.startswith(ISSUE_PREFIX):
-                out.setdefault(key, set()).update(fields_of(sentence))
+            out.setdefault(key, set()).update(fields_of(sentence))
     return {key: frozenset(names) for key, names in out.items()}
 
 
@@ -144,7 +139,9 @@ def _language(root: Path, lang: str, issues: list[Issue]) -> dict[str, str] | No
                             hint=Said("hint.missing-message.file", language=lang)))
         return None
     merged = {**(package or {}), **own}
-    missing = [key for key in _reference() if key not in merged]
+    # Issue sentences (issue.*) are the package's own, read in zh and en whatever the knowledge declares:
+    # a copy of en.yaml may keep them, untranslated, but a language need not have them.
+    missing = [key for key in _reference() if key not in merged and not key.startswith(ISSUE_PREFIX)]
     if missing:
         issues.append(Issue(code="missing-message", file=str(path),
                             message=Said("missing-message.keys", language=lang, n=len(missing), keys=plain(missing)),

@@ -146,7 +146,8 @@ class Issue(BaseModel):
     @classmethod
     def _known_code(cls, code: str) -> str:
         if code not in CODES:
-            raise ValueError(f"unregistered issue code {code!r}: add issue.code.{code} to the message files and a section to docs/errors.md")
+            raise ValueError(f"unregistered issue code {code!r}: add issue.code.{code} to the message files "
+                             "and a section to docs/errors.md")
         return code
 
     def location(self) -> str:

@@ -120,11 +120,16 @@ def run_scenario(rec: Recommender, loaded: LoadedScenario, as_of: date | None = 
         outcome.failures.append(f"could not run: {exc}")
         return outcome
     outcome.fired = [r.rule for r in result.fired_rules]
-    outcome.failures = [str(said) for said in unknown_ids(scenario, rec.knowledge)] + compare(scenario, result)
+    outcome.failures = unknown_ids(scenario, rec.knowledge) + compare(scenario, result)
     return outcome
 
 
-def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[Said]:
+def unknown_ids(scenario: Scenario, kb: KnowledgeBase) -> list[str]:
+    """Every id ``scenario`` expects that ``kb`` does not know, said in English."""
+    return [str(said) for said in unknown_said(scenario, kb)]
+
+
+def unknown_said(scenario: Scenario, kb: KnowledgeBase) -> list[Said]:
     """Expectations naming ids the knowledge does not have (a typo would otherwise pass silently)."""
     e = scenario.expect
     fw = kb.framework
@@ -337,7 +342,7 @@ def scenario_issues(root: str | Path, knowledge: dict[str, KnowledgeBase]) -> li
             continue
         line, column = entry.expect_place
         issues += [Issue(code="unknown-reference", message=message, file=entry.file, line=line, column=column,
-                         path="expect") for message in unknown_ids(entry.scenario, kb)]
+                         path="expect") for message in unknown_said(entry.scenario, kb)]
         issues += check_texts(entry.scenario, list(kb.languages), Document(entry.file, None, entry.positions))
         found = reference_issues(entry.scenario.profile, kb, entry.file, entry.profile_positions)
         try:

@@ -138,7 +138,10 @@ def _language(root: Path, lang: str, issues: list[Issue]) -> dict[str, str] | No
                             message=Said("missing-message.file", language=lang),
                             hint=Said("hint.missing-message.file", language=lang)))
         return None
-    merged = {**(package or {}), **own}
+    # Issue sentences stay out of the knowledge's table: issues read the package's own (see errors.Said),
+    # and results (their knowledge fingerprint) do not change when an issue is reworded.
+    merged = {key: sentence for key, sentence in {**(package or {}), **own}.items()
+              if not key.startswith(ISSUE_PREFIX)}
     # Issue sentences (issue.*) are the package's own, read in zh and en whatever the knowledge declares:
     # a copy of en.yaml may keep them, untranslated, but a language need not have them.
     missing = [key for key in _reference() if key not in merged and not key.startswith(ISSUE_PREFIX)]

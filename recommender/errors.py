@@ -356,7 +356,7 @@ def _expected(expected: str) -> Callable[[str], str]:
 _PYDANTIC = frozenset({
     "missing", "extra_forbidden", "string_type", "int_type", "int_parsing", "int_from_float", "float_type",
     "float_parsing", "bool_type", "bool_parsing", "list_type", "dict_type", "model_attributes_type",
-    "finite_number", "string_unicode"})
+    "finite_number", "string_unicode", "int_parsing_size"})
 # pydantic's error types that count (characters or items), with the context key of the limit
 _COUNTED = {"too_short": "min_length", "too_long": "max_length", "string_too_short": "min_length",
             "string_too_long": "max_length"}

@@ -32,12 +32,14 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..errors import Issue, PathKey, Said, Severity, format_path, place
+from ..errors import ISSUE_PREFIX, Issue, PathKey, Said, Severity, format_path, place
+from ..messages import messages
 
 # Ten times the largest knowledge file we have seen; far more than a person writes by hand.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -375,9 +377,23 @@ class _Builder:
         if problem == "exceeded maximum nesting depth":  # libyaml's own limit, far above ours
             code, message, hint = "yaml-too-deep", Said("yaml-too-deep.levels", levels=MAX_DEPTH), _DEPTH_HINT
         else:
-            code, message, hint = "yaml-syntax", Said("yaml-syntax.problem", problem=problem), Said("hint.yaml-syntax")
+            code, message, hint = "yaml-syntax", _syntax(problem), Said("hint.yaml-syntax")
         self.doc.issues.append(Issue(code=code, message=message, hint=hint, file=self.doc.file,
                                      line=line, column=column))
+
+
+def _syntax(problem: str) -> Said:
+    """libyaml's problem, in the words of an ``issue.yaml-problem.*`` sentence when one says it."""
+    key = _problems().get(problem)
+    return Said(key) if key else Said("yaml-syntax.problem", problem=problem)
+
+
+@cache
+def _problems() -> dict[str, str]:
+    # libyaml's English wording -> the sentence saying it in every language (the en sentence is libyaml's)
+    prefix = ISSUE_PREFIX + "yaml-problem."
+    return {sentence: key.removeprefix(ISSUE_PREFIX) for key, sentence in messages("en").items()
+            if key.startswith(prefix)}
 
 
 _ALIAS_HINT = Said("hint.yaml-alias")

@@ -392,7 +392,7 @@ def _syntax(problem: str) -> Said:
 def _problems() -> dict[str, str]:
     # libyaml's English wording -> the sentence saying it in every language (the en sentence is libyaml's)
     prefix = ISSUE_PREFIX + "yaml-problem."
-    return {sentence: key.removeprefix(ISSUE_PREFIX) for key, sentence in messages("en").items()
+    return {sentence.format(): key.removeprefix(ISSUE_PREFIX) for key, sentence in messages("en").items()
             if key.startswith(prefix)}
 
 

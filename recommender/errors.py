@@ -8,6 +8,10 @@ once instead of once per problem. The tree (pinned by a test)::
     ├── ProfileError       a customer profile is invalid; ``.issues`` lists every problem
     └── EngineError        the rule engine failed: a bug, never bad input
 
+Every issue reads in Chinese and English: its message and hint are :class:`Said` sentences, templates
+``issue.*`` of the package's message files filled with the ids and values (``Issue.text``,
+``Issue.hint_text``; ``message`` and ``hint`` stay English). docs/errors.md describes the design.
+
 Calling the API wrongly (``top_k=0``) raises ``ValueError`` or ``TypeError``.
 Nothing else escapes: durable-rules' own errors become :class:`EngineError`.
 """

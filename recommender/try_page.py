@@ -20,14 +20,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic_core import PydanticCustomError
 
 from .brief import bundle_price, name_of, price_cells, quantity_cell, reasons
-from .errors import ProfileError
+from .errors import DATE_SAID, Issue, ProfileError, said_of
 from .knowledge.base import KnowledgeBase
 from .knowledge.yamlpos import parse
 from .messages import message, using
 from .profile import Source
 from .recommender import Recommender
 from .result import Bundle, Lang, Recommendation
-from .validity import DATE_HINT, parse_day
+from .validity import parse_day
 
 __all__ = ["add_try_page"]
 
@@ -56,11 +56,11 @@ def add_try_page(app: FastAPI, recommender_for: Callable[[str | None], Recommend
 
 
 def _recommend(recommender_for: Callable[[str | None], Recommender],
-               form: dict[str, Any]) -> tuple[Recommendation | None, list[str]]:
+               form: dict[str, Any]) -> tuple[Recommendation | None, list[Issue]]:
     rec = recommender_for(form["catalog"] or None)
     if form["yaml"].strip():
         doc = parse(form["yaml"], "profile.yaml")
-        errors = [str(i) for i in doc.issues if i.severity == "error"]
+        errors = [i for i in doc.issues if i.severity == "error"]
         if errors:
             return None, errors
         data, source = doc.data, Source(file="profile.yaml", positions=doc.positions)
@@ -70,22 +70,22 @@ def _recommend(recommender_for: Callable[[str | None], Recommender],
     try:
         day = parse_day(form["as_of"].strip()) if form["as_of"].strip() else None
     except PydanticCustomError as exc:
-        return None, [f"as_of: {exc}; {DATE_HINT}"]
+        return None, [Issue(code="bad-date", message=said_of(exc), hint=DATE_SAID, path="as_of")]
     try:
         return rec.recommend(rec.parse_profile(data, source=source), as_of=day), []
     except ProfileError as exc:
-        return None, [str(i) for i in exc.issues]
+        return None, list(exc.issues)
 
 
 def _render(recommender_for: Callable[[str | None], Recommender], catalog_ids: list[str], form: dict[str, Any],
-            result: Recommendation | None, problems: list[str]) -> str:
+            result: Recommendation | None, problems: list[Issue]) -> str:
     kb = recommender_for(form["catalog"] or None).knowledge
     with using(kb.messages):  # the knowledge's languages and sentences, its own message files included
         return _page(recommender_for, catalog_ids, form, kb, result, problems)
 
 
 def _page(recommender_for: Callable[[str | None], Recommender], catalog_ids: list[str], form: dict[str, Any],
-          kb: KnowledgeBase, result: Recommendation | None, problems: list[str]) -> str:
+          kb: KnowledgeBase, result: Recommendation | None, problems: list[Issue]) -> str:
     lang: Lang = form["lang"] if form["lang"] in kb.languages else kb.languages[0]
     t = {k.removeprefix("try."): v for k, v in kb.messages.table[lang].items() if k.startswith("try.")}
     catalogs = [(cid, name_of(recommender_for(cid).knowledge.catalog, lang)) for cid in catalog_ids]
@@ -96,7 +96,7 @@ def _page(recommender_for: Callable[[str | None], Recommender], catalog_ids: lis
     context: dict[str, Any] = {"lang": lang, "t": t, "form": {**form, "catalog": kb.catalog.id},
                                "catalogs": catalogs, "industries": industries, "needs": needs,
                                "languages": [(code, message("try.language_name", code)) for code in kb.languages],
-                               "problems": problems, "result": result}
+                               "problems": [i.render(lang) for i in problems], "result": result}
     if result is not None:
         context["brief"] = result.rationale_text(lang)
         context["bundles"] = [_bundle(result, b, lang) for b in result.bundles]

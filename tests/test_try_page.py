@@ -74,7 +74,10 @@ def test_pasted_yaml_in_english_and_the_diagnosis(page: Any) -> None:
 def test_a_bad_profile_lists_every_problem_with_its_place(page: Any) -> None:
     page.fill("textarea[name=yaml]", "name: x\nindustry: financ\nemployees: 1\n")
     page.click("button[type=submit]")
-    problems = page.inner_text(".problems")
-    assert "profile.yaml:2:11" in problems and "unknown industry 'financ'" in problems
+    problems = page.inner_text(".problems")  # the page speaks Chinese by default, and so do its problems
+    assert "profile.yaml:2:11" in problems and "找不到行业“financ”" in problems and "“finance”" in problems
     assert "profile.yaml:3:12" in problems
+    page.select_option("select[name=lang]", "en")
+    page.click("button[type=submit]")
+    assert "unknown industry 'financ'" in page.inner_text(".problems")
     assert page.locator("script").count() == 0

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from threading import Lock
-from typing import Any, TypeVar
+from types import FunctionType, MethodType
+from typing import Any, Generic, TypeVar
 
 import yaml
 
@@ -80,6 +81,9 @@ class Messages:
     _plain: dict[str, Text] = field(default_factory=dict, compare=False, repr=False)
     # amounts of money as written, by (yuan, language, key): every over-budget sentence names the same budget
     _money: dict[tuple[float, str, str], str] = field(default_factory=dict, compare=False, repr=False)
+    # sentences with fields, by key and fields (see _key): the same products, needs and reasons recur in every
+    # result, and writing one in each language costs more than looking it up
+    _filled: dict[tuple[object, ...], Text] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def package(cls, languages: tuple[str, ...] = LANGS) -> Messages:
@@ -101,6 +105,89 @@ class Messages:
                 plain = self._plain[key] = Text({lang: self.get(key, lang) for lang in self.languages})
             return plain
         return Text({lang: self.get(key, lang, **fields) for lang in self.languages})
+
+    def filled(self, key: str, **fields: object) -> Text:
+        """:meth:`text`, remembered by ``key`` and fields when each field has a :func:`_key`.
+
+        Only for the messages in use (:func:`text`): an amount of money reads them while it is written.
+        """
+        try:
+            memo = (key, *((name, _key(value)) for name, value in fields.items()))
+        except _Unkeyed:
+            return self.text(key, **fields)
+        found = self._filled.get(memo)
+        if found is None:
+            if len(self._filled) >= _FILLED_KEPT:  # a long-running server sees endless amounts: start over
+                self._filled.clear()
+            found = self._filled[memo] = self.text(key, **fields)
+        return found
+
+
+_FILLED_KEPT = 8192
+
+
+class _Unkeyed(Exception):
+    """A field whose value may read differently next time: its sentence is written afresh."""
+
+
+def _key(value: object) -> object:
+    """What decides how ``value`` reads as a field in every language, as a hashable key; raises _Unkeyed.
+
+    A partial (``partial(kb.name, pid)``) is a function of the language alone, as every :data:`Local` is:
+    its function and arguments decide it. A lambda may close over anything, so it has no key.
+    """
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is bool:
+        return kind, value
+    if kind is float:
+        return kind, repr(value)  # -0.0 equals 0.0 but reads "-0.0"
+    if kind is Text:
+        return kind, *value.root.items()  # type: ignore[attr-defined]
+    if kind is partial and not value.keywords:  # type: ignore[attr-defined]
+        return kind, _name_key(value.func), *(_key(a) for a in value.args)  # type: ignore[attr-defined]
+    if isinstance(value, _Written) and value.key is not None:
+        return value.key
+    raise _Unkeyed
+
+
+class _Written:
+    """A :data:`Local` field that says what decides how it reads (``key``): an amount, a list."""
+
+    key: tuple[object, ...] | None
+
+    def __call__(self, lang: str) -> str:
+        raise NotImplementedError
+
+
+class _Priced(_Written):
+    def __init__(self, yuan: float, key: str) -> None:
+        self.yuan, self.money_key = yuan, key
+        self.key = (_Priced, repr(yuan), key)
+
+    def __call__(self, lang: str) -> str:
+        return money(self.yuan, lang, self.money_key)
+
+
+class _Listed(_Written, Generic[T]):
+    def __init__(self, items: Sequence[T], name: Callable[[T, str], str], sep: str) -> None:
+        self.items, self.name, self.sep = items, name, sep
+        try:
+            self.key = (_Listed, sep, _name_key(name), *(_key(item) for item in items))
+        except _Unkeyed:
+            self.key = None  # a lambda names them, or they are not keyed: written afresh
+
+    def __call__(self, lang: str) -> str:
+        return message(self.sep, lang).join(self.name(item, lang) for item in self.items)
+
+
+def _name_key(name: Callable[..., str]) -> object:
+    # a bound method (kb.name) or a module's function names the same way every time; a lambda or a nested
+    # function may close over anything
+    if isinstance(name, MethodType) or isinstance(name, FunctionType) and "<" not in name.__qualname__:
+        return name
+    raise _Unkeyed
 
 
 def _in(value: object, lang: str) -> object:
@@ -160,7 +247,7 @@ def message(key: str, lang: str, **fields: object) -> str:
 
 def text(key: str, **fields: object) -> Text:
     """Sentence ``key`` in every language in use, each field read in that language (see :data:`Local`)."""
-    return _table().text(key, **fields)
+    return _table().filled(key, **fields)
 
 
 def amount(yuan: float, lang: str) -> str:
@@ -213,7 +300,7 @@ def money(yuan: float, lang: str, key: str = "money.once") -> str:
 
 def priced(yuan: float, key: str = "money.once") -> Callable[[str], str]:
     """A :data:`Local` field: ``yuan`` as each language writes money (:func:`money`)."""
-    return lambda lang: money(yuan, lang, key)
+    return _Priced(yuan, key)
 
 
 def listed(items: Sequence[T], name: Callable[[T, str], str], sep: str = "list.sep") -> Callable[[str], str]:
@@ -221,4 +308,4 @@ def listed(items: Sequence[T], name: Callable[[T, str], str], sep: str = "list.s
 
     ``sep`` is the message that joins them: ``list.sep`` (A、B / A, B) or ``list.or`` (A或B / A or B).
     """
-    return lambda lang: message(sep, lang).join(name(item, lang) for item in items)
+    return _Listed(items, name, sep)

@@ -9,8 +9,9 @@ the reason a product is left out is decided where the bundle is built
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
+from typing import TypeVar
 
 from .account import business_areas, customer_summary, financial_impact
 from .bundle_stage import Staged
@@ -21,13 +22,12 @@ from .bundling import (
     Searched,
     bundle_exclusion,
     covered_by,
-    covers,
     portfolio_reason,
 )
 from .engine import Choice, Evaluation, Firing
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
-from .knowledge.schema import AdviceEntry
+from .knowledge.schema import AdviceEntry, Text
 from .messages import listed, text
 from .price_policy import policy_lines
 from .pricing import Charge, Sized
@@ -67,9 +67,37 @@ def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRul
     out = []
     for rule_id, inputs in by_rule.items():
         rule = kb.rules[kb.rule_index[rule_id]]
-        out.append(FiredRule(rule=rule_id, description=rule.description, source=rule.source,
-                             location=kb.locations.get(f"rule:{rule_id}"), inputs=inputs))
+        location = kb.locations.get(f"rule:{rule_id}")
+        out.append(_recurring(
+            (FiredRule, id(rule), location, *map(tuple, inputs)), rule,
+            lambda: FiredRule(rule=rule_id, description=rule.description, source=rule.source,  # noqa: B023
+                              location=location, inputs=inputs)))  # noqa: B023
     return out
+
+
+M = TypeVar("M")
+_RECURRING_KEPT = 16384
+# Result parts that recur from customer to customer (the reason a product covers a need, a rule's firing on
+# the same inputs), by what decides them. Frozen models, so results share them. A key names a knowledge
+# object (a rule, a remembered sentence) by its id; the entry keeps that object alive, so no other object
+# takes its id while the entry lasts.
+_recurring_parts: dict[Hashable, tuple[object, object]] = {}
+
+
+def _recurring(key: Hashable, named: object, build: Callable[[], M]) -> M:
+    """The part ``build`` makes, made once per ``key``; ``named``: the objects ``key`` names by id."""
+    found = _recurring_parts.get(key)
+    if found is None:
+        if len(_recurring_parts) >= _RECURRING_KEPT:  # endless quantities and inputs on a long-running server
+            _recurring_parts.clear()
+        found = _recurring_parts[key] = (named, build())
+    return found[1]  # type: ignore[return-value]
+
+
+def _reason(kind: str, text: Text, **fields: str) -> Reason:
+    """A reason with a remembered sentence (:func:`messages.text`): the same few recur in every result."""
+    return _recurring((Reason, kind, id(text), *fields.items()), text,
+                      lambda: Reason(kind=kind, text=text, **fields))
 
 
 def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
@@ -77,16 +105,14 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
 
     These are the same in every bundle, so a recommendation builds them once.
     """
-    reasons = []
-    product = kb.products[pid]
-    for need in ev.needs:
-        if covers(product, need):
-            reasons.append(Reason(kind="need", need=need, text=text("reason.need", need=partial(kb.name, need))))
+    items = frozenset(kb.products[pid].need_items)  # once, not once per need
+    reasons = [_reason("need", text("reason.need", need=partial(kb.name, need)), need=need)
+               for need in ev.needs if covered_by(need, items)]
     if portfolio_reason(kb, pid, ev) is not None:  # in a bundle only as the one way to a stated need
-        reasons.append(Reason(kind="policy_exception", text=text("reason.policy_exception")))
+        reasons.append(_reason("policy_exception", text("reason.policy_exception")))
     for rule_id in ev.proposal_sources.get(pid, ()):
         if rule_id == WIN_BACK:
-            reasons.append(Reason(kind="win_back", text=text("reason.win_back")))
+            reasons.append(_reason("win_back", text("reason.win_back")))
             continue
         rule = kb.rules[kb.rule_index[rule_id]]
         first = next(f for f in ev.firings if f.rule == rule_id)
@@ -97,8 +123,8 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
 
 def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
     """Which products of this bundle require ``pid``, and why."""
-    return [Reason(kind="dependency", product=other, text=text(
-                "reason.dependency", product=partial(kb.name, other), why=kb.graph.reason(other, pid)))
+    return [_reason("dependency", text("reason.dependency", product=partial(kb.name, other),
+                                       why=kb.graph.reason(other, pid)), product=other)
             for other in sorted(bundle) if pid in kb.graph.direct[other]]
 
 
@@ -126,7 +152,8 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
             business_area=kb.business_areas.get(pid),
             reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += _price_lines(pid, sized)
-    items = {i for pid in found.products | (cons.owned & kb.products.keys()) for i in kb.products[pid].need_items}
+    items = frozenset(i for pid in found.products | (cons.owned & kb.products.keys())
+                      for i in kb.products[pid].need_items)  # hashed once for every need's look-up
     covered = [n for n in ev.needs if covered_by(n, items)]
     weights = kb.ranking_weights
     price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
@@ -155,8 +182,10 @@ def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
 def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
     # built unvalidated: every field is already of its type (the name a knowledge Text, the reason one of
     # LeftOutReason), and a big catalog leaves thousands of products out per recommendation
-    return LeftOut.model_construct(product=pid, name=kb.products[pid].name, reason=why.reason, rule=why.rule,
-                                   text=why.text)
+    name = kb.products[pid].name
+    return _recurring((LeftOut, pid, id(name), why.reason, why.rule, id(why.text)), (name, why.text),
+                      lambda: LeftOut.model_construct(product=pid, name=name, reason=why.reason, rule=why.rule,
+                                                      text=why.text))
 
 
 def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:

@@ -16,7 +16,7 @@ from .bundling import Constraints, added_price, covered_by, covers
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
-from .messages import listed, message, priced, text
+from .messages import listed, priced, text
 from .result import Bundle, BundleProduct, LeftOut, NeedGap
 from .vocabulary import STATED
 
@@ -87,10 +87,14 @@ def distinction(first: Bundle, other: Bundle) -> Text:
         needs = [names[n] for n in sorted(names.keys() - {g.need for g in theirs_gaps})]
         if needs:
             parts.append(text(f"distinction.{key}", needs=_names(needs)))
-    return text("distinction.compared", parts=lambda lang: message("list.clauses", lang).join(
-        p.get(lang) for p in parts))
+    return text("distinction.compared", parts=listed(parts, _in, "list.clauses"))
 
 
 def _names(entries: Sequence[BundleProduct | NeedGap]) -> Callable[[str], str]:
     """The entries' names, listed as each language lists them."""
-    return listed(entries, lambda e, lang: e.name.get(lang))
+    return listed([e.name for e in entries], _in)
+
+
+def _in(written: Text, lang: str) -> str:
+    # a module's function, not a lambda: a list it names is remembered with its sentence (messages.text)
+    return written.get(lang)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import partial
 from itertools import count
+from pathlib import Path
 
-from recommender import Recommender
+from recommender import Recommendation, Recommender
 from recommender.messages import Messages, listed, messages, priced, text, using
 
 
@@ -55,3 +56,20 @@ def test_each_table_remembers_its_own_wording() -> None:
 
 def _echo(item: str, lang: str) -> str:
     return item
+
+
+def test_a_reworded_knowledge_gets_its_own_reasons_after_the_shipped_ones(rec: Recommender, kb_copy: Path) -> None:
+    profile = {"name": "Banque du Yunnan", "industry": "finance", "employees": 3000, "sites": 12,
+               "needs": ["transmission.dedicated_line"], "budget_monthly": 30000}
+    shipped = rec.recommend(profile)  # remembers the shipped sentences and the reasons made of them first
+    (kb_copy / "messages").mkdir()
+    (kb_copy / "messages" / "en.yaml").write_text('reason.need: "meets the stated need {need}"\n', encoding="utf-8")
+    reworded = Recommender.from_path(kb_copy).recommend(profile)
+    again = rec.recommend(profile)
+
+    def need_reasons(result: Recommendation) -> list[str]:
+        return [r.text.get("en") for p in result.bundles[0].products for r in p.reasons if r.kind == "need"]
+
+    assert need_reasons(reworded) and all(t.startswith("meets the stated need ") for t in need_reasons(reworded))
+    assert all(t.startswith("covers the need: ") for t in need_reasons(shipped) + need_reasons(again))
+    assert again.model_dump_json() == shipped.model_dump_json()

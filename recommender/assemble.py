@@ -9,9 +9,8 @@ the reason a product is left out is decided where the bundle is built
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import TypeVar
 
 from .account import business_areas, customer_summary, financial_impact
 from .bundle_stage import Staged
@@ -22,16 +21,18 @@ from .bundling import (
     Searched,
     bundle_exclusion,
     covered_by,
+    covers,
     portfolio_reason,
 )
 from .engine import Choice, Evaluation, Firing
 from .gaps import distinction, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import AdviceEntry, Text
-from .messages import listed, text
+from .messages import in_use, listed, text
 from .price_policy import policy_lines
 from .pricing import Charge, Sized
 from .profile import CustomerProfile
+from .remembered import remembered
 from .result import (
     Advice,
     AdviceChoice,
@@ -68,35 +69,16 @@ def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRul
     for rule_id, inputs in by_rule.items():
         rule = kb.rules[kb.rule_index[rule_id]]
         location = kb.locations.get(f"rule:{rule_id}")
-        out.append(_recurring(
+        out.append(remembered(
             (FiredRule, id(rule), location, *map(tuple, inputs)), rule,
             lambda: FiredRule(rule=rule_id, description=rule.description, source=rule.source,  # noqa: B023
                               location=location, inputs=inputs)))  # noqa: B023
     return out
 
 
-M = TypeVar("M")
-_RECURRING_KEPT = 16384
-# Result parts that recur from customer to customer (the reason a product covers a need, a rule's firing on
-# the same inputs), by what decides them. Frozen models, so results share them. A key names a knowledge
-# object (a rule, a remembered sentence) by its id; the entry keeps that object alive, so no other object
-# takes its id while the entry lasts.
-_recurring_parts: dict[Hashable, tuple[object, object]] = {}
-
-
-def _recurring(key: Hashable, named: object, build: Callable[[], M]) -> M:
-    """The part ``build`` makes, made once per ``key``; ``named``: the objects ``key`` names by id."""
-    found = _recurring_parts.get(key)
-    if found is None:
-        if len(_recurring_parts) >= _RECURRING_KEPT:  # endless quantities and inputs on a long-running server
-            _recurring_parts.clear()
-        found = _recurring_parts[key] = (named, build())
-    return found[1]  # type: ignore[return-value]
-
-
 def _reason(kind: str, text: Text, **fields: str) -> Reason:
     """A reason with a remembered sentence (:func:`messages.text`): the same few recur in every result."""
-    return _recurring((Reason, kind, id(text), *fields.items()), text,
+    return remembered((Reason, kind, id(text), *fields.items()), text,
                       lambda: Reason(kind=kind, text=text, **fields))
 
 
@@ -105,9 +87,9 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
 
     These are the same in every bundle, so a recommendation builds them once.
     """
-    items = frozenset(kb.products[pid].need_items)  # once, not once per need
-    reasons = [_reason("need", text("reason.need", need=partial(kb.name, need)), need=need)
-               for need in ev.needs if covered_by(need, items)]
+    met = _needs_met(kb, pid)
+    reasons = [_need_reason(kb, need)
+               for need in ev.needs if need in met or need not in kb.need_module and covers(kb.products[pid], need)]
     if portfolio_reason(kb, pid, ev) is not None:  # in a bundle only as the one way to a stated need
         reasons.append(_reason("policy_exception", text("reason.policy_exception")))
     for rule_id in ev.proposal_sources.get(pid, ()):
@@ -116,9 +98,24 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
             continue
         rule = kb.rules[kb.rule_index[rule_id]]
         first = next(f for f in ev.firings if f.rule == rule_id)
-        inputs = [i.shown() for i in first.inputs]
-        reasons.append(Reason(kind="rule", rule=rule_id, inputs=inputs, text=rule.description))
+        inputs = tuple(i.shown() for i in first.inputs)
+        reasons.append(remembered((Reason, id(rule), inputs), rule, lambda: Reason(  # noqa: B023 - called at once
+            kind="rule", rule=rule_id, inputs=list(inputs), text=rule.description)))  # noqa: B023
     return reasons
+
+
+def _need_reason(kb: KnowledgeBase, need: str) -> Reason:
+    # by the knowledge (its names) and the messages in use: every product of every bundle states them
+    table = in_use()
+    return remembered((Reason, "need", need, id(kb), id(table)), (kb, table), lambda: Reason(
+        kind="need", need=need, text=text("reason.need", need=partial(kb.name, need))))
+
+
+def _needs_met(kb: KnowledgeBase, pid: str) -> frozenset[str]:
+    """The framework's needs ``pid`` covers: looked up for every product of every bundle."""
+    product = kb.products[pid]
+    return remembered(("needs met", id(product)), product, lambda: frozenset(
+        need for need in kb.need_module if covers(product, need)))
 
 
 def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
@@ -183,7 +180,7 @@ def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
     # built unvalidated: every field is already of its type (the name a knowledge Text, the reason one of
     # LeftOutReason), and a big catalog leaves thousands of products out per recommendation
     name = kb.products[pid].name
-    return _recurring((LeftOut, pid, id(name), why.reason, why.rule, id(why.text)), (name, why.text),
+    return remembered((LeftOut, pid, id(name), why.reason, why.rule, id(why.text)), (name, why.text),
                       lambda: LeftOut.model_construct(product=pid, name=name, reason=why.reason, rule=why.rule,
                                                       text=why.text))
 
@@ -274,7 +271,8 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
                 kind="add_on", rule=add_on.rule, inputs=list(add_on.inputs), product=trigger,
                 text=rule.description)]})
         products.append(p)
-    left_out = {x.product: _add_on_hint(kb, x, staged) for x in bundle.left_out}
+    fired = {f.rule for f in result.firings}
+    left_out = {x.product: _add_on_hint(kb, x, fired) for x in bundle.left_out}
     for pid, why in staged.refused.items():
         refused = kb.products[pid]
         left_out[pid] = LeftOut(product=pid, name=refused.name, reason=why.reason,
@@ -300,18 +298,18 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
         "discounts": discounts, "notes": [Note(rule=r, text=t) for r, t in result.notes]})
 
 
-def _add_on_hint(kb: KnowledgeBase, x: LeftOut, staged: Staged) -> LeftOut:
-    """``x``, saying so when its product comes only as an add-on with a trigger this bundle lacks."""
+def _add_on_hint(kb: KnowledgeBase, x: LeftOut, fired: set[str]) -> LeftOut:
+    """``x``, saying so when its product comes only as an add-on with a trigger this bundle lacks
+    (``fired``: the bundle-stage rules that fired on it)."""
     if x.reason not in ("portfolio", "no_need"):
         return x
     rules = kb.add_on_rules.get(x.product)
     if not rules:
         return x
-    fired = {f.rule for f in staged.evaluation.firings}
     for rule_id, triggers in rules:
         if rule_id not in fired:
-            return x.model_copy(update={"text": text("left_out.add_on_hint", why=x.text, rule=rule_id,
-                                                     triggers=listed(triggers, kb.name, "list.or"))})
+            hint = text("left_out.add_on_hint", why=x.text, rule=rule_id, triggers=listed(triggers, kb.name, "list.or"))
+            return remembered((LeftOut, id(x), id(hint)), (x, hint), lambda: x.model_copy(update={"text": hint}))  # noqa: B023
     return x
 
 

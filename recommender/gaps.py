@@ -17,6 +17,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
 from .messages import listed, priced, text
+from .remembered import remembered
 from .result import Bundle, BundleProduct, LeftOut, NeedGap
 from .vocabulary import STATED
 
@@ -29,7 +30,7 @@ def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], con
                 left_out: dict[str, LeftOut]) -> list[NeedGap]:
     """Each stated need ``products`` (with what the customer owns) leaves open, with its remedy."""
     present = products | (cons.owned & kb.products.keys())
-    items = {i for pid in present for i in kb.products[pid].need_items}
+    items = frozenset(i for pid in present for i in kb.products[pid].need_items)  # hashed once for every need
     gaps = []
     for need, sources in ev.need_sources.items():
         if STATED not in sources or covered_by(need, items):
@@ -42,7 +43,7 @@ def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], con
 
 def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constraints,
             left_out: dict[str, LeftOut]) -> Text:
-    candidates = sorted(p for p, product in kb.products.items() if covers(product, need) and p not in present)
+    candidates = [p for p in _covering(kb, need) if p not in present]
     open_ = [p for p in candidates if p not in left_out or left_out[p].reason not in _BLOCKING]
     clashing = [p for p in open_ if kb.graph.clashes(p) & present]
     fitting = [p for p in open_ if p not in clashing]
@@ -64,6 +65,12 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
         pid = candidates[0]
         return text("gap.blocked", product=partial(kb.name, pid), why=left_out[pid].text)
     return text("gap.no_product")
+
+
+def _covering(kb: KnowledgeBase, need: str) -> tuple[str, ...]:
+    """The catalog's products covering ``need``, sorted: a remedy looks them up, whatever the catalog's size."""
+    return remembered(("covering", id(kb.products), need), kb.products, lambda: tuple(
+        sorted(p for p, product in kb.products.items() if covers(product, need))))
 
 
 def distinction(first: Bundle, other: Bundle) -> Text:

@@ -35,7 +35,7 @@ import yaml
 
 from .localized import Text
 
-__all__ = ["LANGS", "Local", "Messages", "amount", "fields_of", "knowledge_messages", "listed", "message",
+__all__ = ["LANGS", "Local", "Messages", "amount", "fields_of", "in_use", "knowledge_messages", "listed", "message",
            "messages", "money", "package_messages", "priced", "register", "text", "using"]
 
 T = TypeVar("T")
@@ -238,6 +238,11 @@ def using(table: Messages | None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def in_use() -> Messages:
+    """The messages sentences come from now (see :func:`using`)."""
+    return _table()
 
 
 def message(key: str, lang: str, **fields: object) -> str:

@@ -20,12 +20,11 @@ from .bundling import (
     Found,
     Searched,
     bundle_exclusion,
-    covered_by,
     covers,
     portfolio_reason,
 )
 from .engine import Choice, Evaluation, Firing
-from .gaps import distinction, stated_gaps
+from .gaps import covered_needs, distinction, needs_met, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import AdviceEntry, Text
 from .messages import in_use, listed, text
@@ -87,7 +86,7 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
 
     These are the same in every bundle, so a recommendation builds them once.
     """
-    met = _needs_met(kb, pid)
+    met = needs_met(kb, pid)
     reasons = [_need_reason(kb, need)
                for need in ev.needs if need in met or need not in kb.need_module and covers(kb.products[pid], need)]
     if portfolio_reason(kb, pid, ev) is not None:  # in a bundle only as the one way to a stated need
@@ -111,13 +110,6 @@ def _need_reason(kb: KnowledgeBase, need: str) -> Reason:
         kind="need", need=need, text=text("reason.need", need=partial(kb.name, need))))
 
 
-def _needs_met(kb: KnowledgeBase, pid: str) -> frozenset[str]:
-    """The framework's needs ``pid`` covers: looked up for every product of every bundle."""
-    product = kb.products[pid]
-    return remembered(("needs met", id(product)), product, lambda: frozenset(
-        need for need in kb.need_module if covers(product, need)))
-
-
 def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
     """Which products of this bundle require ``pid``, and why."""
     return [_reason("dependency", text("reason.dependency", product=partial(kb.name, other),
@@ -129,7 +121,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                  left_out: dict[str, LeftOut], cons: Constraints, reasons: dict[str, list[Reason]]) -> Bundle:
     """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles."""
     graph = kb.graph
-    phases = graph.phases(found.products)
+    phases = remembered(("phases", id(graph), found.products), graph, lambda: graph.phases(found.products))
     phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
     order = [pid for layer in phases for pid in layer]
     products = []
@@ -149,9 +141,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
             business_area=kb.business_areas.get(pid),
             reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += _price_lines(pid, sized)
-    items = frozenset(i for pid in found.products | (cons.owned & kb.products.keys())
-                      for i in kb.products[pid].need_items)  # hashed once for every need's look-up
-    covered = [n for n in ev.needs if covered_by(n, items)]
+    covered = covered_needs(kb, ev.needs, found.products | (cons.owned & kb.products.keys()))
     weights = kb.ranking_weights
     price = PriceSummary(recurring_monthly=round(sum(p.recurring for p in products), 2),
                          one_time=round(sum(p.one_time for p in products), 2),
@@ -159,7 +149,8 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                          budget_one_time=cons.budget_one_time.amount if cons.budget_one_time else None,
                          one_time_budget_months=cons.budget_one_time.months if cons.budget_one_time else None,
                          lines=lines)
-    uncovered = [n for n in ev.needs if n not in covered]
+    shown = set(covered)
+    uncovered = [n for n in ev.needs if n not in shown]
     return Bundle(
         rank=rank, stated_coverage=found.stated, score=found.score,
         breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,

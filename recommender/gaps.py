@@ -9,7 +9,7 @@ exclusion, conflict or policy that blocks every product that could.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from .bundling import Constraints, added_price, covered_by, covers
@@ -26,14 +26,41 @@ _BLOCKING = ("rule_exclusion", "customer_excluded", "retired", "out_of_period", 
              "conflict", "dependency_unavailable")
 
 
+def needs_met(kb: KnowledgeBase, pid: str) -> frozenset[str]:
+    """The framework's needs ``pid`` covers: looked up for every product of every bundle."""
+    product = kb.products[pid]
+    return remembered(("needs met", id(product)), product, lambda: frozenset(
+        need for need in kb.need_module if covers(product, need)))
+
+
+def covered_needs(kb: KnowledgeBase, needs: Iterable[str], present: frozenset[str]) -> list[str]:
+    """The ``needs`` that the products ``present`` cover, in order.
+
+    A bundle covers a need when one of its products does (coverage is a product listing an item of the need),
+    so the framework's needs each product meets say it without matching items again.
+    """
+    met = frozenset().union(*(needs_met(kb, pid) for pid in present))
+    items: frozenset[str] | None = None
+    covered = []
+    for need in needs:
+        if need in met:
+            covered.append(need)
+        elif need not in kb.need_module:  # not the framework's: match its items
+            items = items if items is not None else frozenset(i for p in present for i in kb.products[p].need_items)
+            if covered_by(need, items):
+                covered.append(need)
+    return covered
+
+
 def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], cons: Constraints,
                 left_out: dict[str, LeftOut]) -> list[NeedGap]:
     """Each stated need ``products`` (with what the customer owns) leaves open, with its remedy."""
     present = products | (cons.owned & kb.products.keys())
-    items = frozenset(i for pid in present for i in kb.products[pid].need_items)  # hashed once for every need
+    stated = [need for need, sources in ev.need_sources.items() if STATED in sources]
+    covered = set(covered_needs(kb, stated, present))
     gaps = []
-    for need, sources in ev.need_sources.items():
-        if STATED not in sources or covered_by(need, items):
+    for need in stated:
+        if need in covered:
             continue
         name = kb.names[need]
         gaps.append(NeedGap(need=need, name=name.name,

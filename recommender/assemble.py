@@ -29,7 +29,7 @@ from .knowledge.base import KnowledgeBase
 from .knowledge.schema import AdviceEntry, Text
 from .messages import in_use, listed, text
 from .price_policy import policy_lines
-from .pricing import Charge, Sized
+from .pricing import Charge, Line, Sized
 from .profile import CustomerProfile
 from .remembered import remembered
 from .result import (
@@ -121,7 +121,7 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                  left_out: dict[str, LeftOut], cons: Constraints, reasons: dict[str, list[Reason]]) -> Bundle:
     """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles."""
     graph = kb.graph
-    phases = remembered(("phases", id(graph), found.products), graph, lambda: graph.phases(found.products))
+    phases = graph.phases(found.products)
     phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
     order = [pid for layer in phases for pid in layer]
     products = []
@@ -133,13 +133,18 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
         q = sized.quantity
         if pid not in reasons:
             reasons[pid] = own_reasons(kb, ev, pid)
-        products.append(BundleProduct(
-            id=pid, name=p.name, category=p.category, portfolio=p.portfolio,
-            quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
-            recurring=sized.recurring, one_time=sized.one_time,
-            illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
-            business_area=kb.business_areas.get(pid),
-            reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
+        why = reasons[pid] + dependency_reasons(kb, pid, found.products)
+        area = kb.business_areas.get(pid)
+        # the reasons are remembered parts too: their ids name them while this entry keeps them
+        products.append(remembered(
+            (BundleProduct, id(p), q, repr(sized.recurring), repr(sized.one_time), phase_of[pid], area,
+             *map(id, why)), (p, why),
+            lambda: BundleProduct(
+                id=pid, name=p.name, category=p.category, portfolio=p.portfolio,  # noqa: B023 - called at once
+                quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,  # noqa: B023
+                recurring=sized.recurring, one_time=sized.one_time,  # noqa: B023
+                illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],  # noqa: B023
+                business_area=area, reasons=why)))  # noqa: B023
         lines += _price_lines(pid, sized)
     covered = covered_needs(kb, ev.needs, found.products | (cons.owned & kb.products.keys()))
     weights = kb.ranking_weights
@@ -162,9 +167,14 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
 
 
 def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
-    return [PriceLine(product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount,
-                      quantity=x.quantity, amount=x.amount, illustrative=x.price.illustrative)
-            for x in sized.lines]
+    return [_price_line(pid, x) for x in sized.lines]
+
+
+def _price_line(pid: str, x: Line) -> PriceLine:
+    # the amount follows from the unit amount and the quantity
+    return remembered((PriceLine, pid, id(x.price), x.quantity, repr(x.unit_amount)), x.price, lambda: PriceLine(
+        product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount, quantity=x.quantity,
+        amount=x.amount, illustrative=x.price.illustrative))
 
 
 def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
@@ -194,8 +204,14 @@ def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str,
 
 
 def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
-    return [NeedResult(id=n, module=kb.need_module[n], name=kb.names[n].name,
-                       weight=w, sources=list(ev.need_sources.get(n, ()))) for n, w in ev.needs.items()]
+    return [_need_result(kb, n, w, tuple(ev.need_sources.get(n, ()))) for n, w in ev.needs.items()]
+
+
+def _need_result(kb: KnowledgeBase, need: str, weight: float, sources: tuple[str, ...]) -> NeedResult:
+    name = kb.names[need].name
+    return remembered((NeedResult, need, kb.need_module[need], id(name), repr(weight), sources), name,
+                      lambda: NeedResult(id=need, module=kb.need_module[need], name=name, weight=weight,
+                                         sources=list(sources)))
 
 
 def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
@@ -204,12 +220,16 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
             return None
         entity = kb.names[c.value]
         details = entity.details if isinstance(entity, AdviceEntry) else []
-        return AdviceChoice(id=c.value, name=entity.name, rule=c.rule,
-                            details=details)
+        return remembered((AdviceChoice, c, id(entity)), entity, lambda: AdviceChoice(
+            id=c.value, name=entity.name, rule=c.rule, details=details))
 
     offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
     singles = {kind: choice(ev.choices.get(kind)) for kind in SINGLE_ADVICE}  # [B] every single-valued kind
-    return Advice.model_validate({**singles, "offers": offers, "notes": [Note(rule=r, text=t) for r, t in ev.notes]})
+    return Advice.model_validate({**singles, "offers": offers, "notes": [_note(r, t) for r, t in ev.notes]})
+
+
+def _note(rule: str, said: Text) -> Note:
+    return remembered((Note, rule, id(said)), said, lambda: Note(rule=rule, text=said))
 
 
 def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
@@ -286,7 +306,7 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
     return bundle.model_copy(update={
         "products": products, "price": price, "left_out": [left_out[k] for k in sorted(left_out)],
         "offers": [offer_choice(kb, o, c) for o, c in result.offers.items()],
-        "discounts": discounts, "notes": [Note(rule=r, text=t) for r, t in result.notes]})
+        "discounts": discounts, "notes": [_note(r, t) for r, t in result.notes]})
 
 
 def _add_on_hint(kb: KnowledgeBase, x: LeftOut, fired: set[str]) -> LeftOut:

@@ -29,7 +29,7 @@ from .knowledge.base import KnowledgeBase
 from .knowledge.schema import AdviceEntry, Text
 from .messages import in_use, listed, text
 from .price_policy import policy_lines
-from .pricing import Charge, Line, Sized
+from .pricing import Charge, Sized
 from .profile import CustomerProfile
 from .remembered import remembered
 from .result import (
@@ -67,17 +67,14 @@ def fired_rules(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> list[FiredRul
     out = []
     for rule_id, inputs in by_rule.items():
         rule = kb.rules[kb.rule_index[rule_id]]
-        location = kb.locations.get(f"rule:{rule_id}")
-        out.append(remembered(
-            (FiredRule, id(rule), location, *map(tuple, inputs)), rule,
-            lambda: FiredRule(rule=rule_id, description=rule.description, source=rule.source,  # noqa: B023
-                              location=location, inputs=inputs)))  # noqa: B023
+        out.append(FiredRule(rule=rule_id, description=rule.description, source=rule.source,
+                             location=kb.locations.get(f"rule:{rule_id}"), inputs=inputs))
     return out
 
 
-def _reason(kind: str, text: Text, **fields: str) -> Reason:
+def _reason(kb: KnowledgeBase, kind: str, text: Text, **fields: str) -> Reason:
     """A reason with a remembered sentence (:func:`messages.text`): the same few recur in every result."""
-    return remembered((Reason, kind, id(text), *fields.items()), text,
+    return remembered(kb, ("reason", kind, id(text), *fields.items()), text,
                       lambda: Reason(kind=kind, text=text, **fields))
 
 
@@ -90,15 +87,15 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
     reasons = [_need_reason(kb, need)
                for need in ev.needs if need in met or need not in kb.need_module and covers(kb.products[pid], need)]
     if portfolio_reason(kb, pid, ev) is not None:  # in a bundle only as the one way to a stated need
-        reasons.append(_reason("policy_exception", text("reason.policy_exception")))
+        reasons.append(_reason(kb, "policy_exception", text("reason.policy_exception")))
     for rule_id in ev.proposal_sources.get(pid, ()):
         if rule_id == WIN_BACK:
-            reasons.append(_reason("win_back", text("reason.win_back")))
+            reasons.append(_reason(kb, "win_back", text("reason.win_back")))
             continue
         rule = kb.rules[kb.rule_index[rule_id]]
         first = next(f for f in ev.firings if f.rule == rule_id)
         inputs = tuple(i.shown() for i in first.inputs)
-        reasons.append(remembered((Reason, id(rule), inputs), rule, lambda: Reason(  # noqa: B023 - called at once
+        reasons.append(remembered(kb, ("rule reason", id(rule), inputs), rule, lambda: Reason(  # noqa: B023 - called at once
             kind="rule", rule=rule_id, inputs=list(inputs), text=rule.description)))  # noqa: B023
     return reasons
 
@@ -106,13 +103,13 @@ def own_reasons(kb: KnowledgeBase, ev: Evaluation, pid: str) -> list[Reason]:
 def _need_reason(kb: KnowledgeBase, need: str) -> Reason:
     # by the knowledge (its names) and the messages in use: every product of every bundle states them
     table = in_use()
-    return remembered((Reason, "need", need, id(kb), id(table)), (kb, table), lambda: Reason(
+    return remembered(kb, ("need reason", need, id(kb), id(table)), (kb, table), lambda: Reason(
         kind="need", need=need, text=text("reason.need", need=partial(kb.name, need))))
 
 
 def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> list[Reason]:
     """Which products of this bundle require ``pid``, and why."""
-    return [_reason("dependency", text("reason.dependency", product=partial(kb.name, other),
+    return [_reason(kb, "dependency", text("reason.dependency", product=partial(kb.name, other),
                                        why=kb.graph.reason(other, pid)), product=other)
             for other in sorted(bundle) if pid in kb.graph.direct[other]]
 
@@ -133,18 +130,13 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
         q = sized.quantity
         if pid not in reasons:
             reasons[pid] = own_reasons(kb, ev, pid)
-        why = reasons[pid] + dependency_reasons(kb, pid, found.products)
-        area = kb.business_areas.get(pid)
-        # the reasons are remembered parts too: their ids name them while this entry keeps them
-        products.append(remembered(
-            (BundleProduct, id(p), q, repr(sized.recurring), repr(sized.one_time), phase_of[pid], area,
-             *map(id, why)), (p, why),
-            lambda: BundleProduct(
-                id=pid, name=p.name, category=p.category, portfolio=p.portfolio,  # noqa: B023 - called at once
-                quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,  # noqa: B023
-                recurring=sized.recurring, one_time=sized.one_time,  # noqa: B023
-                illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],  # noqa: B023
-                business_area=area, reasons=why)))  # noqa: B023
+        products.append(BundleProduct(
+            id=pid, name=p.name, category=p.category, portfolio=p.portfolio,
+            quantity=q.count, per=q.per, quantity_assumed=q.assumed, quantity_rule=q.rule,
+            recurring=sized.recurring, one_time=sized.one_time,
+            illustrative_price=any(x.illustrative for x in p.prices), phase=phase_of[pid],
+            business_area=kb.business_areas.get(pid),
+            reasons=reasons[pid] + dependency_reasons(kb, pid, found.products)))
         lines += _price_lines(pid, sized)
     covered = covered_needs(kb, ev.needs, found.products | (cons.owned & kb.products.keys()))
     weights = kb.ranking_weights
@@ -167,23 +159,16 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
 
 
 def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
-    return [_price_line(pid, x) for x in sized.lines]
-
-
-def _price_line(pid: str, x: Line) -> PriceLine:
-    # the amount follows from the unit amount and the quantity
-    return remembered((PriceLine, pid, id(x.price), x.quantity, repr(x.unit_amount)), x.price, lambda: PriceLine(
-        product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount, quantity=x.quantity,
-        amount=x.amount, illustrative=x.price.illustrative))
+    return [PriceLine(product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount,
+                      quantity=x.quantity, amount=x.amount, illustrative=x.price.illustrative)
+            for x in sized.lines]
 
 
 def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
     # built unvalidated: every field is already of its type (the name a knowledge Text, the reason one of
     # LeftOutReason), and a big catalog leaves thousands of products out per recommendation
-    name = kb.products[pid].name
-    return remembered((LeftOut, pid, id(name), why.reason, why.rule, id(why.text)), (name, why.text),
-                      lambda: LeftOut.model_construct(product=pid, name=name, reason=why.reason, rule=why.rule,
-                                                      text=why.text))
+    return LeftOut.model_construct(product=pid, name=kb.products[pid].name, reason=why.reason, rule=why.rule,
+                                   text=why.text)
 
 
 def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
@@ -209,7 +194,7 @@ def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
 
 def _need_result(kb: KnowledgeBase, need: str, weight: float, sources: tuple[str, ...]) -> NeedResult:
     name = kb.names[need].name
-    return remembered((NeedResult, need, kb.need_module[need], id(name), repr(weight), sources), name,
+    return remembered(kb, ("need", need, kb.need_module[need], id(name), repr(weight), sources), name,
                       lambda: NeedResult(id=need, module=kb.need_module[need], name=name, weight=weight,
                                          sources=list(sources)))
 
@@ -220,16 +205,16 @@ def advice_model(kb: KnowledgeBase, ev: Evaluation) -> Advice:
             return None
         entity = kb.names[c.value]
         details = entity.details if isinstance(entity, AdviceEntry) else []
-        return remembered((AdviceChoice, c, id(entity)), entity, lambda: AdviceChoice(
+        return remembered(kb, ("advice", *c, id(entity)), entity, lambda: AdviceChoice(
             id=c.value, name=entity.name, rule=c.rule, details=details))
 
     offers = [offer_choice(kb, offer_id, c) for offer_id, c in ev.offers.items()]
     singles = {kind: choice(ev.choices.get(kind)) for kind in SINGLE_ADVICE}  # [B] every single-valued kind
-    return Advice.model_validate({**singles, "offers": offers, "notes": [_note(r, t) for r, t in ev.notes]})
+    return Advice.model_validate({**singles, "offers": offers, "notes": [_note(kb, r, t) for r, t in ev.notes]})
 
 
-def _note(rule: str, said: Text) -> Note:
-    return remembered((Note, rule, id(said)), said, lambda: Note(rule=rule, text=said))
+def _note(kb: KnowledgeBase, rule: str, said: Text) -> Note:
+    return remembered(kb, ("note", rule, id(said)), said, lambda: Note(rule=rule, text=said))
 
 
 def offer_choice(kb: KnowledgeBase, offer_id: str, c: Choice) -> OfferChoice:
@@ -306,7 +291,7 @@ def apply_bundle_stage(kb: KnowledgeBase, bundle: Bundle, staged: Staged) -> Bun
     return bundle.model_copy(update={
         "products": products, "price": price, "left_out": [left_out[k] for k in sorted(left_out)],
         "offers": [offer_choice(kb, o, c) for o, c in result.offers.items()],
-        "discounts": discounts, "notes": [_note(r, t) for r, t in result.notes]})
+        "discounts": discounts, "notes": [_note(kb, r, t) for r, t in result.notes]})
 
 
 def _add_on_hint(kb: KnowledgeBase, x: LeftOut, fired: set[str]) -> LeftOut:
@@ -320,7 +305,7 @@ def _add_on_hint(kb: KnowledgeBase, x: LeftOut, fired: set[str]) -> LeftOut:
     for rule_id, triggers in rules:
         if rule_id not in fired:
             hint = text("left_out.add_on_hint", why=x.text, rule=rule_id, triggers=listed(triggers, kb.name, "list.or"))
-            return remembered((LeftOut, id(x), id(hint)), (x, hint), lambda: x.model_copy(update={"text": hint}))  # noqa: B023
+            return x.model_copy(update={"text": hint})
     return x
 
 

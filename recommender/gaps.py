@@ -29,7 +29,7 @@ _BLOCKING = ("rule_exclusion", "customer_excluded", "retired", "out_of_period", 
 def needs_met(kb: KnowledgeBase, pid: str) -> frozenset[str]:
     """The framework's needs ``pid`` covers: looked up for every product of every bundle."""
     product = kb.products[pid]
-    return remembered(("needs met", id(product)), product, lambda: frozenset(
+    return remembered(kb, ("needs met", id(product)), product, lambda: frozenset(
         need for need in kb.need_module if covers(product, need)))
 
 
@@ -96,7 +96,7 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
 
 def _covering(kb: KnowledgeBase, need: str) -> tuple[str, ...]:
     """The catalog's products covering ``need``, sorted: a remedy looks them up, whatever the catalog's size."""
-    return remembered(("covering", id(kb.products), need), kb.products, lambda: tuple(
+    return remembered(kb, ("covering", id(kb.products), need), kb.products, lambda: tuple(
         sorted(p for p, product in kb.products.items() if covers(product, need))))
 
 

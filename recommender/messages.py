@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import string
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -84,6 +84,9 @@ class Messages:
     # sentences with fields, by key and fields (see _key): the same products, needs and reasons recur in every
     # result, and writing one in each language costs more than looking it up
     _filled: dict[tuple[object, ...], Text] = field(default_factory=dict, compare=False, repr=False)
+    # result parts remembered with the knowledge these sentences belong to (recommender.remembered): they go
+    # when it goes
+    parts: dict[Hashable, tuple[object, object]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def package(cls, languages: tuple[str, ...] = LANGS) -> Messages:
@@ -117,13 +120,15 @@ class Messages:
             return self.text(key, **fields)
         found = self._filled.get(memo)
         if found is None:
-            if len(self._filled) >= _FILLED_KEPT:  # a long-running server sees endless amounts: start over
-                self._filled.clear()
-            found = self._filled[memo] = self.text(key, **fields)
+            found = self.text(key, **fields)
+            if len(self._filled) < _FILLED_KEPT:
+                self._filled[memo] = found
         return found
 
 
-_FILLED_KEPT = 8192
+# The first sentences met, kept for good: the frequent ones come early, and every object kept is one more
+# for each full garbage collection to scan, so a small memo that stops growing costs least.
+_FILLED_KEPT = 1024
 
 
 class _Unkeyed(Exception):
@@ -139,14 +144,17 @@ def _key(value: object) -> object:
     kind = type(value)
     if kind is str:
         return value
-    if kind is int or kind is bool:
-        return kind, value
+    # tagged by strings, not classes: a key of strings and numbers is one the garbage collector stops scanning
+    if kind is int:
+        return "int", value
+    if kind is bool:
+        return "bool", value
     if kind is float:
-        return kind, repr(value)  # -0.0 equals 0.0 but reads "-0.0"
+        return "float", repr(value)  # -0.0 equals 0.0 but reads "-0.0"
     if kind is Text:
-        return kind, *value.root.items()  # type: ignore[attr-defined]
+        return "text", *value.root.items()  # type: ignore[attr-defined]
     if kind is partial and not value.keywords:  # type: ignore[attr-defined]
-        return kind, _name_key(value.func), *(_key(a) for a in value.args)  # type: ignore[attr-defined]
+        return "partial", _name_key(value.func), *(_key(a) for a in value.args)  # type: ignore[attr-defined]
     if isinstance(value, _Written) and value.key is not None:
         return value.key
     raise _Unkeyed
@@ -164,7 +172,7 @@ class _Written:
 class _Priced(_Written):
     def __init__(self, yuan: float, key: str) -> None:
         self.yuan, self.money_key = yuan, key
-        self.key = (_Priced, repr(yuan), key)
+        self.key = None  # amounts differ from customer to customer: remembered, they would only fill the memo
 
     def __call__(self, lang: str) -> str:
         return money(self.yuan, lang, self.money_key)
@@ -174,7 +182,7 @@ class _Listed(_Written, Generic[T]):
     def __init__(self, items: Sequence[T], name: Callable[[T, str], str], sep: str) -> None:
         self.items, self.name, self.sep = items, name, sep
         try:
-            self.key = (_Listed, sep, _name_key(name), *(_key(item) for item in items))
+            self.key = ("listed", sep, _name_key(name), *(_key(item) for item in items))
         except _Unkeyed:
             self.key = None  # a lambda names them, or they are not keyed: written afresh
 

@@ -222,6 +222,8 @@ _lock = Lock()
 
 def register(fingerprint: str, table: Messages) -> None:
     """Make ``table`` the sentences of results of the knowledge with ``fingerprint``."""
+    # its sentences, not what it remembers (which names the knowledge): knowledge reloaded since goes
+    table = Messages(table.languages, table.table)
     with _lock:
         _by_knowledge[fingerprint] = table
         _by_knowledge.move_to_end(fingerprint)

@@ -358,9 +358,9 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
         order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
     space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
                    [items[index[seeds[j]]].covers for j in order], conflicts, cons.fits,
-                   _pools(order, closure_items, strategy))
+                   _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
 
-    first = space.best(lambda m: True, MAX_NODES)
+    first = space.optimum(MAX_NODES)
     exact = exact and not space.stopped
     chosen: list[tuple[int, Key, Parts]] = [first] if first else []
     taken: list[int] = [first[0]] if first else []
@@ -431,10 +431,12 @@ class _Space:
 
     def __init__(self, ctx: Context, items: list[Item], closure: list[int], closure_items: list[list[Item]],
                  own_cover: list[int], conflicts: list[int], fits: Callable[[float, float], bool],
-                 pools: list[Pool]):
+                 pools: list[Pool], seed_items: list[Item]):
         self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
         self.own_cover, self.conflicts, self.fits, self.pools = own_cover, conflicts, fits, pools
         self.closure_cover = [_sum_covers(c) for c in closure_items]
+        self.seed_pool = [_seed_pool(c, ctx.strategy, m, x)
+                          for c, m, x in zip(closure_items, closure, seed_items, strict=True)]
         self.stopped = False
         self.whole = [self._adding(m) for m in closure]
         self.kept = 0  # nodes kept so far (see KEPT_NODES)
@@ -488,29 +490,83 @@ class _Space:
             node._bound = upper_bound(node.agg, self.pools[node.chosen[-1] + 1], self.ctx)
         return node._bound
 
+    def _kids(self, node: _Node, start: int) -> list[tuple[int, _Node]]:
+        """The seeds from position ``start`` on that can extend ``node``, with the bundles they make."""
+        kids = node.kids
+        if kids is None:
+            # a seed covering nothing new would be redundant in every superset
+            reach = node.agg.covers | self.ctx.owned_covers
+            own_cover = self.own_cover
+            kids = [(i, kid) for i in range(start, len(self.closure))
+                    if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+            # A long first pass would keep far more nodes than the later passes can visit: past
+            # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
+            if self.kept < KEPT_NODES:
+                node.kids = kids
+                self.kept += len(kids)
+        return kids
+
+    def optimum(self, max_nodes: int) -> tuple[int, Key, Parts] | None:
+        """The bundle with the highest key, as :meth:`best` with every bundle admissible would find it.
+
+        Bundle 1 must be the optimum whatever the walk, so this pass prunes harder than :meth:`best`:
+        a subtree is bounded by what the seeds that can still extend its root add (a seed that cannot
+        extend a bundle, by a conflict, the budget or covering nothing new, cannot extend any superset
+        either), not by every later seed; and below a redundant bundle, where every bundle stays
+        redundant, nothing is walked. It visits a subset of the nodes the plain walk visits, with the
+        same best key at every step, so where that walk ends within ``max_nodes`` this one ends too,
+        with the same bundles tied for the best.
+        """
+        n, ctx, seed_pool = len(self.closure), self.ctx, self.seed_pool
+        best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
+        nodes = 0
+
+        def dfs(node: _Node, start: int) -> None:
+            nonlocal nodes
+            kids = self._kids(node, start)
+            rest = _suffix_pools([seed_pool[i] for i, _ in kids])  # rest[j]: what kids j, j+1, ... can add
+            # the bound on the node's own extensions is tighter than the one it was entered on
+            if rest[0] is None or best and node.chosen and upper_bound(node.agg, rest[0], ctx, node.mask) < best[0][0]:
+                nodes += n - start  # counted as in :meth:`best`, so max_nodes means the same
+                self.stopped = self.stopped or nodes > max_nodes
+                return
+            last = start - 1
+            for j, (i, kid) in enumerate(kids):
+                nodes += i - last
+                last = i
+                if nodes > max_nodes:
+                    self.stopped = True
+                    return
+                if not kid.irredundant:
+                    continue
+                key, parts = kid._key or self._key(kid)
+                if not best or key > best[0][0]:
+                    best[:] = [(key, kid.mask, parts)]
+                elif key == best[0][0]:
+                    best.append((key, kid.mask, parts))
+                after = rest[j + 1]
+                if after is not None and upper_bound(kid.agg, after, ctx, kid.mask) >= best[0][0]:
+                    dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
+            nodes += n - 1 - last
+            self.stopped = self.stopped or nodes > max_nodes
+
+        dfs(self.root, 0)
+        del dfs  # the walk's closure freed now, not by a full collection (see best)
+        return _tie_break(best)
+
     def best(self, admissible: Callable[[int], bool], max_nodes: int) -> tuple[int, Key, Parts] | None:
         """The admissible bundle with the highest key; ties go to fewer products, then lower bits.
 
         Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``. The walk
         (and so the node count, which decides where a stopped search ends) is the same in every pass.
         """
-        n, own_cover = len(self.closure), self.own_cover
+        n = len(self.closure)
         best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
         nodes = 0
 
         def dfs(node: _Node, start: int) -> None:
             nonlocal nodes
-            kids = node.kids
-            if kids is None:
-                # a seed covering nothing new would be redundant in every superset
-                reach = node.agg.covers | self.ctx.owned_covers
-                kids = [(i, kid) for i in range(start, n)
-                        if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
-                # A long first pass would keep far more nodes than the later passes can visit: past
-                # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
-                if self.kept < KEPT_NODES:
-                    node.kids = kids
-                    self.kept += len(kids)
+            kids = self._kids(node, start)
             # Seeds that cannot extend this node are counted as visited all the same, in one step: once the
             # count passes max_nodes nothing more happens, so the search stops where a seed-by-seed count would.
             last = start - 1
@@ -539,10 +595,38 @@ class _Space:
         # reference counting now, not left for a full garbage collection (which then had tens of thousands of
         # nodes to trace and cost more than a quarter of a call)
         del dfs
-        if not best:
-            return None
-        key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))
-        return mask, key, parts
+        return _tie_break(best)
+
+
+def _tie_break(best: list[tuple[Key, int, Parts]]) -> tuple[int, Key, Parts] | None:
+    """Of the bundles tied for the best key, the one with the fewest products, then the lowest bits."""
+    if not best:
+        return None
+    key, mask, parts = min(best, key=lambda b: (b[1].bit_count(), _bits(b[1])))
+    return mask, key, parts
+
+
+def _seed_pool(pulled: list[Item], strategy: str | None, mask: int, seed: Item) -> Pool:
+    """What adding one seed (its closure ``pulled``, bits ``mask``) may contribute, for the tight bound.
+
+    A seed extends a bundle only when it covers something new, so its own product is never in the
+    bundle yet: whatever else the closure shares with it, the seed adds at least its own price.
+    """
+    return Pool(covers=_sum_covers(pulled), fit=max(x.fit for x in pulled), stage=max(x.stage for x in pulled),
+                modules=_or(x.modules for x in pulled), capable=sum(lifecycle_capable(x, strategy) for x in pulled),
+                products=mask, cheapest=seed.monthly)
+
+
+def _suffix_pools(pools: list[Pool]) -> list[Pool | None]:
+    """``out[j]``: what the seeds of ``pools[j:]`` may add between them (None past the last)."""
+    out: list[Pool | None] = [None] * (len(pools) + 1)
+    acc = None
+    for j in range(len(pools) - 1, -1, -1):
+        p = pools[j]
+        acc = out[j] = p if acc is None else Pool(
+            acc.covers | p.covers, max(acc.fit, p.fit), max(acc.stage, p.stage), acc.modules | p.modules,
+            acc.capable + p.capable, (acc.products or 0) | (p.products or 0), min(acc.cheapest, p.cheapest))
+    return out
 
 
 def _bits(mask: int) -> list[int]:

@@ -226,6 +226,8 @@ class Pool(NamedTuple):
     stage: float = 0.0  # best
     modules: int = 0
     capable: int = 0  # products that could count for the lifecycle strategy (see ``lifecycle_capable``)
+    products: int | None = None  # bit mask of every product the pool holds; None: not known (no limit)
+    cheapest: float = 0.0  # the least monthly price any superset adds
 
 
 def lifecycle_capable(item: Item, strategy: str | None) -> bool:
@@ -239,30 +241,47 @@ def lifecycle_capable(item: Item, strategy: str | None) -> bool:
     return False
 
 
-def upper_bound(agg: Aggregate, pool: Pool, ctx: Context) -> Key:
+def upper_bound(agg: Aggregate, pool: Pool, ctx: Context, mask: int = 0) -> Key:
     """No strict superset of the bundle summed up in ``agg`` drawn from ``pool`` ranks above this key.
 
     A superset adds at least one product, so: coverage (stated or all) reaches at
     most what bundle and pool cover together; a mean (fit, portfolio) at most the
-    larger of today's mean and the pool's best; cost at most the value of that
-    coverage at today's price, as prices only add up; lifecycle: 0.5 without a
-    strategy or for trial, the modules bundle and pool can touch for cross-sell,
-    and for the share strategies (retain, upgrade, win back) the share reached by
-    adding every capable product of the pool and nothing else.
+    larger of today's mean and the pool's best, and, when the pool's products are
+    known (``mask``: the bundle's own), at most the mean with every product the
+    pool can still add at the pool's best; cost at most the value of that coverage
+    at today's price plus the pool's cheapest addition, as prices only add up;
+    lifecycle: 0.5 without a strategy or for trial, the modules bundle and pool can
+    touch for cross-sell, and for the share strategies (retain, upgrade, win back)
+    the share reached by adding every capable product of the pool and nothing else.
     """
     n = agg.n
+    room = None if pool.products is None else (pool.products & ~mask).bit_count()
     strategy = ctx.strategy
     if strategy is None or strategy == TRIAL:
         lifecycle = 0.5
     elif strategy == CROSS_SELL:
-        wanted = bin(ctx.need_modules).count("1") or 1
-        lifecycle = bin((agg.modules | pool.modules) & ctx.need_modules).count("1") / wanted
+        wanted = ctx.need_modules.bit_count() or 1
+        lifecycle = ((agg.modules | pool.modules) & ctx.need_modules).bit_count() / wanted
     else:
-        shares: dict[str, int] = {RETAIN: agg.linked, UPGRADE: agg.upgrades, WIN_BACK: agg.proven}
-        have = shares.get(strategy, n)
-        lifecycle = (have + pool.capable) / (n + pool.capable) if pool.capable else have / (n + 1)
-    fit = max(pool.fit, agg.fit / n) if n else pool.fit
-    stage = max(pool.stage, agg.stage / n) if n else pool.stage
+        have = (agg.linked if strategy == RETAIN else agg.upgrades if strategy == UPGRADE
+                else agg.proven if strategy == WIN_BACK else n)
+        capable = pool.capable if room is None else min(pool.capable, room)
+        lifecycle = (have + capable) / (n + capable) if capable else have / (n + 1)
+    fit = _mean_bound(agg.fit, n, pool.fit, room)
+    stage = _mean_bound(agg.stage, n, pool.stage, room)
     coverage, weight, stated = ctx.figures(agg.covers | pool.covers)
-    best: Parts = (coverage, fit, cost_score(weight, agg.monthly, ctx.unit_price), lifecycle, stage)
+    best: Parts = (coverage, fit, cost_score(weight, agg.monthly + pool.cheapest, ctx.unit_price), lifecycle, stage)
     return stated, total(best, ctx) + 1e-6
+
+
+def _mean_bound(total: float, n: int, best: float, room: int | None) -> float:
+    """The highest mean of ``n`` values summing to ``total`` and at least one more value up to ``best``,
+    at most ``room`` more (None: any number): more values only help while they beat the mean."""
+    if not n:
+        return best
+    mean = total / n
+    if best <= mean:
+        return mean
+    if room is None:
+        return best
+    return (total + room * best) / (n + room)

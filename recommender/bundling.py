@@ -22,7 +22,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
 from .messages import listed, text
-from .pricing import Charge, OneTimeBudget, Pricing, over_budget, within_budget
+from .pricing import Charge, OneTimeBudget, Pricing, budget_caps, over_budget, within_budget
 from .profile import CustomerProfile
 from .ranking import (
     COMPONENTS,
@@ -357,20 +357,26 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     if not exact:
         order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
     space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
-                   [items[index[seeds[j]]].covers for j in order], conflicts, cons.fits,
+                   [items[index[seeds[j]]].covers for j in order], conflicts,
+                   budget_caps(cons.budget, cons.budget_one_time),
                    _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
 
     first = space.optimum(MAX_NODES)
     exact = exact and not space.stopped
     chosen: list[tuple[int, Key, Parts]] = [first] if first else []
     taken: list[int] = [first[0]] if first else []
-    # Which products cover each need unit the alternatives must meet another way: the
-    # stated ones (or every unit when none is stated).
-    ways = [sum(1 << b for b, x in enumerate(items) if x.covers >> u & 1) for u in range(len(units))
-            if ctx.stated >> u & 1 or not ctx.stated]
+    # The need units the alternatives must meet another way: the stated ones (or every unit when none is stated).
+    ways = ctx.stated or (1 << len(units)) - 1
+    covered: dict[int, int] = {}  # need units a product mask covers, memoised: the passes ask for the same masks
+
+    def covers_of(m: int) -> int:
+        if m not in covered:
+            covered[m] = _sum_covers([items[b] for b in _bits(m)])
+        return covered[m]
 
     def another_way(m: int) -> bool:
-        return all(jaccard(m, t) <= MAX_OVERLAP and any(m & w and not m & t & w for w in ways) for t in taken)
+        # some such unit m covers only with products it does not share with t
+        return all(jaccard(m, t) <= MAX_OVERLAP and covers_of(m) & ~covers_of(m & t) & ways for t in taken)
 
     while first and len(chosen) < top_k:
         best = None
@@ -430,10 +436,11 @@ class _Space:
     """The irredundant bundles over a list of seeds, searched by branch and bound."""
 
     def __init__(self, ctx: Context, items: list[Item], closure: list[int], closure_items: list[list[Item]],
-                 own_cover: list[int], conflicts: list[int], fits: Callable[[float, float], bool],
+                 own_cover: list[int], conflicts: list[int], caps: tuple[float, float],
                  pools: list[Pool], seed_items: list[Item]):
         self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
-        self.own_cover, self.conflicts, self.fits, self.pools = own_cover, conflicts, fits, pools
+        self.own_cover, self.conflicts, self.pools = own_cover, conflicts, pools
+        self.cap, self.cap_once = caps  # the budgets, compared against directly (see Constraints.fits)
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.seed_pool = [_seed_pool(c, ctx.strategy, m, x)
                           for c, m, x in zip(closure_items, closure, seed_items, strict=True)]
@@ -454,7 +461,7 @@ class _Space:
         merged = node.mask | new
         price = node.recurring + recurring
         price_once = node.once + once
-        if add_conflict & merged or not self.fits(price, price_once):
+        if add_conflict & merged or price > self.cap or price_once > self.cap_once:
             return None
         # A seed is redundant when every need it covers is covered by another seed's closure or an owned
         # product; with the units covered twice or more counted as we go, that is one mask test per seed.
@@ -623,9 +630,9 @@ def _suffix_pools(pools: list[Pool]) -> list[Pool | None]:
     acc = None
     for j in range(len(pools) - 1, -1, -1):
         p = pools[j]
-        acc = out[j] = p if acc is None else Pool(
+        acc = out[j] = p if acc is None else Pool._make((
             acc.covers | p.covers, max(acc.fit, p.fit), max(acc.stage, p.stage), acc.modules | p.modules,
-            acc.capable + p.capable, (acc.products or 0) | (p.products or 0), min(acc.cheapest, p.cheapest))
+            acc.capable + p.capable, (acc.products or 0) | (p.products or 0), min(acc.cheapest, p.cheapest)))
     return out
 
 

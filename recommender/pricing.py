@@ -23,6 +23,7 @@ so a budget always applies to the sized price:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -194,8 +195,15 @@ def within_budget(recurring: float, once: float, budget: float | None, one_time:
     The search asks this for every bundle it visits, so it compares numbers only;
     :func:`over_budget` gives the same answer with the sentence that explains it.
     """
-    return not ((budget is not None and recurring > budget + 1e-9)
-                or (one_time is not None and once > one_time.amount + 1e-9))
+    cap, cap_once = budget_caps(budget, one_time)
+    return recurring <= cap and once <= cap_once
+
+
+def budget_caps(budget: float | None, one_time: OneTimeBudget | None) -> tuple[float, float]:
+    """The highest recurring and one-time totals within the budgets (infinite where none is set),
+    with the tolerance for float noise; the search compares against them directly."""
+    return (budget + 1e-9 if budget is not None else math.inf,
+            one_time.amount + 1e-9 if one_time is not None else math.inf)
 
 
 def over_budget(charge: Charge, budget: float | None, one_time: OneTimeBudget | None,

@@ -175,7 +175,8 @@ class Aggregate(NamedTuple):
             upgrades += item.upgrades
             proven += item.proven
             linked += item.complements != 0
-        return Aggregate(n, covers, modules, monthly, fit, stage, upgrades, proven, linked)
+        # _make skips the named tuple's Python-level __new__: the search builds one per node
+        return Aggregate._make((n, covers, modules, monthly, fit, stage, upgrades, proven, linked))
 
 
 Parts = tuple[float, float, float, float, float]  # in COMPONENTS order

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
@@ -334,33 +335,8 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     Past that it searches a shortlist (:func:`_shortlist`), or stops after
     ``MAX_NODES``, and reports ``exact=False`` with a bound on the gap.
     """
-    graph = kb.graph
-    universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
-    owned = sorted(cons.owned & kb.products.keys())
-    index = {pid: i for i, pid in enumerate(universe + owned)}
-    units = need_units(kb, ev)
-    unit_items = _unit_items(units)
-    items = [_item(kb, pid, ev, unit_items, index, cons) for pid in universe]
-    ctx = _context(kb, ev, units, cons, strategy, index, owned)
-    n_universe = len(universe)
-    closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
-    # each product's own exclusions, not every pair of the catalog: a big catalog has thousands
-    conflicts = [sum(1 << index[o] for o in graph.excludes_of[pid] if index.get(o, n_universe) < n_universe)
-                 for pid in universe]
-    closure_items = [[items[b] for b in _bits(m)] for m in closure]
-    # Each seed alone (with what it requires) ranked: the search visits the best
-    # first, so good bundles are found early and prune more.
-    single = [rank_key(components(c, closure[j], ctx), _sum_covers(c), ctx) for j, c in enumerate(closure_items)]
-    order = sorted(range(len(seeds)), key=lambda j: (-single[j][0], -single[j][1], seeds[j]))
-    whole = _pools(order, closure_items, strategy)[0]  # everything, for the gap bound
-    exact = len(seeds) <= EXACT_SEEDS
-    if not exact:
-        order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
-    space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
-                   [items[index[seeds[j]]].covers for j in order], conflicts,
-                   budget_caps(cons.budget, cons.budget_one_time),
-                   _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
-
+    space, universe, items, units, whole, exact = _problem(kb, ev, cons, seeds, strategy)
+    ctx = space.ctx
     first = space.optimum(MAX_NODES)
     exact = exact and not space.stopped
     chosen: list[tuple[int, Key, Parts]] = [first] if first else []
@@ -395,6 +371,47 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
         gap = (round(max(0.0, bound[0] - chosen[0][1][0]), 6), round(max(0.0, bound[1] - chosen[0][1][1]), 6))
     return Searched([Found(frozenset(universe[b] for b in _bits(mask)), dict(zip(COMPONENTS, parts, strict=True)),
                            key[1], key[0]) for mask, key, parts in chosen], exact, gap)
+
+
+class _Problem(NamedTuple):
+    """What :func:`search` searches: the seeds' space, best seed first, and what it reports from."""
+
+    space: _Space
+    universe: list[str]  # the products by bit
+    items: list[Item]  # by bit
+    units: list[Unit]
+    whole: Pool  # what every seed can add, for the gap bound
+    exhaustive: bool  # every seed is in the space (no shortlist)
+
+
+def _problem(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str],
+             strategy: str | None) -> _Problem:
+    graph = kb.graph
+    universe = sorted(set(seeds).union(*(graph.required_by(s) for s in seeds)) - cons.owned)
+    owned = sorted(cons.owned & kb.products.keys())
+    index = {pid: i for i, pid in enumerate(universe + owned)}
+    units = need_units(kb, ev)
+    unit_items = _unit_items(units)
+    items = [_item(kb, pid, ev, unit_items, index, cons) for pid in universe]
+    ctx = _context(kb, ev, units, cons, strategy, index, owned)
+    n_universe = len(universe)
+    closure = [sum(1 << index[p] for p in ({s} | graph.required_by(s)) - cons.owned) for s in seeds]
+    # each product's own exclusions, not every pair of the catalog: a big catalog has thousands
+    conflicts = [sum(1 << index[o] for o in graph.excludes_of[pid] if index.get(o, n_universe) < n_universe)
+                 for pid in universe]
+    closure_items = [[items[b] for b in _bits(m)] for m in closure]
+    # Each seed alone (with what it requires) ranked: the search visits the best
+    # first, so good bundles are found early and prune more.
+    single = [rank_key(components(c, closure[j], ctx), _sum_covers(c), ctx) for j, c in enumerate(closure_items)]
+    order = sorted(range(len(seeds)), key=lambda j: (-single[j][0], -single[j][1], seeds[j]))
+    whole = _pools(order, closure_items, strategy)[0]  # everything, for the gap bound
+    if len(seeds) > EXACT_SEEDS:
+        order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
+    space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
+                   [items[index[seeds[j]]].covers for j in order], conflicts,
+                   budget_caps(cons.budget, cons.budget_one_time),
+                   _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
+    return _Problem(space, universe, items, units, whole, len(seeds) <= EXACT_SEEDS)
 
 
 def _pools(order: list[int], closure_items: list[list[Item]], strategy: str | None) -> list[Pool]:

@@ -12,7 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender import CustomerProfile, Recommender
-from recommender.bundling import Constraints, classify, covered_by, need_units, score_bundle, search
+from recommender.bundling import (
+    MAX_NODES,
+    Constraints,
+    _problem,
+    classify,
+    covered_by,
+    need_units,
+    score_bundle,
+    search,
+)
 from recommender.engine import Evaluation
 from recommender.knowledge.base import KnowledgeBase
 from recommender.knowledge.schema import Price, Product, Relation, Text
@@ -93,6 +102,9 @@ def test_portfolio_policy_needs_a_reason_for_question_marks(rec: Recommender) ->
 # --- optimality: the search against brute force on random small catalogs ------------
 
 ITEMS = ["office.meeting", "office.meeting.notice", "office.daily", "hr.training", "hr.recruiting"]
+# more needs make deeper trees, where the search's pruning has more to get wrong
+MORE_ITEMS = ITEMS + ["office.daily.schedule", "office.daily.dispatch", "hr.training.needs", "office.admin",
+                      "customer.marketing", "finance.payment", "access.wlan"]
 
 
 def _product(i: int, items: list[str], recurring: int, one_time: int, stage: str,
@@ -110,18 +122,19 @@ def _product(i: int, items: list[str], recurring: int, one_time: int, stage: str
 
 
 @st.composite
-def small_problems(draw: st.DrawFn) -> tuple[KnowledgeBase, Evaluation, Constraints, str | None, int]:
-    n = draw(st.integers(1, 7))
+def small_problems(draw: st.DrawFn, most: int = 7, items: list[str] = ITEMS,
+                   fewest: int = 1) -> tuple[KnowledgeBase, Evaluation, Constraints, str | None, int]:
+    n = draw(st.integers(fewest, most))
     products = {}
     for i in range(n):
         products[f"p{i}"] = _product(
-            i, draw(st.lists(st.sampled_from(ITEMS), unique=True, max_size=3)),
+            i, draw(st.lists(st.sampled_from(items), unique=True, min_size=fewest > 1, max_size=3)),
             draw(st.integers(0, 1000)), draw(st.sampled_from([0, 0, 3000])),
             draw(st.sampled_from(["star", "cash_cow", "question_mark", "dog"])),
             sorted(draw(st.sets(st.integers(0, i - 1), max_size=2))) if i else [],
             sorted(draw(st.sets(st.integers(0, n - 1).filter(lambda j, i=i: j != i), max_size=1))))
-    needs = draw(st.dictionaries(st.sampled_from(ITEMS + ["office"]), st.sampled_from([0.4, 0.7, 1.0]),
-                                 min_size=1, max_size=4))
+    needs = draw(st.dictionaries(st.sampled_from(items + ["office"]), st.sampled_from([0.4, 0.7, 1.0]),
+                                 min_size=min(fewest, 4), max_size=len(items) // 2 + 1))
     proposals = draw(st.dictionaries(st.sampled_from(sorted(products)), st.sampled_from([0.5, 0.9]), max_size=3))
     stated = draw(st.sets(st.sampled_from(sorted(needs))))
     sources = {n: ("stated",) if n in stated else ("some_rule",) for n in sorted(needs)}
@@ -217,6 +230,23 @@ def test_search_finds_the_brute_force_optimum(rec: Recommender, problem: tuple) 
     assert [f.products for f in searched.bundles] == pick_as_documented(kb, ev, bundles, top_k)
     for f in searched.bundles:
         assert score_bundle(kb, ev, cons, f.products, strategy)[0] == (f.stated, f.score)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=small_problems(most=18, items=MORE_ITEMS, fewest=10))
+def test_first_pass_finds_what_the_plain_walk_finds(rec: Recommender, problem: tuple) -> None:  # type: ignore[type-arg]
+    """Bundle 1's pass prunes with tighter bounds than the walk the alternatives share; on catalogs too big
+    for brute force it must still return the same bundle, ties broken alike."""
+    products, ev, cons, strategy, _ = problem
+    kb = dataclasses.replace(rec.knowledge, products=products, rules=())
+    if kb.graph.cycles():
+        return
+    profile = CustomerProfile(name="x", industry="retail", employees=10)
+    seeds, _ = classify(kb, profile, rec.recommend(profile).assessment, ev, cons)
+    plain = _problem(kb, ev, cons, seeds, strategy).space
+    expected = plain.best(lambda m: True, MAX_NODES)
+    assert not plain.stopped
+    assert _problem(kb, ev, cons, seeds, strategy).space.optimum(MAX_NODES) == expected
 
 
 def test_retired_product_left_out_as_retired_when_no_rule_excludes_it(rec: Recommender) -> None:

@@ -23,7 +23,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
 from .messages import listed, text
-from .pricing import Charge, OneTimeBudget, Pricing, budget_caps, over_budget, within_budget
+from .pricing import Charge, OneTimeBudget, Pricing, budget_caps, over_budget
 from .profile import CustomerProfile
 from .ranking import (
     COMPONENTS,
@@ -73,9 +73,9 @@ class Constraints:
         """The sized prices these constraints apply to."""
         return self.pricing if self.pricing is not None else Pricing(kb)
 
-    def fits(self, recurring: float, one_time: float) -> bool:
-        """Whether a bundle costing ``recurring`` a month and ``one_time`` at once is within both budgets."""
-        return within_budget(recurring, one_time, self.budget, self.budget_one_time)
+    def caps(self) -> tuple[float, float]:
+        """The highest monthly and one-time totals a bundle may cost (see :func:`pricing.budget_caps`)."""
+        return budget_caps(self.budget, self.budget_one_time)
 
 
 @dataclass(frozen=True)
@@ -409,7 +409,7 @@ def _problem(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[s
         order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
     space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
                    [items[index[seeds[j]]].covers for j in order], conflicts,
-                   budget_caps(cons.budget, cons.budget_one_time),
+                   cons.caps(),
                    _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
     return _Problem(space, universe, items, units, whole, len(seeds) <= EXACT_SEEDS)
 
@@ -457,7 +457,7 @@ class _Space:
                  pools: list[Pool], seed_items: list[Item]):
         self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
         self.own_cover, self.conflicts, self.pools = own_cover, conflicts, pools
-        self.cap, self.cap_once = caps  # the budgets, compared against directly (see Constraints.fits)
+        self.cap, self.cap_once = caps  # compared against directly: the search asks for every node
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.seed_pool = [_seed_pool(c, ctx.strategy, m, x)
                           for c, m, x in zip(closure_items, closure, seed_items, strict=True)]

@@ -192,7 +192,7 @@ def one_time_budget(kb: KnowledgeBase, profile: CustomerProfile) -> OneTimeBudge
 def within_budget(recurring: float, once: float, budget: float | None, one_time: OneTimeBudget | None) -> bool:
     """Whether charges totalling ``recurring`` a month and ``once`` at once keep to both budgets.
 
-    The search asks this for every bundle it visits, so it compares numbers only;
+    It compares numbers only (the search compares against :func:`budget_caps` directly);
     :func:`over_budget` gives the same answer with the sentence that explains it.
     """
     cap, cap_once = budget_caps(budget, one_time)

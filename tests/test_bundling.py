@@ -215,15 +215,23 @@ def pick_as_documented(kb: KnowledgeBase, ev: Evaluation, bundles: dict[frozense
     return chosen
 
 
+def _seeded(rec: Recommender, products: dict, ev: Evaluation, cons: Constraints,  # type: ignore[type-arg]
+            ) -> tuple[KnowledgeBase | None, list[str]]:
+    """The shipped knowledge with only ``products`` and no rules, and its seeds; None when requires cycle."""
+    kb = dataclasses.replace(rec.knowledge, products=products, rules=())
+    if kb.graph.cycles():
+        return None, []
+    profile = CustomerProfile(name="x", industry="retail", employees=10)
+    return kb, classify(kb, profile, rec.recommend(profile).assessment, ev, cons)[0]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=small_problems())
 def test_search_finds_the_brute_force_optimum(rec: Recommender, problem: tuple) -> None:  # type: ignore[type-arg]
     products, ev, cons, strategy, top_k = problem
-    kb = dataclasses.replace(rec.knowledge, products=products, rules=())
-    if kb.graph.cycles():
+    kb, seeds = _seeded(rec, products, ev, cons)
+    if kb is None:
         return
-    profile = CustomerProfile(name="x", industry="retail", employees=10)
-    seeds, _ = classify(kb, profile, rec.recommend(profile).assessment, ev, cons)
     searched = search(kb, ev, cons, seeds, top_k, strategy)
     bundles = brute_force(kb, ev, cons, seeds, strategy)
     assert searched.exact and searched.gap is None
@@ -238,11 +246,9 @@ def test_first_pass_finds_what_the_plain_walk_finds(rec: Recommender, problem: t
     """Bundle 1's pass prunes with tighter bounds than the walk the alternatives share; on catalogs too big
     for brute force it must still return the same bundle, ties broken alike."""
     products, ev, cons, strategy, _ = problem
-    kb = dataclasses.replace(rec.knowledge, products=products, rules=())
-    if kb.graph.cycles():
+    kb, seeds = _seeded(rec, products, ev, cons)
+    if kb is None:
         return
-    profile = CustomerProfile(name="x", industry="retail", employees=10)
-    seeds, _ = classify(kb, profile, rec.recommend(profile).assessment, ev, cons)
     plain = _problem(kb, ev, cons, seeds, strategy).space
     expected = plain.best(lambda m: True, MAX_NODES)
     assert not plain.stopped

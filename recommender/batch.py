@@ -18,7 +18,6 @@ import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -49,13 +48,49 @@ class Row(NamedTuple):
     problem: ProfileError | None = None
 
 
-@dataclass(frozen=True)
 class BatchItem:
-    """One input row's outcome: its recommendation, or the problems that refused it."""
+    """One input row's outcome: its recommendation, or the problems that refused it.
 
-    row: int  # 1-based position in the input
-    result: Recommendation | None
-    error: ProfileError | None
+    From a worker process the result arrives as its JSON and is read into a :class:`Recommendation` only
+    when ``result`` is first asked for: a caller that writes JSON (``recommender batch``) takes
+    :meth:`result_json` and the caller's core, which the workers need, never parses it.
+    """
+
+    __slots__ = ("row", "error", "_result", "_json", "_bundled")
+
+    def __init__(self, row: int, result: Recommendation | None, error: ProfileError | None, *,
+                 json: str | None = None, bundled: bool = False):
+        self.row = row  # 1-based position in the input
+        self.error = error
+        self._result, self._json = result, json
+        self._bundled = bool(result.bundles) if result is not None else bundled
+
+    @property
+    def bundled(self) -> bool:
+        """Whether at least one bundle was recommended (False for a refused row)."""
+        return self._bundled
+
+    @property
+    def result(self) -> Recommendation | None:
+        if self._result is None and self._json is not None:
+            self._result = Recommendation.model_validate_json(self._json)
+        return self._result
+
+    def result_json(self) -> str | None:
+        """The recommendation as JSON (what ``result.model_dump_json()`` gives), or None for a refused row."""
+        if self._json is None and self._result is not None:
+            self._json = self._result.model_dump_json()
+        return self._json
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BatchItem):
+            return NotImplemented
+        return (self.row, self.result, self.error) == (other.row, other.result, other.error)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"BatchItem(row={self.row!r}, result={self.result!r}, error={self.error!r})"
 
 
 def run_batch(rec: Recommender, profiles: Iterable[Mapping[str, Any] | CustomerProfile | Row], *,
@@ -125,15 +160,14 @@ def _start_worker(payload: bytes) -> None:
 # 1.1 ms a result against 1.8 ms for pickle (pydantic pickles model by model), and the caller's share of
 # that runs on a core the workers need (benchmarks/bench_batch.py). The round trip is exact: a result is
 # plain data, and tests/test_batch.py checks that it comes back equal.
-_Shipped = tuple[int, str | None, ProfileError | None]
+_Shipped = tuple[int, str | None, ProfileError | None, bool]
 
 
 def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int, day: date) -> list[_Shipped]:
     assert _worker is not None, "the pool's initializer sets the worker's recommender"
-    return [(item.row, item.result.model_dump_json() if item.result is not None else None, item.error)
+    return [(item.row, item.result_json(), item.error, item.bundled)
             for item in _recommend_chunk(_worker, chunk, top_k, day)]
 
 
 def _received(shipped: list[_Shipped]) -> list[BatchItem]:
-    return [BatchItem(row, Recommendation.model_validate_json(result) if result is not None else None, error)
-            for row, result, error in shipped]
+    return [BatchItem(row, None, error, json=result, bundled=bundled) for row, result, error, bundled in shipped]

@@ -56,7 +56,7 @@ def batch_file(rec: Recommender, source: Path, out: IO[str] | Path, errors: IO[s
                 counts["rejected"] += 1
                 errors_stream.write(_error_line(item) + "\n")
             else:
-                counts["recommended" if item.result and item.result.bundles else "no_bundle"] += 1
+                counts["recommended" if item.bundled else "no_bundle"] += 1
                 write(item)
             if progress is not None:
                 progress(1)
@@ -88,8 +88,7 @@ def _writer(out: IO[str] | Path) -> Iterator[Callable[[BatchItem], None]]:
         raise ValueError(f"{out}: write .jsonl or .parquet")
     with _opened(out) as stream:
         def write(item: BatchItem) -> None:
-            assert item.result is not None
-            stream.write(f'{{"row": {item.row}, "recommendation": {item.result.model_dump_json()}}}\n')
+            stream.write(f'{{"row": {item.row}, "recommendation": {item.result_json()}}}\n')
         yield write
 
 

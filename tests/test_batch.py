@@ -58,8 +58,14 @@ def test_every_row_comes_back_once_in_order_and_bad_rows_do_not_stop_the_batch(r
     assert (located.file, located.line, located.path) == ("crm.csv", 42, "employees")
     for item, data in zip(items, rows, strict=True):
         if item.error is None:
+            expected = rec.recommend(data, top_k=2)  # type: ignore[arg-type]
+            # a writer takes the JSON without the result ever being parsed in this process
+            assert item.result_json() == expected.model_dump_json()
+            assert item.bundled == bool(expected.bundles)
             assert item.result is not None and len(item.result.bundles) <= 2
-            assert item.result == rec.recommend(data, top_k=2)  # type: ignore[arg-type]
+            assert item.result == expected
+        else:
+            assert (item.result, item.result_json(), item.bundled) == (None, None, False)
 
 
 def test_batch_arguments_are_checked(rec: Recommender) -> None:

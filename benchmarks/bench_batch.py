@@ -2,7 +2,8 @@
 
 Generates ``--customers`` seed-fixed profiles (benchmarks/customers.py) on the default
 knowledge and measures, in one run: the cost of one ``recommend`` call (median over a
-sample, the baseline), ``recommend_many`` on one process and on ``--jobs`` processes,
+sample, the baseline), ``recommend_many`` on one process and on ``--jobs`` processes
+(each result taken as JSON, as ``recommender batch`` writes it),
 and ``recommend_spark`` on Spark local (when pyspark and Java are installed). It prints
 rows/s and the ratio to one process, and the peak RSS of this process and of the
 largest worker. Run:
@@ -16,11 +17,12 @@ import argparse
 import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from customers import generate  # benchmarks/ is the script's directory
 
 from recommender import Recommender
+from recommender.batch import BatchItem
 
 
 def _rate(label: str, rows: int, run: Callable[[], int], base: float | None) -> float:
@@ -32,6 +34,12 @@ def _rate(label: str, rows: int, run: Callable[[], int], base: float | None) -> 
     ratio = f"{rate / base:5.2f}x" if base else "   1x"
     print(f"{label:<28} {rows:>8,} rows {seconds:>8.1f} s {rate:>9,.0f} rows/s  {ratio}")
     return rate
+
+
+def _written(items: Iterable[BatchItem]) -> int:
+    """Rows done, each result taken as JSON as ``recommender batch`` writes it: the same work per row
+    whatever the number of processes."""
+    return sum(1 for item in items if item.result_json() is not None or item.error is not None)
 
 
 def main() -> None:
@@ -53,10 +61,9 @@ def main() -> None:
     print(f"single call: median {statistics.median(times) * 1000:.2f} ms, p95 "
           f"{statistics.quantiles(times, n=20)[18] * 1000:.2f} ms -> {single:,.0f} rows/s if nothing else cost")
 
-    base = _rate("recommend_many, 1 process", len(rows),
-                 lambda: sum(1 for _ in rec.recommend_many(rows, processes=1)), None)
+    base = _rate("recommend_many, 1 process", len(rows), lambda: _written(rec.recommend_many(rows, processes=1)), None)
     _rate(f"recommend_many, {args.jobs} processes", len(rows),
-          lambda: sum(1 for _ in rec.recommend_many(rows, processes=args.jobs)), base)
+          lambda: _written(rec.recommend_many(rows, processes=args.jobs)), base)
     if not args.no_spark:
         _spark(rec, rows, base)
     mb = 1024  # ru_maxrss is in KiB on Linux

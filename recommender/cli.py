@@ -261,7 +261,8 @@ def batch_command(source: Path, output: Path | None, errors_path: Path | None, j
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes computing recommendations; each request goes to the next free one.")
 @click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(min=1), help="Bytes.")
 @click.option("--max-batch", default=100, show_default=True, type=click.IntRange(min=1), help="Profiles.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
@@ -284,14 +285,14 @@ def serve_command(host: str, port: int, workers: int, max_body: int, max_batch: 
     token = os.environ.get(admin_token_env) if admin_token_env else None
     if admin_token_env and not token:
         raise click.UsageError(f"the environment variable {admin_token_env} is empty or not set")
-    settings = {"max_body": max_body, "max_batch": max_batch, "timeout": timeout, "admin_token": token}
-    # every worker process builds the same app from the environment
+    settings = {"max_body": max_body, "max_batch": max_batch, "timeout": timeout, "admin_token": token,
+                "workers": workers}
+    # the app is built from the environment in uvicorn's process; it starts its own workers (recommender.computing)
     os.environ["RECOMMENDER_SERVER_SETTINGS"] = json.dumps(settings)
     os.environ["RECOMMENDER_KNOWLEDGE"] = str(knowledge or "")
     os.environ["RECOMMENDER_CATALOG"] = catalog or ""
     os.environ["RECOMMENDER_ENGINE"] = engine
-    uvicorn.run("recommender.server:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+    uvicorn.run("recommender.server:create_app_from_env", factory=True, host=host, port=port, log_level="warning")
 
 
 @main.command("export")

@@ -20,14 +20,12 @@ document comes from the pydantic models.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hmac
 import json
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,12 +35,13 @@ from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from . import authoring
+from .computing import Computed, Computing
 from .engine import ENGINES, EngineName
-from .errors import DATE_SAID, Issue, KnowledgeError, ProfileError, said_of
+from .errors import DATE_SAID, Issue, KnowledgeError, said_of
 from .knowledge import available_catalogs
 from .knowledge.schema import Day
 from .messages import LANGS
-from .profile import CustomerProfile, Source
+from .profile import CustomerProfile
 from .recommender import Recommender, default_knowledge_dir
 from .result import Recommendation
 from .tmf import product_offerings
@@ -59,6 +58,9 @@ class ServerSettings(BaseModel):
     max_batch: int = Field(default=100, ge=1, description="Most profiles in one batch request.")
     timeout: float = Field(default=10.0, gt=0, description="Seconds a request may take (504 beyond).")
     admin_token: str | None = Field(default=None, description="Turns on POST /admin/reload, with this bearer token.")
+    workers: int = Field(default=1, ge=1, description=(
+        "Processes computing recommendations, each request going to the next free one (1: a thread of the "
+        "service's own process)."))
 
 
 class Problem(BaseModel):
@@ -125,11 +127,9 @@ class _Service:
     def __init__(self, root: Path, catalog: str | None, limits: ServerSettings, named: dict[str, Path],
                  engine: EngineName):
         self.root, self.catalog, self.limits, self.named, self.engine = root, catalog, limits, named, engine
-        # One thread computes, first come first served: sixteen requests time-sliced by the GIL each took
-        # sixteen times as long, and the thread switches cost throughput. A worker process adds a core.
-        self.compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommend")
         # replaced whole by a reload, so a request sees the old catalogs or the new ones, never a mix
         self.serving: dict[str, Recommender] = self.load()
+        self.computing = Computing(self.serving, limits.workers)
 
     def load(self) -> dict[str, Recommender]:
         """Every catalog of the knowledge directory; KnowledgeError if any of them is invalid."""
@@ -174,15 +174,21 @@ class _Service:
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise _HTTPProblem(400, f"the body is not valid JSON: {exc}") from None
 
-    async def timed(self, func: Any, *args: Any) -> Any:
-        """Run blocking work on the compute thread, within the time limit (waiting counts; work not yet
-        started when the time is up is dropped, so an overloaded worker sheds load)."""
-        job = partial(contextvars.copy_context().run, func, *args)
+    async def recommended(self, catalog: str | None, profiles: list[Any], top_k: int, day: date) -> list[Computed]:
+        """Each profile's result JSON or problems, computed by the next free worker, within the time limit
+        (waiting counts; work not yet started when the time is up is dropped, so an overloaded service
+        sheds load)."""
+        rec, computing = self.recommender_for(catalog), self.computing
+        catalog_id = rec.knowledge.catalog.id
+        jobs = [asyncio.wrap_future(computing.submit(catalog_id, data, top_k, day)) for data in profiles]
         try:
-            return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(self.compute, job),
-                                          self.limits.timeout)
+            return list(await asyncio.wait_for(asyncio.gather(*jobs), self.limits.timeout))
         except TimeoutError:
             raise _HTTPProblem(504, f"the request took longer than {self.limits.timeout:g} s") from None
+        except BrokenProcessPool:
+            if computing is self.computing:  # the first request to find it broken starts a fresh pool
+                computing.restart()
+            raise _HTTPProblem(503, "a worker process stopped; send the request again") from None
 
     def reload(self, authorization: str) -> Health:
         """Load the knowledge again, all catalogs at once; on error the old knowledge serves on."""
@@ -195,7 +201,9 @@ class _Service:
             fresh = self.load()
         except KnowledgeError as exc:
             raise _HTTPProblem(422, "the new knowledge is invalid; the old one is still serving", exc.issues) from None
-        self.serving = fresh
+        computing, old = Computing(fresh, self.limits.workers), self.computing
+        self.serving, self.computing = fresh, computing
+        old.close()  # requests under way on the old knowledge still finish
         return self.health()
 
 
@@ -218,13 +226,6 @@ def _as_of_day(value: str | None) -> date:
     except PydanticCustomError as exc:
         raise _HTTPProblem(422, "asOf is not a date", [Issue(
             code="bad-date", message=said_of(exc), hint=DATE_SAID, path="query.asOf")]) from None
-
-
-def _recommend_one(rec: Recommender, data: Any, top_k: int, day: date) -> Recommendation:
-    try:
-        return rec.recommend(rec.parse_profile(data, source=Source(file="request")), top_k=top_k, as_of=day)
-    except ProfileError as exc:
-        raise _HTTPProblem(422, "the profile is invalid", exc.issues) from None
 
 
 def create_app(knowledge: str | Path | None = None, catalog: str | None = None, *,
@@ -268,11 +269,10 @@ def _add_recommendations(app: FastAPI, service: _Service) -> None:
         if not 1 <= topK <= 20:
             raise _HTTPProblem(422, "topK must be between 1 and 20")
         day = _as_of_day(asOf)
-        rec = service.recommender_for(catalog)
-        data = await service.body(request)
-        # written to JSON on the compute thread too: the event loop only moves bytes
-        body: str = await service.timed(lambda: _recommend_one(rec, data, topK, day).model_dump_json())
-        return Response(body, media_type="application/json")
+        [(result, issues)] = await service.recommended(catalog, [await service.body(request)], topK, day)
+        if result is None:
+            raise _HTTPProblem(422, "the profile is invalid", issues)
+        return Response(result, media_type="application/json")
 
     @app.post("/recommendations:batch", response_model=BatchResponse, openapi_extra=batch_body, responses=errors)
     async def recommendations_batch(request: Request, catalog: str | None = None, topK: int = 3,  # noqa: N803
@@ -280,24 +280,19 @@ def _add_recommendations(app: FastAPI, service: _Service) -> None:
         """Many profiles at once (at most the configured batch size); a bad one does not stop the rest.
         All are recommended as of one day."""
         day = _as_of_day(asOf)
-        rec = service.recommender_for(catalog)
         data = await service.body(request)
         profiles = data.get("profiles") if isinstance(data, dict) else None
         if not isinstance(profiles, list):
             raise _HTTPProblem(422, 'send {"profiles": [...]}')
         if len(profiles) > max_batch:
             raise _HTTPProblem(413, f"at most {max_batch} profiles per batch, got {len(profiles)}")
-
-        def run() -> str:
-            entries = []
-            for row, item in enumerate(profiles, start=1):
-                try:
-                    entries.append(BatchEntry(row=row, result=_recommend_one(rec, item, topK, day)))
-                except _HTTPProblem as exc:
-                    entries.append(BatchEntry(row=row, error=exc.problem))
-            return BatchResponse(results=entries).model_dump_json(exclude_none=True)
-
-        return Response(await service.timed(run), media_type="application/json")
+        done = await service.recommended(catalog, profiles, topK, day)
+        # the results' JSON goes out as the workers wrote it, each entry as BatchEntry would write it
+        entries = (f'{{"row":{row},"result":{result}}}' if result is not None else
+                   BatchEntry(row=row, error=Problem(detail="the profile is invalid", issues=list(issues)))
+                   .model_dump_json(exclude_none=True)
+                   for row, (result, issues) in enumerate(done, start=1))
+        return Response(f'{{"results":[{",".join(entries)}]}}', media_type="application/json")
 
 
 def _add_knowledge(app: FastAPI, service: _Service) -> None:
@@ -338,7 +333,7 @@ def _add_knowledge(app: FastAPI, service: _Service) -> None:
 
 
 def create_app_from_env() -> FastAPI:
-    """The app configured by environment variables: how ``recommender serve --workers N`` starts each worker."""
+    """The app configured by environment variables, as ``recommender serve`` starts it in uvicorn."""
     settings = ServerSettings(**json.loads(os.environ.get("RECOMMENDER_SERVER_SETTINGS", "{}")))
     engine = os.environ.get("RECOMMENDER_ENGINE") or "auto"
     if engine not in ENGINES:

@@ -118,3 +118,28 @@ def test_the_compiled_engine_serves_the_same_recommendation(tmp_path: Path, rec:
     assert {c["engine"] for c in health["catalogs"]} == {"compiled"}
     assert got.status_code == 200, got.text
     assert got.json() == json.loads(rec.recommend(rec.parse_profile(BANK)).model_dump_json())
+
+
+def test_two_workers_serve_one_knowledge_and_a_reload_reaches_both(tmp_path: Path, rec: Recommender) -> None:
+    """`--workers 2`: requests are computed by two processes; results equal the library's, a batch's rows
+    too, and after a reload every response, whichever process computes it, comes from the new knowledge
+    (with uvicorn's own workers a reload reached only the process that took it)."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    profiles = [BANK, *({**BANK, "employees": n, "name": f"行{n}"} for n in (30, 300, 3000))]
+    with running_server(tmp_path, "--knowledge", str(knowledge), "--workers", "2", "--admin-token-env", "ADMIN_TOKEN",
+                        env={"ADMIN_TOKEN": TOKEN}) as url:
+        batch = httpx.post(f"{url}/recommendations:batch", json={"profiles": [*profiles, {"name": "x"}]}, timeout=120)
+        assert batch.status_code == 200, batch.text
+        rows = batch.json()["results"]
+        assert [r.get("result") for r in rows[:4]] == [json.loads(rec.recommend(p).model_dump_json()) for p in profiles]
+        assert rows[4]["row"] == 5 and rows[4]["error"]["issues"]
+        edit(knowledge / "catalogs" / "group" / "products.yaml", "zh: 会议电话,", "zh: 电话会议,")
+        reloaded = httpx.post(f"{url}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=120)
+        assert reloaded.status_code == 200, reloaded.text
+        fresh = {c["knowledge"] for c in reloaded.json()["catalogs"] if c["id"] == "group"}
+        with ThreadPoolExecutor(8) as pool:  # concurrent, so that both processes compute some
+            answers = list(pool.map(lambda p: httpx.post(f"{url}/recommendations", json=p, timeout=120),
+                                    profiles * 4))
+    assert all(a.status_code == 200 for a in answers)
+    assert {a.json()["knowledge"] for a in answers} == fresh != {rows[0]["result"]["knowledge"]}

@@ -23,6 +23,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ProfileError
+from .flat import flat_rows
 from .profile import CustomerProfile, Source
 from .result import Recommendation
 from .validity import checked_day
@@ -51,18 +52,19 @@ class Row(NamedTuple):
 class BatchItem:
     """One input row's outcome: its recommendation, or the problems that refused it.
 
-    From a worker process the result arrives as its JSON and is read into a :class:`Recommendation` only
-    when ``result`` is first asked for: a caller that writes JSON (``recommender batch``) takes
-    :meth:`result_json` and the caller's core, which the workers need, never parses it.
+    From a worker process the result arrives as its JSON and its flat rows, and is read into a
+    :class:`Recommendation` only when ``result`` is first asked for: a caller that writes JSON or
+    Parquet (``recommender batch``) or a DataFrame takes :meth:`result_json` or :meth:`flat_rows`, and
+    the caller's core, which the workers need, parses nothing.
     """
 
-    __slots__ = ("row", "error", "_result", "_json", "_bundled")
+    __slots__ = ("row", "error", "_result", "_json", "_bundled", "_flat")
 
     def __init__(self, row: int, result: Recommendation | None, error: ProfileError | None, *,
-                 json: str | None = None, bundled: bool = False):
+                 json: str | None = None, bundled: bool = False, flat: list[dict[str, Any]] | None = None):
         self.row = row  # 1-based position in the input
         self.error = error
-        self._result, self._json = result, json
+        self._result, self._json, self._flat = result, json, flat
         self._bundled = bool(result.bundles) if result is not None else bundled
 
     @property
@@ -81,6 +83,14 @@ class BatchItem:
         if self._json is None and self._result is not None:
             self._json = self._result.model_dump_json()
         return self._json
+
+    def flat_rows(self) -> list[dict[str, Any]]:
+        """The result as :func:`recommender.flat.flat_rows` gives it (the DataFrame and Parquet columns), or
+        no row for a refused one."""
+        if self._flat is None:
+            result = self.result
+            self._flat = flat_rows(self.row, result) if result is not None else []
+        return self._flat
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BatchItem):
@@ -156,18 +166,19 @@ def _start_worker(payload: bytes) -> None:
     _worker = pickle.loads(payload)
 
 
-# A result crosses back to the caller as its JSON, not pickled: writing and reading the JSON costs about
-# 1.1 ms a result against 1.8 ms for pickle (pydantic pickles model by model), and the caller's share of
-# that runs on a core the workers need (benchmarks/bench_batch.py). The round trip is exact: a result is
-# plain data, and tests/test_batch.py checks that it comes back equal.
-_Shipped = tuple[int, str | None, ProfileError | None, bool]
+# A result crosses back to the caller as its JSON and its flat rows, not pickled: pydantic pickles model by
+# model (1.8 ms a result), and the caller, whose core the workers need, then had to read every result back
+# (2.5 ms a row of its CPU with 2 workers, against 0.2 ms now: /tmp/perf/parentcpu.py in the commit).
+# The round trip is exact: a result is plain data, and tests/test_batch.py checks that it comes back equal.
+_Shipped = tuple[int, str | None, ProfileError | None, bool, list[dict[str, Any]]]
 
 
 def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int, day: date) -> list[_Shipped]:
     assert _worker is not None, "the pool's initializer sets the worker's recommender"
-    return [(item.row, item.result_json(), item.error, item.bundled)
+    return [(item.row, item.result_json(), item.error, item.bundled, item.flat_rows())
             for item in _recommend_chunk(_worker, chunk, top_k, day)]
 
 
 def _received(shipped: list[_Shipped]) -> list[BatchItem]:
-    return [BatchItem(row, None, error, json=result, bundled=bundled) for row, result, error, bundled in shipped]
+    return [BatchItem(row, None, error, json=result, bundled=bundled, flat=flat)
+            for row, result, error, bundled, flat in shipped]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .batch import BatchItem
-from .flat import COLUMNS, flat_rows
+from .flat import COLUMNS
 from .recommender import Recommender
 from .rows import file_format, read_rows
 
@@ -106,8 +106,7 @@ def _parquet_writer(path: Path) -> Iterator[Callable[[BatchItem], None]]:
             buffered.clear()
 
         def write(item: BatchItem) -> None:
-            assert item.result is not None
-            buffered.extend(flat_rows(item.row, item.result))
+            buffered.extend(item.flat_rows())
             if len(buffered) >= _PARQUET_BATCH:
                 flush()
         yield write

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .flat import COLUMNS, flat_rows
+from .flat import COLUMNS
 from .profile import Source
 from .rows import table_row
 
@@ -41,8 +41,8 @@ def recommend_frame(rec: Recommender, df: pd.DataFrame, *, processes: int | None
             enumerate(df.to_dict("records"), start=1))
     out: list[dict[str, Any]] = []
     for item in rec.recommend_many(rows, processes=processes, top_k=top_k, as_of=as_of):
-        if item.result is not None:
-            out += [{**r, "error": None} for r in flat_rows(item.row, item.result)]
+        if item.error is None:
+            out += [{**r, "error": None} for r in item.flat_rows()]
         else:
             out.append({"row": item.row, "error": str(item.error)})
     frame = pd.DataFrame(out, columns=list(FRAME_COLUMNS))

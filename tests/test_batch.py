@@ -8,6 +8,7 @@ import pytest
 
 from recommender import ProfileError, Recommender, Source
 from recommender.batch import Row
+from recommender.flat import flat_rows
 from recommender.result import Recommendation
 
 from .conftest import EXAMPLES
@@ -61,11 +62,12 @@ def test_every_row_comes_back_once_in_order_and_bad_rows_do_not_stop_the_batch(r
             expected = rec.recommend(data, top_k=2)  # type: ignore[arg-type]
             # a writer takes the JSON without the result ever being parsed in this process
             assert item.result_json() == expected.model_dump_json()
+            assert item.flat_rows() == flat_rows(item.row, expected)
             assert item.bundled == bool(expected.bundles)
             assert item.result is not None and len(item.result.bundles) <= 2
             assert item.result == expected
         else:
-            assert (item.result, item.result_json(), item.bundled) == (None, None, False)
+            assert (item.result, item.result_json(), item.bundled, item.flat_rows()) == (None, None, False, [])
 
 
 def test_batch_arguments_are_checked(rec: Recommender) -> None:

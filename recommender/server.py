@@ -127,9 +127,13 @@ class _Service:
     def __init__(self, root: Path, catalog: str | None, limits: ServerSettings, named: dict[str, Path],
                  engine: EngineName):
         self.root, self.catalog, self.limits, self.named, self.engine = root, catalog, limits, named, engine
-        # replaced whole by a reload, so a request sees the old catalogs or the new ones, never a mix
-        self.serving: dict[str, Recommender] = self.load()
-        self.computing = Computing(self.serving, limits.workers)
+        # the catalogs served and their workers, replaced whole by a reload: a request sees the old
+        # catalogs or the new ones, never a mix
+        self.computing = Computing(self.load(), limits.workers)
+
+    @property
+    def serving(self) -> dict[str, Recommender]:
+        return self.computing.serving
 
     def load(self) -> dict[str, Recommender]:
         """Every catalog of the knowledge directory; KnowledgeError if any of them is invalid."""
@@ -138,7 +142,9 @@ class _Service:
         return {rec.knowledge.catalog.id: rec for rec in recs}
 
     def recommender_for(self, wanted: str | None) -> Recommender:
-        state = self.serving
+        return self._recommender(self.serving, wanted)
+
+    def _recommender(self, state: dict[str, Recommender], wanted: str | None) -> Recommender:
         if not state:
             raise _HTTPProblem(503, "no knowledge is loaded")
         name = wanted or self.catalog or next(iter(state.values())).knowledge.framework.default_catalog
@@ -178,8 +184,8 @@ class _Service:
         """Each profile's result JSON or problems, computed by the next free worker, within the time limit
         (waiting counts; work not yet started when the time is up is dropped, so an overloaded service
         sheds load)."""
-        rec, computing = self.recommender_for(catalog), self.computing
-        catalog_id = rec.knowledge.catalog.id
+        computing = self.computing
+        catalog_id = self._recommender(computing.serving, catalog).knowledge.catalog.id
         jobs = [asyncio.wrap_future(computing.submit(catalog_id, data, top_k, day)) for data in profiles]
         try:
             return list(await asyncio.wait_for(asyncio.gather(*jobs), self.limits.timeout))
@@ -201,8 +207,7 @@ class _Service:
             fresh = self.load()
         except KnowledgeError as exc:
             raise _HTTPProblem(422, "the new knowledge is invalid; the old one is still serving", exc.issues) from None
-        computing, old = Computing(fresh, self.limits.workers), self.computing
-        self.serving, self.computing = fresh, computing
+        old, self.computing = self.computing, Computing(fresh, self.limits.workers)
         old.close()  # requests under way on the old knowledge still finish
         return self.health()
 

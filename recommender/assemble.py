@@ -19,7 +19,6 @@ from .bundling import (
     Exclusion,
     Found,
     Searched,
-    bundle_exclusion,
     covers,
     portfolio_reason,
 )
@@ -27,6 +26,7 @@ from .engine import Choice, Evaluation, Firing
 from .gaps import covered_needs, distinction, needs_met, stated_gaps
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import AdviceEntry, Text
+from .left_out import LeftOutLists
 from .messages import in_use, listed, text
 from .price_policy import policy_lines
 from .pricing import Charge, Sized
@@ -55,7 +55,7 @@ from .result import (
 from .vocabulary import SINGLE_ADVICE
 from .winback import WIN_BACK
 
-__all__ = ["advice_model", "apply_bundle_stage", "bundle_model", "fired_rules", "left_out_models", "needs_model",
+__all__ = ["advice_model", "apply_bundle_stage", "bundle_model", "fired_rules", "needs_model",
            "offer_choice", "own_reasons", "recommendation", "with_bundle_firings"]
 
 
@@ -114,9 +114,10 @@ def dependency_reasons(kb: KnowledgeBase, pid: str, bundle: frozenset[str]) -> l
             for other in sorted(bundle) if pid in kb.graph.direct[other]]
 
 
-def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, seeds: tuple[str, ...],
-                 left_out: dict[str, LeftOut], cons: Constraints, reasons: dict[str, list[Reason]]) -> Bundle:
-    """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles."""
+def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, left_out: LeftOutLists,
+                 cons: Constraints, reasons: dict[str, list[Reason]], kept: frozenset[str] = frozenset()) -> Bundle:
+    """One bundle with its rationale; ``reasons`` caches :func:`own_reasons` across bundles; ``kept``: products
+    listed as left out however many the bundle leaves out (the add-ons its bundle stage refused)."""
     graph = kb.graph
     phases = graph.phases(found.products)
     phase_of = {pid: i + 1 for i, layer in enumerate(phases) for pid in layer}
@@ -148,44 +149,20 @@ def bundle_model(kb: KnowledgeBase, ev: Evaluation, found: Found, rank: int, see
                          lines=lines)
     shown = set(covered)
     uncovered = [n for n in ev.needs if n not in shown]
+    listed, counted = left_out.of(found, Charge(price.recurring_monthly, price.one_time), uncovered, kept)
     return Bundle(
         rank=rank, stated_coverage=found.stated, score=found.score,
         breakdown=ScoreBreakdown(**{k: round(v, 4) for k, v in found.parts.items()}, weights=weights,
                                  total=found.score),
         products=products, price=price, covered_needs=covered,
         uncovered_needs=uncovered, phases=phases,
-        left_out=_left_out(kb, ev, found, seeds, left_out, cons, Charge(price.recurring_monthly, price.one_time),
-                           uncovered))
+        left_out=listed, left_out_counts=counted)
 
 
 def _price_lines(pid: str, sized: Sized) -> list[PriceLine]:
     return [PriceLine(product=pid, priceType=x.price.priceType, per=x.price.per, unit_amount=x.unit_amount,
                       quantity=x.quantity, amount=x.amount, illustrative=x.price.illustrative)
             for x in sized.lines]
-
-
-def left_out_model(kb: KnowledgeBase, pid: str, why: Exclusion) -> LeftOut:
-    # built unvalidated: every field is already of its type (the name a knowledge Text, the reason one of
-    # LeftOutReason), and a big catalog leaves thousands of products out per recommendation
-    return LeftOut.model_construct(product=pid, name=kb.products[pid].name, reason=why.reason, rule=why.rule,
-                                   text=why.text)
-
-
-def left_out_models(kb: KnowledgeBase, left_out: dict[str, Exclusion]) -> dict[str, LeftOut]:
-    """The products every bundle leaves out for the same reason, built once per recommendation."""
-    return {pid: left_out_model(kb, pid, why) for pid, why in left_out.items()}
-
-
-def _left_out(kb: KnowledgeBase, ev: Evaluation, found: Found, seeds: tuple[str, ...],
-              left_out: dict[str, LeftOut], cons: Constraints, spent: Charge,
-              uncovered: list[str]) -> list[LeftOut]:
-    """What the bundle leaves out: the shared ones and the seeds it does not take, with their reasons."""
-    out = [x for pid, x in left_out.items() if pid not in found.products]
-    for pid in seeds:
-        if pid not in found.products and (why := bundle_exclusion(kb, ev, pid, found, cons, spent,
-                                                                   uncovered)) is not None:
-            out.append(left_out_model(kb, pid, why))
-    return sorted(out, key=lambda x: x.product)
 
 
 def needs_model(kb: KnowledgeBase, ev: Evaluation) -> list[NeedResult]:
@@ -229,11 +206,11 @@ def recommendation(kb: KnowledgeBase, profile: CustomerProfile, assessment: Cust
                    cons: Constraints, seeds: list[str], left_out: dict[str, Exclusion], searched: Searched,
                    staged: list[Staged], diagnosis: Diagnosis | None) -> Recommendation:
     """The result of one recommendation, from what the stages before concluded."""
-    shared = left_out_models(kb, left_out)
+    lists = LeftOutLists(kb, ev, cons, tuple(seeds), left_out)
     reasons: dict[str, list[Reason]] = {}
-    bundles = [apply_bundle_stage(kb, bundle_model(kb, ev, s.found, rank, tuple(seeds), shared, cons, reasons)
+    bundles = [apply_bundle_stage(kb, bundle_model(kb, ev, s.found, rank, lists, cons, reasons, frozenset(s.refused))
                                   .model_copy(update={"stated_gaps": stated_gaps(kb, ev, s.found.products, cons,
-                                                                                shared)}), s)
+                                                                                left_out)}), s)
                for rank, s in enumerate(staged, start=1)]
     advice = advice_model(kb, ev)
     customer = customer_summary(kb, profile, advice)

@@ -23,7 +23,7 @@ from .engine import Evaluation
 from .knowledge.base import KnowledgeBase, lineage
 from .knowledge.schema import Product, Text
 from .messages import listed, text
-from .pricing import Charge, OneTimeBudget, Pricing, budget_caps, over_budget
+from .pricing import Charge, OneTimeBudget, Pricing, budget_caps, over_budget, within_budget
 from .profile import CustomerProfile
 from .ranking import (
     COMPONENTS,
@@ -80,9 +80,16 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Exclusion:
+    """Why a product is left out. ``says`` is its sentence, or what writes it when asked: a big catalog
+    leaves thousands of products out, and most are only counted (:mod:`recommender.left_out`)."""
+
     reason: LeftOutReason
-    text: Text
+    says: Text | Callable[[], Text]
     rule: str | None = None
+
+    @property
+    def text(self) -> Text:
+        return self.says if isinstance(self.says, Text) else self.says()
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,11 @@ def _covered_by(need: str, items: frozenset[str]) -> bool:
 
 def added_price(kb: KnowledgeBase, pid: str, present: Collection[str] = (), cons: Constraints | None = None) -> Charge:
     """Sized monthly and one-time price of ``pid`` with what it requires, less what is already ``present``."""
-    return (cons.prices(kb) if cons is not None else Pricing(kb)).added(pid, present)
+    prices = cons.prices(kb) if cons is not None else Pricing(kb)
+    if not kb.graph.required_by(pid) and pid not in present:  # most products require nothing: their own price
+        own = prices.product(pid)
+        return Charge(own.recurring, own.one_time)
+    return prices.added(pid, present)
 
 
 Unit = tuple[str, str, float]  # (need, need item, weight)
@@ -144,20 +155,27 @@ def need_units(kb: KnowledgeBase, ev: Evaluation) -> list[Unit]:
 
 def ineligibility(product: Product, profile: CustomerProfile, assessment: CustomerAssessment) -> Text | None:
     """Why the customer may not buy ``product``, or None."""
+    barrier = _barrier(product, profile, assessment)
+    return None if barrier is None else barrier()
+
+
+def _barrier(product: Product, profile: CustomerProfile,
+             assessment: CustomerAssessment) -> Callable[[], Text] | None:
+    """What writes why the customer may not buy ``product``, or None: the sentence is written only if shown."""
     e = product.eligibility
     if e.min_employees is not None and profile.employees < e.min_employees:
-        return text("eligible.min_employees", n=e.min_employees)
+        return partial(text, "eligible.min_employees", n=e.min_employees)
     if e.max_employees is not None and profile.employees > e.max_employees:
-        return text("eligible.max_employees", n=e.max_employees)
+        return partial(text, "eligible.max_employees", n=e.max_employees)
     if e.max_users is not None and profile.mobile_users is not None and profile.mobile_users > e.max_users:
-        return text("eligible.max_users", n=e.max_users, users=profile.mobile_users)
+        return partial(text, "eligible.max_users", n=e.max_users, users=profile.mobile_users)
     # the Chinese sentence names no ids; the English one lists the ones allowed
     if e.industries is not None and profile.industry not in e.industries:
-        return text("eligible.industries", ids=", ".join(e.industries))
+        return partial(text, "eligible.industries", ids=", ".join(e.industries))
     if e.value_types is not None and assessment.value_type not in e.value_types:
-        return text("eligible.value_types", ids=", ".join(e.value_types))
+        return partial(text, "eligible.value_types", ids=", ".join(e.value_types))
     if e.segments is not None and profile.segment not in e.segments:
-        return text("eligible.segments", ids=", ".join(e.segments))
+        return partial(text, "eligible.segments", ids=", ".join(e.segments))
     return None
 
 
@@ -171,7 +189,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     """
     graph = kb.graph
     wanted = frozenset(item for _, item, _ in need_units(kb, ev))
-    considered = sorted({p for item in wanted for p in kb.products_by_item.get(item, ())} | set(ev.proposals))
+    considered = sorted(set(ev.proposals).union(*(kb.products_by_item.get(item, ()) for item in wanted)))
     blocked: dict[str, Exclusion | None] = {}
 
     def block(pid: str) -> Exclusion | None:
@@ -186,7 +204,7 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
     left_out: dict[str, Exclusion] = {}
     serving: dict[frozenset[str], bool] = {}  # by need items: a big catalog's variants of a product share them
     for pid in considered:
-        items = frozenset(kb.products[pid].need_items)
+        items = kb.need_item_sets[pid]
         serves = serving.get(items)
         if serves is None:
             serves = serving[items] = any(covered_by(item, items) for item in wanted)
@@ -201,20 +219,30 @@ def classify(kb: KnowledgeBase, profile: CustomerProfile, assessment: CustomerAs
         if not serves:
             left_out[pid] = Exclusion("no_need", text("left_out.no_need"))
             continue
-        deps = sorted(graph.required_by(pid) - cons.owned)
-        bad = next((d for d in deps if block(d) is not None), None)
+        needed = graph.required_by(pid)
+        bad = next((d for d in sorted(needed - cons.owned) if block(d) is not None), None) if needed else None
         if bad is not None:
             why = block(bad)
             assert why is not None
-            left_out[pid] = Exclusion("dependency_unavailable", text(
-                "left_out.dependency_unavailable", product=partial(kb.name, bad), why=why.text))
+            left_out[pid] = Exclusion("dependency_unavailable", partial(_unavailable, kb, bad, why))
             continue
-        over = over_budget(added_price(kb, pid, cons.owned, cons), cons.budget, cons.budget_one_time)
-        if over is not None:
-            left_out[pid] = Exclusion("over_budget", over)
+        charge = added_price(kb, pid, cons.owned, cons)
+        if not within_budget(charge.recurring, charge.one_time, cons.budget, cons.budget_one_time):
+            left_out[pid] = Exclusion("over_budget", partial(_over, charge, cons, Charge()))
             continue
         seeds.append(pid)
     return seeds, left_out
+
+
+def _unavailable(kb: KnowledgeBase, dependency: str, why: Exclusion) -> Text:
+    return text("left_out.dependency_unavailable", product=partial(kb.name, dependency), why=why.text)
+
+
+def _over(charge: Charge, cons: Constraints, spent: Charge) -> Text:
+    """The sentence for a charge that, with ``spent``, breaks one of the budgets (known to)."""
+    why = over_budget(charge, cons.budget, cons.budget_one_time, spent)
+    assert why is not None
+    return why
 
 
 def portfolio_reason(kb: KnowledgeBase, pid: str, ev: Evaluation) -> Exclusion | None:
@@ -246,8 +274,8 @@ def _only_ways(kb: KnowledgeBase, ev: Evaluation, cons: Constraints,
 
 
 def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: CustomerProfile,
-                 assessment: CustomerAssessment, ev: Evaluation, cons: Constraints,
-                 policy: bool = True) -> Exclusion | None:
+                assessment: CustomerAssessment, ev: Evaluation, cons: Constraints,
+                policy: bool = True) -> Exclusion | None:
     """Why ``pid`` cannot be sold to this customer at all (budget aside), or None; ``policy=False``
     skips the portfolio policy, for the only way to a stated need."""
     if pid in cons.excluded:
@@ -255,23 +283,27 @@ def hard_reason(pid: str, product: Product, kb: KnowledgeBase, profile: Customer
     if pid in ev.exclusions:
         rule, because = ev.exclusions[pid][0]
         return Exclusion("rule_exclusion", because, rule)
-    off = off_sale(product)  # outside its validFor on the day of the recommendation
-    if off is not None:
-        return Exclusion("out_of_period", off)
-    if not product.sellable:
-        return Exclusion("retired", text("left_out.retired", status=product.lifecycleStatus))
+    if pid in kb.unsellable:  # the view's index: off_sale and the status are asked only of these few
+        off = off_sale(product)  # outside its validFor on the day of the recommendation
+        if off is not None:
+            return Exclusion("out_of_period", off)
+        return Exclusion("retired", partial(text, "left_out.retired", status=product.lifecycleStatus))
     policy_reason = portfolio_reason(kb, pid, ev) if policy else None
     if policy_reason is not None:
         return policy_reason
-    reason = ineligibility(product, profile, assessment)
-    if reason is not None:
-        return Exclusion("ineligible", reason)
-    clash = next((o for o in sorted(cons.owned) if kb.graph.exclusion_reason(pid, o)), None)
-    if clash is not None:
-        why = kb.graph.exclusion_reason(pid, clash)
-        assert why is not None
-        return Exclusion("conflict", text("left_out.owned_conflict", product=partial(kb.name, clash), why=why))
+    barrier = _barrier(product, profile, assessment)
+    if barrier is not None:
+        return Exclusion("ineligible", barrier)
+    clashing = kb.graph.excludes_of.get(pid)
+    if clashing and not clashing.isdisjoint(cons.owned):
+        return Exclusion("conflict", partial(_owned_conflict, kb, pid, min(clashing & cons.owned)))
     return None
+
+
+def _owned_conflict(kb: KnowledgeBase, pid: str, owned: str) -> Text:
+    why = kb.graph.exclusion_reason(pid, owned)
+    assert why is not None
+    return text("left_out.owned_conflict", product=partial(kb.name, owned), why=why)
 
 
 def bundle_exclusion(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, cons: Constraints,
@@ -282,23 +314,37 @@ def bundle_exclusion(kb: KnowledgeBase, ev: Evaluation, pid: str, found: Found, 
     rule proposed them: the list stays about what an account manager may ask.
     ``spent`` is the bundle's price, ``uncovered`` the needs it leaves open.
     """
+    if not kb.graph.clashes(pid).isdisjoint(found.products):
+        return Exclusion("conflict", partial(_bundle_conflict, kb, pid, found, cons))
+    # its own price is a floor for what it adds (prices are never negative): past the budget on it, no need
+    # to price what it requires less what the bundle holds
+    own = cons.prices(kb).product(pid)
+    if within_budget(spent.recurring + own.recurring, spent.one_time + own.one_time, cons.budget,
+                     cons.budget_one_time):
+        charge = added_price(kb, pid, found.products | cons.owned, cons)
+        if within_budget(spent.recurring + charge.recurring, spent.one_time + charge.one_time, cons.budget,
+                         cons.budget_one_time):
+            items = kb.need_item_sets[pid]
+            would_add = [n for n in uncovered if _covered_by(n, items)]
+            if would_add:
+                return Exclusion("not_chosen", partial(text, "left_out.not_chosen", needs=listed(would_add, kb.name)))
+            if pid in ev.proposals:
+                return Exclusion("not_chosen", text("left_out.not_chosen_proposed"))
+            return None
+    return Exclusion("over_budget", partial(_bundle_over, kb, pid, found, cons, spent))
+
+
+def _bundle_conflict(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints) -> Text:
     graph = kb.graph
-    if graph.clashes(pid) & found.products:
-        added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
-        a, other = min((a, b) for a in added for b in graph.excludes_of[a] & found.products)
-        why = graph.exclusion_reason(a, other)
-        assert why is not None
-        return Exclusion("conflict", text("left_out.conflict", product=partial(kb.name, other), why=why))
-    over = over_budget(added_price(kb, pid, found.products | cons.owned, cons), cons.budget, cons.budget_one_time,
-                       spent)
-    if over is not None:
-        return Exclusion("over_budget", over)
-    would_add = [n for n in uncovered if covers(kb.products[pid], n)]
-    if would_add:
-        return Exclusion("not_chosen", text("left_out.not_chosen", needs=listed(would_add, kb.name)))
-    if pid in ev.proposals:
-        return Exclusion("not_chosen", text("left_out.not_chosen_proposed"))
-    return None
+    added = ({pid} | graph.required_by(pid)) - found.products - cons.owned
+    a, other = min((a, b) for a in added for b in graph.excludes_of[a] & found.products)
+    why = graph.exclusion_reason(a, other)
+    assert why is not None
+    return text("left_out.conflict", product=partial(kb.name, other), why=why)
+
+
+def _bundle_over(kb: KnowledgeBase, pid: str, found: Found, cons: Constraints, spent: Charge) -> Text:
+    return _over(added_price(kb, pid, found.products | cons.owned, cons), cons, spent)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ exclusion, conflict or policy that blocks every product that could.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 
-from .bundling import Constraints, added_price, covered_by, covers
+from .bundling import Constraints, Exclusion, added_price, covered_by, covers
 from .engine import Evaluation
 from .knowledge.base import KnowledgeBase
 from .knowledge.schema import Text
 from .messages import listed, priced, text
 from .remembered import remembered
-from .result import Bundle, BundleProduct, LeftOut, NeedGap
+from .result import Bundle, BundleProduct, NeedGap
 from .vocabulary import STATED
 
 # Left-out reasons that a bigger budget would not cure.
@@ -53,7 +53,7 @@ def covered_needs(kb: KnowledgeBase, needs: Iterable[str], present: frozenset[st
 
 
 def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], cons: Constraints,
-                left_out: dict[str, LeftOut]) -> list[NeedGap]:
+                left_out: Mapping[str, Exclusion]) -> list[NeedGap]:
     """Each stated need ``products`` (with what the customer owns) leaves open, with its remedy."""
     present = products | (cons.owned & kb.products.keys())
     stated = [need for need, sources in ev.need_sources.items() if STATED in sources]
@@ -69,7 +69,7 @@ def stated_gaps(kb: KnowledgeBase, ev: Evaluation, products: frozenset[str], con
 
 
 def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constraints,
-            left_out: dict[str, LeftOut]) -> Text:
+            left_out: Mapping[str, Exclusion]) -> Text:
     candidates = [p for p in _covering(kb, need) if p not in present]
     open_ = [p for p in candidates if p not in left_out or left_out[p].reason not in _BLOCKING]
     clashing = [p for p in open_ if kb.graph.clashes(p) & present]
@@ -96,8 +96,9 @@ def _remedy(kb: KnowledgeBase, need: str, present: frozenset[str], cons: Constra
 
 def _covering(kb: KnowledgeBase, need: str) -> tuple[str, ...]:
     """The catalog's products covering ``need``, sorted: a remedy looks them up, whatever the catalog's size."""
+    # the need's index holds every product covering it (and a few that do not): not the whole catalog
     return remembered(kb, ("covering", id(kb.products), need), kb.products, lambda: tuple(
-        sorted(p for p, product in kb.products.items() if covers(product, need))))
+        sorted(p for p in kb.needs_covering.get(need, kb.products.keys()) if covers(kb.products[p], need))))
 
 
 def distinction(first: Bundle, other: Bundle) -> Text:

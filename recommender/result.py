@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -236,6 +236,7 @@ class PriceSummary(_Frozen):
 LeftOutReason = Literal["rule_exclusion", "customer_excluded", "retired", "out_of_period", "portfolio",
                         "ineligible", "conflict", "over_budget", "dependency_unavailable", "already_owned", "no_need",
                         "not_chosen"]
+LEFT_OUT_REASONS: tuple[str, ...] = get_args(LeftOutReason)
 
 
 class LeftOut(_Frozen):
@@ -271,6 +272,13 @@ class Bundle(_Frozen):
     distinction: Text | None = Field(default=None, description="What sets this bundle apart from bundle 1.")
     phases: list[list[str]]
     left_out: list[LeftOut]
+    left_out_counts: dict[LeftOutReason, int] = Field(
+        default_factory=dict, exclude_if=lambda counts: not counts, description=(
+            "Products the bundle also leaves out without listing them, by reason; absent when left_out lists "
+            "every one. A bundle leaving out more than 60 products (a catalog of thousands) lists those the "
+            "customer excluded or owns, a rule excluded, or an add-on rule could not add, and for each need and "
+            "reason the best 3: proposed by a rule first, then serving most of the customer's needs, cheapest "
+            "first."))
     offers: list[OfferChoice] = Field(default_factory=list, description=(
         "Offer tiers the bundle-stage rules chose from this bundle's own spend."))
     discounts: list[Discount] = Field(default_factory=list, description=(

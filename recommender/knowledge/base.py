@@ -34,6 +34,7 @@ T = TypeVar("T")
 MAX_VIEWS = 8
 # What a dated view shares with the knowledge as written: nothing in them depends on prices or periods.
 _SHARED = ("graph", "modules", "need_module", "need_group", "need_leaves", "add_on_rules", "products_by_item",
+           "need_item_sets", "needs_covering",
            "policy_classes", "business_areas", "handset_types", "ranking_weights", "module_index", "rule_index",
            "fingerprint")
 
@@ -211,6 +212,30 @@ class KnowledgeBase:
             for item in dict.fromkeys(x for listed in product.need_items for x in (listed, *self.leaves(listed))):
                 out.setdefault(item, []).append(pid)
         return {item: tuple(pids) for item, pids in out.items()}
+
+    @cached_property
+    def need_item_sets(self) -> dict[str, frozenset[str]]:
+        """Product id -> the need items it lists, as a set: a big catalog's variants of a product share one,
+        so what is worked out from a product's items (which needs it serves) is worked out once for them."""
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        return {pid: shared.setdefault(items, items)
+                for pid, items in ((pid, frozenset(p.need_items)) for pid, p in self.products.items())}
+
+    @cached_property
+    def needs_covering(self) -> dict[str, frozenset[str]]:
+        """Need id (module, item, sub-item or key-person need) -> the products listing an item it covers or
+        that covers it: every product covering the need, for a question asked per need, not per product."""
+        out: dict[str, frozenset[str]] = {}
+        for need in self.need_module:
+            out[need] = frozenset().union(*(self.products_by_item.get(leaf, ()) for leaf in self.leaves(need)),
+                                          *(self.products_by_item.get(x, ()) for x in lineage(need)))
+        return out
+
+    @cached_property
+    def unsellable(self) -> frozenset[str]:
+        """The products no customer can buy on this view's day (a status not for sale, or out of their
+        validFor): the few whose reason is worked out; every other product is for sale."""
+        return frozenset(pid for pid, p in self.products.items() if not p.sellable)
 
     @cached_property
     def policy_classes(self) -> dict[str, PolicyClass]:

@@ -9,12 +9,23 @@ reason is listed once per bundle that leaves the product out; the brief
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .assess_text import assessment_lines  # [A]
 from .messages import message
 from .pricing import Quantity, money, quantity_note, quantity_text
-from .result import Bundle, BundleProduct, CustomerAssessment, Lang, LeftOut, PriceLine, Recommendation, Shown, renders
+from .result import (
+    Bundle,
+    BundleProduct,
+    CustomerAssessment,
+    Lang,
+    LeftOut,
+    LeftOutReason,
+    PriceLine,
+    Recommendation,
+    Shown,
+    renders,
+)
 from .text import text_lines
 from .vocabulary import STATED
 from .winback import WIN_BACK
@@ -80,7 +91,24 @@ def _bundle_lines(bundle: Bundle, lang: Lang, left_out: bool = True) -> list[str
     if left_out and bundle.left_out:
         out += [f"  {_t('left_out', lang)}:"]
         out += [f"    - {_name(x, lang)} [{x.product}]: {x.text.get(lang)}" for x in bundle.left_out]
+    if left_out and bundle.left_out_counts:
+        out.append(f"    {unlisted(bundle.left_out_counts, lang)}")
     return out + policy_text(bundle, lang) + stage_lines(bundle, lang)
+
+
+def unlisted(counts: Mapping[LeftOutReason, int], lang: Lang) -> str:
+    """One sentence on the products a bundle leaves out without listing them, by reason (``left_out_counts``)."""
+    reasons = message("list.sep", lang).join(message(f"left_out.unlisted.{r}", lang, n=n) for r, n in counts.items())
+    return message("left_out.unlisted", lang, n=sum(counts.values()), reasons=reasons)
+
+
+def _unlisted_once(bundles: Sequence[Bundle], lang: Lang) -> list[str]:
+    """The unlisted counts of the bundles, once per distinct count, with the bundles it holds for."""
+    ranks: dict[tuple[tuple[LeftOutReason, int], ...], list[int]] = {}
+    for bundle in bundles:
+        if bundle.left_out_counts:
+            ranks.setdefault(tuple(bundle.left_out_counts.items()), []).append(bundle.rank)
+    return [f"  {unlisted(dict(counts), lang)}{_in_bundles(r, len(bundles), lang)}" for counts, r in ranks.items()]
 
 
 def _left_out_once(bundles: Sequence[Bundle]) -> list[tuple[LeftOut, list[int]]]:
@@ -169,6 +197,7 @@ def render_recommendation(rec: Recommendation, lang: Lang = "en") -> str:
         out.append(f"{_t('left_out', lang)}:")
         out += [f"  - {_name(x, lang)} [{x.product}]{_in_bundles(ranks, len(rec.bundles), lang)}: {x.text.get(lang)}"
                 for x, ranks in left_out]
+        out += _unlisted_once(rec.bundles, lang)
         out.append("")
     if rec.diagnosis is not None:
         out.append(f"{_t('none', lang)}: {rec.diagnosis.text.get(lang)}")

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic_core import PydanticCustomError
 
 from .brief import bundle_price, name_of, price_cells, quantity_cell, reasons
+from .detail import unlisted
 from .errors import DATE_SAID, Issue, ProfileError, said_of
 from .knowledge.base import KnowledgeBase
 from .knowledge.yamlpos import parse
@@ -112,5 +113,7 @@ def _bundle(result: Recommendation, b: Bundle, lang: Lang) -> dict[str, Any]:
              **dict(zip(("monthly", "once"), price_cells(p, lang), strict=True)), "why": whys[p.id]}
             for p in b.products]
     left_out = [message("try.left_out", lang, product=name_of(x, lang), why=x.text.get(lang)) for x in b.left_out]
+    if b.left_out_counts:
+        left_out.append(unlisted(b.left_out_counts, lang))
     return {"title": message("try.bundle", lang, rank=b.rank, price=bundle_price(b, lang)), "products": rows,
             "left_out": left_out}

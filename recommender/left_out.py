@@ -38,6 +38,7 @@ NAMED: frozenset[LeftOutReason] = frozenset({"customer_excluded", "already_owned
 Order = tuple[bool, int, float, float, str]
 
 
+Kind = tuple[frozenset[str], float, float, bool]  # a seed's need items, sized price, and whether it was proposed
 Group = tuple[str | None, LeftOutReason]  # a need of the customer (None: serving none) and a reason
 
 
@@ -57,30 +58,61 @@ class LeftOutLists:
     _models: dict[str, LeftOut] = field(default_factory=dict, repr=False)
     _needs: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _orders: dict[str, Order] = field(default_factory=dict, repr=False)
+    _kinds: dict[str, Kind | None] = field(default_factory=dict, repr=False)
+    _counts: dict[LeftOutReason, int] | None = field(default=None, repr=False)
     _grouped: tuple[set[str], dict[Group, list[str]]] | None = field(default=None, repr=False)
 
     def of(self, found: Found, spent: Charge, uncovered: list[str],
            kept: Collection[str] = ()) -> tuple[list[LeftOut], dict[LeftOutReason, int]]:
         """What the bundle ``found`` (costing ``spent``, leaving ``uncovered`` open) lists as left out, by
         product id, and how many more it leaves out by reason; ``kept`` are listed whatever their number."""
-        own: dict[str, Exclusion] = {}
-        for pid in self.seeds:
-            if pid not in found.products and (why := bundle_exclusion(self.kb, self.ev, pid, found, self.cons, spent,
-                                                                      uncovered)) is not None:
-                own[pid] = why
+        own = self._seeds_left(found, spent, uncovered)
         shared = len(self.shared) - sum(pid in self.shared for pid in found.products)
         if shared + len(own) <= LIST_ALL:
             left = {**{pid: why for pid, why in self.shared.items() if pid not in found.products}, **own}
             return [self._model(pid, left[pid]) for pid in sorted(left)], {}
         listed = self._listed(found.products, own, kept)
-        counts: dict[LeftOutReason, int] = {}
-        for entries in (self.shared, own):
-            for pid, why in entries.items():
-                if pid not in listed and pid not in found.products:
-                    counts[why.reason] = counts.get(why.reason, 0) + 1
+        counts = dict(self._shared_counts())
+        for why in own.values():
+            counts[why.reason] = counts.get(why.reason, 0) + 1
+        for pid in listed | (found.products & self.shared.keys()):  # listed, or not left out at all
+            reason = (own.get(pid) or self.shared[pid]).reason
+            counts[reason] -= 1
         order = {reason: i for i, reason in enumerate(LEFT_OUT_REASONS)}
         return ([self._model(pid, own.get(pid) or self.shared[pid]) for pid in sorted(listed)],
-                {reason: counts[reason] for reason in sorted(counts, key=order.__getitem__)})
+                {reason: counts[reason] for reason in sorted(counts, key=order.__getitem__) if counts[reason]})
+
+    def _seeds_left(self, found: Found, spent: Charge, uncovered: list[str]) -> dict[str, Exclusion]:
+        """The seeds the bundle ``found`` leaves out, with their reasons.
+
+        A seed that requires nothing and clashes with nothing in the bundle is left out (or not) for its need
+        items, its price and whether a rule proposed it alone, and its sentence names none of its own: one
+        reason serves every such seed alike, as a big catalog's variants of a product are.
+        """
+        graph = self.kb.graph
+        alike: dict[Kind, Exclusion | None] = {}
+        out: dict[str, Exclusion] = {}
+        for pid in self.seeds:
+            if pid in found.products:
+                continue
+            kind = self._kind(pid)
+            if kind is None or not graph.clashes(pid).isdisjoint(found.products):
+                why = bundle_exclusion(self.kb, self.ev, pid, found, self.cons, spent, uncovered)
+            elif kind in alike:
+                why = alike[kind]
+            else:
+                why = alike[kind] = bundle_exclusion(self.kb, self.ev, pid, found, self.cons, spent, uncovered)
+            if why is not None:
+                out[pid] = why
+        return out
+
+    def _kind(self, pid: str) -> Kind | None:
+        """What decides why a bundle leaves the seed ``pid`` out, if it requires nothing; None if it does."""
+        if pid not in self._kinds:
+            own = self.cons.prices(self.kb).product(pid)
+            self._kinds[pid] = None if self.kb.graph.required_by(pid) else (
+                self.kb.need_item_sets[pid], own.recurring, own.one_time, pid in self.ev.proposals)
+        return self._kinds[pid]
 
     def _listed(self, taken: frozenset[str], own: Mapping[str, Exclusion], kept: Collection[str]) -> set[str]:
         """The products a bundle that took ``taken`` and leaves its seeds ``own`` out lists."""
@@ -88,11 +120,12 @@ class LeftOutLists:
         listed = {pid for pid in named if pid not in taken}
         mine: dict[Group, list[str]] = {}
         for pid, why in own.items():
-            if self._named(pid, why) or pid in kept:
+            if why.reason in NAMED or pid in kept:
                 listed.add(pid)
-            else:
-                for group in self._groups(pid, why):
-                    mine.setdefault(group, []).append(pid)
+                continue
+            reason = why.reason
+            for need in self._served(pid) or (None,):
+                mine.setdefault((need, reason), []).append(pid)
         listed.update(pid for pid in kept if pid in self.shared and pid not in taken)
         for group in groups.keys() | mine.keys():
             # the shared members are in order: the first few not in the bundle are all that can make it
@@ -113,6 +146,14 @@ class LeftOutLists:
                         groups.setdefault(group, []).append(pid)
             self._grouped = named, {group: sorted(members, key=self._order) for group, members in groups.items()}
         return self._grouped
+
+    def _shared_counts(self) -> dict[LeftOutReason, int]:
+        """How many shared products are left out for each reason."""
+        if self._counts is None:
+            self._counts = {}
+            for why in self.shared.values():
+                self._counts[why.reason] = self._counts.get(why.reason, 0) + 1
+        return self._counts
 
     def _named(self, pid: str, why: Exclusion) -> bool:
         return why.reason in NAMED

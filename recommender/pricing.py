@@ -164,6 +164,10 @@ class Pricing:
 
     def product(self, pid: str) -> Sized:
         sized = self._sized.get(pid)
+        if sized is None and pid not in self.rules:
+            twin = self.kb.price_twins[pid]  # sized once for all products with the same prices
+            if twin != pid and twin not in self.rules:
+                sized = self._sized[pid] = self.product(twin)
         if sized is None:
             q = self.quantity(pid)
             lines = tuple(Line(p, n, unit_amount(p, n)) for p in self.kb.products[pid].prices

@@ -232,6 +232,14 @@ class KnowledgeBase:
         return out
 
     @cached_property
+    def price_twins(self) -> dict[str, str]:
+        """Product id -> the first product (in catalog order) with the very same prices on this view's day:
+        a customer's sized prices of one are those of the other, and a big catalog's variants share tariffs."""
+        first: dict[str, str] = {}
+        return {pid: first.setdefault(repr(product.prices), pid)
+                for pid, product in self.products.items()}
+
+    @cached_property
     def unsellable(self) -> frozenset[str]:
         """The products no customer can buy on this view's day (a status not for sale, or out of their
         validFor): the few whose reason is worked out; every other product is for sale."""

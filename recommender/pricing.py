@@ -118,15 +118,13 @@ def rule_quantities(kb: KnowledgeBase, fired: Iterable[str]) -> dict[str, tuple[
     highest priority wins, then the earlier rule. Values are a unit or a whole number.
     """
     best: dict[str, tuple[int, int, str, str]] = {}
-    for rid in set(fired):
+    for rid in kb.quantity_rules.keys() & set(fired):  # the few rules that set a quantity, not every firing
         index = kb.rule_index[rid]
-        rule = kb.rules[index]
-        for effect in rule.then:
-            q = effect.quantity
-            if q is not None:
-                option = (rule.priority, -index, q.value, rid)
-                if q.product not in best or option > best[q.product]:
-                    best[q.product] = option
+        priority = kb.rules[index].priority
+        for q in kb.quantity_rules[rid]:
+            option = (priority, -index, q.value, rid)
+            if q.product not in best or option > best[q.product]:
+                best[q.product] = option
     return {pid: (value, rid) for pid, (_, _, value, rid) in sorted(best.items())}
 
 

@@ -25,6 +25,7 @@ from .schema import (
     Offer,
     PolicyClass,
     Product,
+    QuantityEffect,
     Rule,
     in_force,
 )
@@ -34,9 +35,8 @@ T = TypeVar("T")
 MAX_VIEWS = 8
 # What a dated view shares with the knowledge as written: nothing in them depends on prices or periods.
 _SHARED = ("graph", "modules", "need_module", "need_group", "need_leaves", "add_on_rules", "products_by_item",
-           "need_item_sets", "needs_covering",
-           "policy_classes", "business_areas", "handset_types", "ranking_weights", "module_index", "rule_index",
-           "fingerprint")
+           "need_item_sets", "needs_covering", "policy_classes", "business_areas", "handset_types", "ranking_weights",
+           "module_index", "rule_index", "quantity_rules", "fingerprint")
 
 
 def lineage(item: str) -> list[str]:
@@ -275,6 +275,12 @@ class KnowledgeBase:
     def module_index(self) -> dict[str, int]:
         """Module id -> bit position, for bitmask arithmetic in the search."""
         return {m.id: i for i, m in enumerate(self.framework.modules)}
+
+    @cached_property
+    def quantity_rules(self) -> dict[str, tuple[QuantityEffect, ...]]:
+        """Rule id -> its quantity effects, for the rules that have some: sizing asks it of every firing."""
+        out = {rule.id: tuple(e.quantity for e in rule.then if e.quantity is not None) for rule in self.rules}
+        return {rid: effects for rid, effects in out.items() if effects}
 
     @cached_property
     def rule_index(self) -> dict[str, int]:

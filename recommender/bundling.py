@@ -383,7 +383,7 @@ def search(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[str
     """
     space, universe, items, units, whole, exact = _problem(kb, ev, cons, seeds, strategy)
     ctx = space.ctx
-    first = space.optimum(MAX_NODES)
+    first = space.best(None, MAX_NODES)
     exact = exact and not space.stopped
     chosen: list[tuple[int, Key, Parts]] = [first] if first else []
     taken: list[int] = [first[0]] if first else []
@@ -450,27 +450,21 @@ def _problem(kb: KnowledgeBase, ev: Evaluation, cons: Constraints, seeds: list[s
     # first, so good bundles are found early and prune more.
     single = [rank_key(components(c, closure[j], ctx), _sum_covers(c), ctx) for j, c in enumerate(closure_items)]
     order = sorted(range(len(seeds)), key=lambda j: (-single[j][0], -single[j][1], seeds[j]))
-    whole = _pools(order, closure_items, strategy)[0]  # everything, for the gap bound
+    whole = _whole(closure_items, strategy)  # everything, for the gap bound
     if len(seeds) > EXACT_SEEDS:
         order = _shortlist(order, [items[index[s]].covers for s in seeds], len(units))
     space = _Space(ctx, items, [closure[j] for j in order], [closure_items[j] for j in order],
                    [items[index[seeds[j]]].covers for j in order], conflicts,
-                   cons.caps(),
-                   _pools(order, closure_items, strategy), [items[index[seeds[j]]] for j in order])
+                   cons.caps(), [items[index[seeds[j]]] for j in order])
     return _Problem(space, universe, items, units, whole, len(seeds) <= EXACT_SEEDS)
 
 
-def _pools(order: list[int], closure_items: list[list[Item]], strategy: str | None) -> list[Pool]:
-    """What the seeds from position j on could still add, summarised for the O(1) bound."""
-    pools = [Pool()] * (len(order) + 1)
-    for j in range(len(order) - 1, -1, -1):
-        after, pulled = pools[j + 1], closure_items[order[j]]
-        pools[j] = Pool(covers=after.covers | _sum_covers(pulled),
-                        fit=max([after.fit] + [x.fit for x in pulled]),
-                        stage=max([after.stage] + [x.stage for x in pulled]),
-                        modules=after.modules | _or(x.modules for x in pulled),
-                        capable=after.capable + sum(lifecycle_capable(x, strategy) for x in pulled))
-    return pools
+def _whole(closure_items: list[list[Item]], strategy: str | None) -> Pool:
+    """What all the seeds could add between them, for the gap bound (no limit on the products)."""
+    pulled = [x for c in closure_items for x in c]
+    return Pool(covers=_sum_covers(pulled), fit=max([0.0] + [x.fit for x in pulled]),
+                stage=max([0.0] + [x.stage for x in pulled]), modules=_or(x.modules for x in pulled),
+                capable=sum(lifecycle_capable(x, strategy) for x in pulled))
 
 
 class _Node:
@@ -481,8 +475,8 @@ class _Node:
     are possible at all) are worked out once and kept for the later passes.
     """
 
-    __slots__ = ("chosen", "mask", "agg", "conflict", "recurring", "once", "twice", "irredundant", "kids", "_key",
-                 "_bound")
+    __slots__ = ("chosen", "mask", "agg", "conflict", "recurring", "once", "twice", "irredundant", "kids", "rest",
+                 "_key", "_bound", "_reach")
 
     def __init__(self, chosen: tuple[int, ...], mask: int, agg: Aggregate, conflict: int, recurring: float,
                  once: float, twice: int, irredundant: bool):
@@ -491,8 +485,10 @@ class _Node:
         self.twice = twice  # need units two or more of the seeds' closures cover (agg.covers: at least one)
         self.irredundant = irredundant
         self.kids: list[tuple[int, _Node]] | None = None  # (seed position, node) for the seeds that can extend it
+        self.rest: list[Pool | None] | None = None  # what the kids from each on can add (see _Space._kids)
         self._key: tuple[Key, Parts] | None = None
-        self._bound: Key | None = None
+        self._bound: Key | None = None  # on the subtree, as its parent's kid
+        self._reach: Key | None = None  # on the subtree, from its own kids
 
 
 class _Space:
@@ -500,9 +496,9 @@ class _Space:
 
     def __init__(self, ctx: Context, items: list[Item], closure: list[int], closure_items: list[list[Item]],
                  own_cover: list[int], conflicts: list[int], caps: tuple[float, float],
-                 pools: list[Pool], seed_items: list[Item]):
+                 seed_items: list[Item]):
         self.ctx, self.items, self.closure, self.closure_items = ctx, items, closure, closure_items
-        self.own_cover, self.conflicts, self.pools = own_cover, conflicts, pools
+        self.own_cover, self.conflicts = own_cover, conflicts
         self.cap, self.cap_once = caps  # compared against directly: the search asks for every node
         self.closure_cover = [_sum_covers(c) for c in closure_items]
         self.seed_pool = [_seed_pool(c, ctx.strategy, m, x)
@@ -555,80 +551,56 @@ class _Space:
             node._key = (rank_key(parts, node.agg.covers, self.ctx), parts)
         return node._key
 
-    def _bound(self, node: _Node) -> Key:
+    def _kids(self, node: _Node, start: int) -> tuple[list[tuple[int, _Node]], list[Pool | None]]:
+        """The seeds from position ``start`` on that can extend ``node``, with the bundles they make, and
+        ``rest``: ``rest[j]`` is what kids ``j``, ``j + 1``, ... can add between them (None past the last)."""
+        if node.kids is not None and node.rest is not None:
+            return node.kids, node.rest
+        # a seed covering nothing new would be redundant in every superset
+        reach = node.agg.covers | self.ctx.owned_covers
+        own_cover = self.own_cover
+        kids = [(i, kid) for i in range(start, len(self.closure))
+                if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+        rest = _suffix_pools([self.seed_pool[i] for i, _ in kids])
+        # A long first pass would keep far more nodes than the later passes can visit: past
+        # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
+        if self.kept < KEPT_NODES:
+            node.kids, node.rest = kids, rest
+            self.kept += len(kids)
+        return kids, rest
+
+    def _bound(self, node: _Node, pool: Pool) -> Key:
+        """The bound on ``node``'s subtree when the seeds that may extend it add at most ``pool``.
+
+        Kept for the later passes: a node is entered from one parent, as its kid at one position, so
+        the bound it is first asked for is the one every pass asks for.
+        """
         if node._bound is None:
-            node._bound = upper_bound(node.agg, self.pools[node.chosen[-1] + 1], self.ctx)
+            node._bound = upper_bound(node.agg, pool, self.ctx, node.mask)
         return node._bound
 
-    def _kids(self, node: _Node, start: int) -> list[tuple[int, _Node]]:
-        """The seeds from position ``start`` on that can extend ``node``, with the bundles they make."""
-        kids = node.kids
-        if kids is None:
-            # a seed covering nothing new would be redundant in every superset
-            reach = node.agg.covers | self.ctx.owned_covers
-            own_cover = self.own_cover
-            kids = [(i, kid) for i in range(start, len(self.closure))
-                    if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
-            # A long first pass would keep far more nodes than the later passes can visit: past
-            # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
-            if self.kept < KEPT_NODES:
-                node.kids = kids
-                self.kept += len(kids)
-        return kids
+    def _reach(self, node: _Node, pool: Pool) -> Key:
+        """As :meth:`_bound`, over the seeds that can extend ``node`` itself (its kids): tighter."""
+        if node._reach is None:
+            node._reach = upper_bound(node.agg, pool, self.ctx, node.mask)
+        return node._reach
 
-    def optimum(self, max_nodes: int) -> tuple[int, Key, Parts] | None:
-        """The bundle with the highest key, as :meth:`best` with every bundle admissible would find it.
+    def best(self, admissible: Callable[[int], bool] | None, max_nodes: int) -> tuple[int, Key, Parts] | None:
+        """The admissible bundle with the highest key (None: every bundle is); ties go to fewer products,
+        then lower bits.
 
-        Bundle 1 must be the optimum whatever the walk, so this pass prunes harder than :meth:`best`:
-        a subtree is bounded by what the seeds that can still extend its root add (a seed that cannot
-        extend a bundle, by a conflict, the budget or covering nothing new, cannot extend any superset
-        either), not by every later seed; and below a redundant bundle, where every bundle stays
-        redundant, nothing is walked. It visits a subset of the nodes the plain walk visits, with the
-        same best key at every step, so where that walk ends within ``max_nodes`` this one ends too,
-        with the same bundles tied for the best.
-        """
-        n, ctx, seed_pool = len(self.closure), self.ctx, self.seed_pool
-        best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
-        nodes = 0
+        Branch and bound over the seeds in order. A subtree is bounded by what the seeds that can still
+        extend its root add (a seed that cannot extend a bundle, by a conflict, the budget or covering
+        nothing new, cannot extend any superset either), not by every later seed; below a redundant
+        bundle, where every bundle stays redundant, nothing is walked. Both bounds hold whatever is
+        admissible, so every pass walks the same tree in the same order and only prunes more as its
+        best key is higher.
 
-        def dfs(node: _Node, start: int) -> None:
-            nonlocal nodes
-            kids = self._kids(node, start)
-            rest = _suffix_pools([seed_pool[i] for i, _ in kids])  # rest[j]: what kids j, j+1, ... can add
-            # the bound on the node's own extensions is tighter than the one it was entered on
-            if rest[0] is None or best and node.chosen and upper_bound(node.agg, rest[0], ctx, node.mask) < best[0][0]:
-                nodes += n - start  # counted as in :meth:`best`, so max_nodes means the same
-                self.stopped = self.stopped or nodes > max_nodes
-                return
-            last = start - 1
-            for j, (i, kid) in enumerate(kids):
-                nodes += i - last
-                last = i
-                if nodes > max_nodes:
-                    self.stopped = True
-                    return
-                if not kid.irredundant:
-                    continue
-                key, parts = kid._key or self._key(kid)
-                if not best or key > best[0][0]:
-                    best[:] = [(key, kid.mask, parts)]
-                elif key == best[0][0]:
-                    best.append((key, kid.mask, parts))
-                after = rest[j + 1]
-                if after is not None and upper_bound(kid.agg, after, ctx, kid.mask) >= best[0][0]:
-                    dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
-            nodes += n - 1 - last
-            self.stopped = self.stopped or nodes > max_nodes
-
-        dfs(self.root, 0)
-        del dfs  # the walk's closure freed now, not by a full collection (see best)
-        return _tie_break(best)
-
-    def best(self, admissible: Callable[[int], bool], max_nodes: int) -> tuple[int, Key, Parts] | None:
-        """The admissible bundle with the highest key; ties go to fewer products, then lower bits.
-
-        Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``. The walk
-        (and so the node count, which decides where a stopped search ends) is the same in every pass.
+        Nodes are counted as seed positions tried: each seed from ``start`` on counts at the node it
+        could extend, whether it does or not, and a pruned node counts what trying its seeds would.
+        Past ``max_nodes`` the search stops with the best found so far and sets ``stopped``. A walk
+        that prunes more visits a subset of the nodes in the same order with a lower count at each,
+        so it stops later, never with a lower best key.
         """
         n = len(self.closure)
         best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
@@ -636,29 +608,33 @@ class _Space:
 
         def dfs(node: _Node, start: int) -> None:
             nonlocal nodes
-            kids = self._kids(node, start)
-            # Seeds that cannot extend this node are counted as visited all the same, in one step: once the
-            # count passes max_nodes nothing more happens, so the search stops where a seed-by-seed count would.
+            kids, rest = self._kids(node, start)
+            # the bound on the node's own extensions is tighter than the one it was entered on
+            if rest[0] is None or best and node.chosen and (node._reach or self._reach(node, rest[0])) < best[0][0]:
+                nodes += n - start  # what trying each seed from start on counts
+                self.stopped = self.stopped or nodes > max_nodes
+                return
             last = start - 1
-            for i, kid in kids:
-                nodes += i - last
+            for j, (i, kid) in enumerate(kids):
+                nodes += i - last  # the seeds that cannot extend the node count all the same
                 last = i
                 if nodes > max_nodes:
                     self.stopped = True
                     return
-                if kid.irredundant:
-                    # the key is kept from earlier passes; admissibility is only asked of a bundle that could win
-                    key, parts = kid._key or self._key(kid)
-                    if not best or key > best[0][0]:
-                        if admissible(kid.mask):
-                            best[:] = [(key, kid.mask, parts)]
-                    elif key == best[0][0] and admissible(kid.mask):
-                        best.append((key, kid.mask, parts))
-                if i + 1 < n and not (best and (kid._bound or self._bound(kid)) < best[0][0]):
+                if not kid.irredundant:
+                    continue
+                # the key is kept from earlier passes; admissibility is only asked of a bundle that could win
+                key, parts = kid._key or self._key(kid)
+                if not best or key > best[0][0]:
+                    if admissible is None or admissible(kid.mask):
+                        best[:] = [(key, kid.mask, parts)]
+                elif key == best[0][0] and (admissible is None or admissible(kid.mask)):
+                    best.append((key, kid.mask, parts))
+                after = rest[j + 1]
+                if after is not None and (not best or (kid._bound or self._bound(kid, after)) >= best[0][0]):
                     dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
             nodes += n - 1 - last
-            if nodes > max_nodes:
-                self.stopped = True
+            self.stopped = self.stopped or nodes > max_nodes
 
         dfs(self.root, 0)
         # dfs refers to itself, and through self to every node kept: unnamed, the walk's closure is freed by

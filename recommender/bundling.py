@@ -475,8 +475,8 @@ class _Node:
     are possible at all) are worked out once and kept for the later passes.
     """
 
-    __slots__ = ("chosen", "mask", "agg", "conflict", "recurring", "once", "twice", "irredundant", "kids", "rest",
-                 "_key", "_bound", "_reach")
+    __slots__ = ("chosen", "mask", "agg", "conflict", "recurring", "once", "twice", "irredundant", "kids", "_key",
+                 "_bound", "_reach")
 
     def __init__(self, chosen: tuple[int, ...], mask: int, agg: Aggregate, conflict: int, recurring: float,
                  once: float, twice: int, irredundant: bool):
@@ -485,7 +485,6 @@ class _Node:
         self.twice = twice  # need units two or more of the seeds' closures cover (agg.covers: at least one)
         self.irredundant = irredundant
         self.kids: list[tuple[int, _Node]] | None = None  # (seed position, node) for the seeds that can extend it
-        self.rest: list[Pool | None] | None = None  # what the kids from each on can add (see _Space._kids)
         self._key: tuple[Key, Parts] | None = None
         self._bound: Key | None = None  # on the subtree, as its parent's kid
         self._reach: Key | None = None  # on the subtree, from its own kids
@@ -551,39 +550,21 @@ class _Space:
             node._key = (rank_key(parts, node.agg.covers, self.ctx), parts)
         return node._key
 
-    def _kids(self, node: _Node, start: int) -> tuple[list[tuple[int, _Node]], list[Pool | None]]:
-        """The seeds from position ``start`` on that can extend ``node``, with the bundles they make, and
-        ``rest``: ``rest[j]`` is what kids ``j``, ``j + 1``, ... can add between them (None past the last)."""
-        if node.kids is not None and node.rest is not None:
-            return node.kids, node.rest
-        # a seed covering nothing new would be redundant in every superset
-        reach = node.agg.covers | self.ctx.owned_covers
-        own_cover = self.own_cover
-        kids = [(i, kid) for i in range(start, len(self.closure))
-                if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
-        rest = _suffix_pools([self.seed_pool[i] for i, _ in kids])
-        # A long first pass would keep far more nodes than the later passes can visit: past
-        # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
-        if self.kept < KEPT_NODES:
-            node.kids, node.rest = kids, rest
-            self.kept += len(kids)
-        return kids, rest
-
-    def _bound(self, node: _Node, pool: Pool) -> Key:
-        """The bound on ``node``'s subtree when the seeds that may extend it add at most ``pool``.
-
-        Kept for the later passes: a node is entered from one parent, as its kid at one position, so
-        the bound it is first asked for is the one every pass asks for.
-        """
-        if node._bound is None:
-            node._bound = upper_bound(node.agg, pool, self.ctx, node.mask)
-        return node._bound
-
-    def _reach(self, node: _Node, pool: Pool) -> Key:
-        """As :meth:`_bound`, over the seeds that can extend ``node`` itself (its kids): tighter."""
-        if node._reach is None:
-            node._reach = upper_bound(node.agg, pool, self.ctx, node.mask)
-        return node._reach
+    def _kids(self, node: _Node, start: int) -> list[tuple[int, _Node]]:
+        """The seeds from position ``start`` on that can extend ``node``, with the bundles they make."""
+        kids = node.kids
+        if kids is None:
+            # a seed covering nothing new would be redundant in every superset
+            reach = node.agg.covers | self.ctx.owned_covers
+            own_cover = self.own_cover
+            kids = [(i, kid) for i in range(start, len(self.closure))
+                    if own_cover[i] & ~reach and (kid := self._kid(node, i)) is not None]
+            # A long first pass would keep far more nodes than the later passes can visit: past
+            # KEPT_NODES the nodes are built afresh when visited again (same figures), bounding memory.
+            if self.kept < KEPT_NODES:
+                node.kids = kids
+                self.kept += len(kids)
+        return kids
 
     def best(self, admissible: Callable[[int], bool] | None, max_nodes: int) -> tuple[int, Key, Parts] | None:
         """The admissible bundle with the highest key (None: every bundle is); ties go to fewer products,
@@ -602,19 +583,30 @@ class _Space:
         that prunes more visits a subset of the nodes in the same order with a lower count at each,
         so it stops later, never with a lower best key.
         """
-        n = len(self.closure)
+        n, ctx, seed_pool = len(self.closure), self.ctx, self.seed_pool
         best: list[tuple[Key, int, Parts]] = []  # every bundle tied for the best key
         nodes = 0
 
         def dfs(node: _Node, start: int) -> None:
             nonlocal nodes
-            kids, rest = self._kids(node, start)
-            # the bound on the node's own extensions is tighter than the one it was entered on
-            if rest[0] is None or best and node.chosen and (node._reach or self._reach(node, rest[0])) < best[0][0]:
+            kids = self._kids(node, start)
+            # rest[j]: what kids j, j + 1, ... can add between them. Worked out only for a bound not yet
+            # known: the bounds are kept on the nodes for the later passes (the pools are not: kept, the
+            # first pass ran slower, though its walk is the same).
+            rest = None
+            if kids and best and node.chosen:
+                # the bound on the node's own extensions is tighter than the one it was entered on
+                reach = node._reach
+                if reach is None:
+                    rest = _suffix_pools([seed_pool[i] for i, _ in kids])
+                    reach = node._reach = upper_bound(node.agg, rest[0], ctx, node.mask)
+                if reach < best[0][0]:
+                    kids = []
+            if not kids:
                 nodes += n - start  # what trying each seed from start on counts
                 self.stopped = self.stopped or nodes > max_nodes
                 return
-            last = start - 1
+            last, more = start - 1, len(kids) - 1
             for j, (i, kid) in enumerate(kids):
                 nodes += i - last  # the seeds that cannot extend the node count all the same
                 last = i
@@ -630,9 +622,17 @@ class _Space:
                         best[:] = [(key, kid.mask, parts)]
                 elif key == best[0][0] and (admissible is None or admissible(kid.mask)):
                     best.append((key, kid.mask, parts))
-                after = rest[j + 1]
-                if after is not None and (not best or (kid._bound or self._bound(kid, after)) >= best[0][0]):
-                    dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
+                if j == more:
+                    continue  # no later kid can extend it
+                if best:
+                    bound = kid._bound
+                    if bound is None:
+                        if rest is None:
+                            rest = _suffix_pools([seed_pool[i] for i, _ in kids])
+                        bound = kid._bound = upper_bound(kid.agg, rest[j + 1], ctx, kid.mask)
+                    if bound < best[0][0]:
+                        continue
+                dfs(kid, i + 1)  # noqa: F821 - the name is deleted only once the walk is over
             nodes += n - 1 - last
             self.stopped = self.stopped or nodes > max_nodes
 
@@ -663,13 +663,12 @@ def _seed_pool(pulled: list[Item], strategy: str | None, mask: int, seed: Item) 
                 products=mask, cheapest=seed.monthly)
 
 
-def _suffix_pools(pools: list[Pool]) -> list[Pool | None]:
-    """``out[j]``: what the seeds of ``pools[j:]`` may add between them (None past the last)."""
-    out: list[Pool | None] = [None] * (len(pools) + 1)
-    acc = None
-    for j in range(len(pools) - 1, -1, -1):
-        p = pools[j]
-        acc = out[j] = p if acc is None else Pool._make((
+def _suffix_pools(pools: list[Pool]) -> list[Pool]:
+    """``out[j]``: what the seeds of ``pools[j:]`` may add between them."""
+    out = pools[:]
+    for j in range(len(pools) - 2, -1, -1):
+        acc, p = out[j + 1], pools[j]
+        out[j] = Pool._make((
             acc.covers | p.covers, max(acc.fit, p.fit), max(acc.stage, p.stage), acc.modules | p.modules,
             acc.capable + p.capable, (acc.products or 0) | (p.products or 0), min(acc.cheapest, p.cheapest)))
     return out

@@ -250,7 +250,7 @@ def plain_walk(space: _Space, admissible: Callable[[int], bool]) -> tuple[int, t
     found: list[tuple[tuple[float, float], int]] = []
 
     def walk(node: _Node, start: int) -> None:
-        for i, kid in space._kids(node, start)[0]:
+        for i, kid in space._kids(node, start):
             if kid.irredundant and admissible(kid.mask):
                 found.append((space._key(kid)[0], kid.mask))
             walk(kid, i + 1)

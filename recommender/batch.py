@@ -125,9 +125,7 @@ def _stream(rec: Recommender, chunks: Iterator[list[tuple[int, Any]]], workers: 
         for chunk in chunks:
             yield from _recommend_chunk(rec, chunk, top_k, day)
         return
-    context = multiprocessing.get_context("spawn")  # no forked copy of the caller's threads and engine state
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(pickle.dumps(rec),)) as pool:
+    with worker_pool(workers, rec) as pool:
         pending: deque[Future[list[_Shipped]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_worker_chunk, chunk, top_k, day))
@@ -158,25 +156,38 @@ def _recommend_chunk(rec: Recommender, chunk: list[tuple[int, Any]], top_k: int,
     return out
 
 
-_worker: Recommender | None = None
+def worker_pool(processes: int, state: object) -> ProcessPoolExecutor:
+    """``processes`` worker processes, each holding ``state`` (what it computes with: the knowledge goes by
+    content) unpickled once, as :func:`worker_state` gives it. They are started fresh, not forked: no copy of
+    the caller's threads and engine state."""
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(pickle.dumps(state),))
+
+
+_state: Any = None
 
 
 def _start_worker(payload: bytes) -> None:
-    global _worker
-    _worker = pickle.loads(payload)
+    global _state
+    _state = pickle.loads(payload)
+
+
+def worker_state() -> Any:
+    """In a :func:`worker_pool` process, the state the pool was started with."""
+    assert _state is not None, "the pool's initializer sets the worker's state"
+    return _state
 
 
 # A result crosses back to the caller as its JSON and its flat rows, not pickled: pydantic pickles model by
 # model (1.8 ms a result), and the caller, whose core the workers need, then had to read every result back
-# (2.5 ms a row of its CPU with 2 workers, against 0.2 ms now: /tmp/perf/parentcpu.py in the commit).
+# (2.5 ms a row of its CPU with 2 workers, against 0.2 ms now; measured around batch_file on 1,000 rows).
 # The round trip is exact: a result is plain data, and tests/test_batch.py checks that it comes back equal.
 _Shipped = tuple[int, str | None, ProfileError | None, bool, list[dict[str, Any]]]
 
 
 def _worker_chunk(chunk: list[tuple[int, Any]], top_k: int, day: date) -> list[_Shipped]:
-    assert _worker is not None, "the pool's initializer sets the worker's recommender"
     return [(item.row, item.result_json(), item.error, item.bundled, item.flat_rows())
-            for item in _recommend_chunk(_worker, chunk, top_k, day)]
+            for item in _recommend_chunk(worker_state(), chunk, top_k, day)]
 
 
 def _received(shipped: list[_Shipped]) -> list[BatchItem]:

@@ -239,7 +239,7 @@ def _unavailable(kb: KnowledgeBase, dependency: str, why: Exclusion) -> Text:
 
 
 def _over(charge: Charge, cons: Constraints, spent: Charge) -> Text:
-    """The sentence for a charge that, with ``spent``, breaks one of the budgets (known to)."""
+    """The sentence for a charge that, with ``spent``, breaks one of the budgets (the caller has checked it does)."""
     why = over_budget(charge, cons.budget, cons.budget_one_time, spent)
     assert why is not None
     return why

@@ -14,14 +14,13 @@ and sends each result back as its JSON, which the service passes on without pars
 from __future__ import annotations
 
 import contextvars
-import multiprocessing
-import pickle
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from typing import Any
 
+from .batch import worker_pool, worker_state
 from .errors import Issue, ProfileError
 from .profile import Source
 from .recommender import Recommender
@@ -41,8 +40,7 @@ class Computing:
     def _executor(self) -> Executor:
         if self.processes == 1:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommend")
-        pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(pickle.dumps(self.serving),))
+        pool = worker_pool(self.processes, self.serving)
         # every worker up and its knowledge loaded before the service says it is healthy
         for ready in [pool.submit(_ready) for _ in range(self.processes)]:
             ready.result()
@@ -75,16 +73,9 @@ def computed(rec: Recommender, data: Any, top_k: int, day: date) -> Computed:
     return rec.recommend(profile, top_k=top_k, as_of=day).model_dump_json(), ()
 
 
-_serving: dict[str, Recommender] = {}
-
-
-def _start_worker(payload: bytes) -> None:
-    _serving.update(pickle.loads(payload))
-
-
 def _ready() -> bool:
-    return bool(_serving)
+    return bool(worker_state())
 
 
 def _in_worker(catalog: str, data: Any, top_k: int, day: date) -> Computed:
-    return computed(_serving[catalog], data, top_k, day)
+    return computed(worker_state()[catalog], data, top_k, day)

@@ -4,11 +4,16 @@ Generates ``--customers`` seed-fixed profiles (benchmarks/customers.py) on the d
 knowledge and measures, in one run: the cost of one ``recommend`` call (median over a
 sample, the baseline), ``recommend_many`` on one process and on ``--jobs`` processes
 (each result taken as JSON, as ``recommender batch`` writes it),
-and ``recommend_spark`` on Spark local (when pyspark and Java are installed). It prints
-rows/s and the ratio to one process, and the peak RSS of this process and of the
-largest worker. Run:
+and ``recommend_spark`` on Spark local (when pyspark and Java are installed).
 
-    python benchmarks/bench_batch.py [--customers 20000] [--jobs 2] [--no-spark]
+The customers are cut into ``--rounds`` slices; each slice runs in every mode, the modes
+taking turns first, so a machine that slows down or speeds up during the run moves every
+mode alike. Each call pays its own start (a pool spawns its processes, Spark's Python
+workers load the knowledge), as a nightly job does once. It prints rows/s and the ratio
+to one process over the whole run, the median of the rounds' paired ratios, and the peak
+RSS of this process and of the largest worker. Run:
+
+    python benchmarks/bench_batch.py [--customers 20000] [--jobs 2] [--rounds 4] [--no-spark]
 """
 
 from __future__ import annotations
@@ -18,22 +23,13 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from typing import Any
 
 from customers import generate  # benchmarks/ is the script's directory
 
 from recommender import Recommender
 from recommender.batch import BatchItem
-
-
-def _rate(label: str, rows: int, run: Callable[[], int], base: float | None) -> float:
-    start = time.perf_counter()
-    done = run()
-    seconds = time.perf_counter() - start
-    assert done == rows, f"{label}: {done} of {rows} rows came back"
-    rate = rows / seconds
-    ratio = f"{rate / base:5.2f}x" if base else "   1x"
-    print(f"{label:<28} {rows:>8,} rows {seconds:>8.1f} s {rate:>9,.0f} rows/s  {ratio}")
-    return rate
 
 
 def _written(items: Iterable[BatchItem]) -> int:
@@ -42,10 +38,16 @@ def _written(items: Iterable[BatchItem]) -> int:
     return sum(1 for item in items if item.result_json() is not None or item.error is not None)
 
 
+Rows = list[dict[str, object]]
+# (label, what makes a slice's input, untimed; what runs it and counts the rows done, timed)
+Mode = tuple[str, Callable[[Rows], Any], Callable[[Any], int]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4, help="slices of the customers; every mode runs each")
     parser.add_argument("--sample", type=int, default=300, help="calls timed one by one for the single-call cost")
     parser.add_argument("--no-spark", action="store_true")
     args = parser.parse_args()
@@ -61,33 +63,70 @@ def main() -> None:
     print(f"single call: median {statistics.median(times) * 1000:.2f} ms, p95 "
           f"{statistics.quantiles(times, n=20)[18] * 1000:.2f} ms -> {single:,.0f} rows/s if nothing else cost")
 
-    base = _rate("recommend_many, 1 process", len(rows), lambda: _written(rec.recommend_many(rows, processes=1)), None)
-    _rate(f"recommend_many, {args.jobs} processes", len(rows),
-          lambda: _written(rec.recommend_many(rows, processes=args.jobs)), base)
-    if not args.no_spark:
-        _spark(rec, rows, base)
+    modes: list[Mode] = [
+        ("recommend_many, 1 process", list, lambda chunk: _written(rec.recommend_many(chunk, processes=1))),
+        (f"recommend_many, {args.jobs} processes", list,
+         lambda chunk: _written(rec.recommend_many(chunk, processes=args.jobs))),
+    ]
+    with ExitStack() as stack:
+        if not args.no_spark:
+            spark_mode = _spark(rec, stack)
+            if spark_mode is not None:
+                modes.append(spark_mode)
+        _report(_rounds(modes, rows, args.rounds))
     mb = 1024  # ru_maxrss is in KiB on Linux
     print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb:.0f} MB, "
           f"largest worker {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mb:.0f} MB")
 
 
-def _spark(rec: Recommender, rows: list[dict[str, object]], base: float) -> None:
+def _rounds(modes: list[Mode], rows: Rows, rounds: int) -> dict[str, list[tuple[int, float]]]:
+    """(rows, seconds) of each mode on each slice; the modes take turns going first."""
+    size = -(-len(rows) // rounds)
+    out: dict[str, list[tuple[int, float]]] = {label: [] for label, _, _ in modes}
+    for r in range(rounds):
+        chunk = rows[r * size:(r + 1) * size]
+        for label, prepare, run in modes[r % len(modes):] + modes[:r % len(modes)]:
+            given = prepare(chunk)
+            start = time.perf_counter()
+            done = run(given)
+            assert done == len(chunk), f"{label}: {done} of {len(chunk)} rows came back"
+            out[label].append((done, time.perf_counter() - start))
+    return out
+
+
+def _report(measured: dict[str, list[tuple[int, float]]]) -> None:
+    base = list(measured.values())[0]
+    base_rate = sum(n for n, _ in base) / sum(s for _, s in base)
+    print(f"{'':<28} {'rows':>8} {'seconds':>9} {'rows/s':>9} {'ratio':>7} {'paired':>7}")
+    for label, runs in measured.items():
+        rows, seconds = sum(n for n, _ in runs), sum(s for _, s in runs)
+        paired = statistics.median((n / s) / (bn / bs) for (n, s), (bn, bs) in zip(runs, base, strict=True))
+        print(f"{label:<28} {rows:>8,} {seconds:>9.1f} {rows / seconds:>9,.0f} {rows / seconds / base_rate:>6.2f}x "
+              f"{paired:>6.2f}x")
+
+
+def _spark(rec: Recommender, stack: ExitStack) -> Mode | None:
+    """Spark local, up for the whole run; each slice goes in as a cached DataFrame, made before it is timed."""
     try:
         from recommender.spark import local_session, recommend_spark
     except ImportError as exc:
         print(f"Spark local: skipped ({exc})")
-        return
+        return None
     spark = local_session()
-    try:
-        frame = spark.createDataFrame(_spark_rows(rows))
+    stack.callback(spark.stop)
+
+    def prepare(chunk: Rows) -> Any:
+        frame = spark.createDataFrame(_spark_rows(chunk))
         frame.cache().count()
-        _rate("recommend_spark, local[2]", len(rows),
-              lambda: recommend_spark(frame, rec.knowledge.root).select("customer_id").distinct().count(), base)
-    finally:
-        spark.stop()
+        return frame
+
+    def run(frame: Any) -> int:
+        return int(recommend_spark(frame, rec.knowledge.root).select("customer_id").distinct().count())
+
+    return "recommend_spark, local[2]", prepare, run
 
 
-def _spark_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def _spark_rows(rows: Rows) -> Rows:
     """Spark needs one schema: lists as ';' text, key persons as JSON, every field present."""
     import json
 

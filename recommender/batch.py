@@ -15,6 +15,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -170,6 +172,16 @@ _state: Any = None
 def _start_worker(payload: bytes) -> None:
     global _state
     _state = pickle.loads(payload)
+    threading.Thread(target=_end_with, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this worker once the process that started it is gone. A parent killed outright (SIGKILL, the OOM
+    killer, or uvicorn re-raising SIGTERM after its shutdown) never tells its pool, and the workers waited on
+    their queue for ever: each restart of a service left its idle workers behind."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def worker_state() -> Any:

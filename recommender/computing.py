@@ -63,6 +63,10 @@ class Computing:
         """Stop taking work; what was submitted still finishes (a reload lets requests under way end)."""
         self.executor.shutdown(wait=False)
 
+    def stop(self) -> None:
+        """Stop at once, workers included: the service is shutting down."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
 
 def computed(rec: Recommender, data: Any, top_k: int, day: date) -> Computed:
     """The recommendation for ``data`` as JSON, or the profile's problems."""

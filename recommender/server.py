@@ -23,8 +23,9 @@ import asyncio
 import hmac
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -245,8 +246,14 @@ def create_app(knowledge: str | Path | None = None, catalog: str | None = None, 
     root = Path(knowledge or default_knowledge_dir())
     named = {name: Path(path) for name, path in (directories or {"default": root}).items()}
     service = _Service(root, catalog, settings or ServerSettings(), named, engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.computing.stop()  # a stopped service leaves no worker process behind
+
     app = FastAPI(title="recommender", description=(__doc__ or "").split("\n\n")[0],
-                  responses={503: _ERRORS[503]})
+                  responses={503: _ERRORS[503]}, lifespan=lifespan)
 
     @app.exception_handler(_HTTPProblem)
     async def _problem(_: Request, exc: _HTTPProblem) -> JSONResponse:

@@ -24,6 +24,14 @@ def _free_port() -> int:
 @contextmanager
 def running_server(log_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The base URL of a service started with ``args``; stopped on exit."""
+    with serving_process(log_dir, *args, env=env) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving_process(log_dir: Path, *args: str,
+                    env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The base URL and the process of a service started with ``args``; stopped on exit, if still running."""
     port = _free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("w") as out:
@@ -41,7 +49,20 @@ def running_server(log_dir: Path, *args: str, env: dict[str, str] | None = None)
             if time.monotonic() > deadline or proc.poll() is not None:
                 pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def children(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (Linux: read from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we read
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(stat.parent.name))
+    return out

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +18,7 @@ from recommender import Recommender
 from recommender.recommender import default_knowledge_dir
 
 from .conftest import EXAMPLES, edit
-from .served import running_server
+from .served import children, running_server, serving_process
 
 TOKEN = "s3cret-token"
 BANK = json.loads(json.dumps(__import__("yaml").safe_load((EXAMPLES / "bank.yaml").read_text(encoding="utf-8"))))
@@ -143,3 +146,26 @@ def test_two_workers_serve_one_knowledge_and_a_reload_reaches_both(tmp_path: Pat
                                     profiles * 4))
     assert all(a.status_code == 200 for a in answers)
     assert {a.json()["knowledge"] for a in answers} == fresh != {rows[0]["result"]["knowledge"]}
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["terminated", "killed"])
+def test_a_stopped_service_leaves_no_worker_behind(tmp_path: Path, stop: signal.Signals) -> None:
+    """A service manager's stop (SIGTERM) ends the compute workers with the service, and so does a kill
+    (SIGKILL, the OOM killer), within seconds: before, each restart left its idle workers (about 90 MB each)."""
+    with serving_process(tmp_path, "--workers", "2") as (url, proc):
+        assert httpx.post(f"{url}/recommendations", json=BANK, timeout=120).status_code == 200
+        workers = children(proc.pid)
+        assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+        os.kill(proc.pid, stop)
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 20
+    while (left := {w for w in workers if Path(f"/proc/{w}").exists() and _alive(w)}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"worker processes {sorted(left)} outlived the service"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

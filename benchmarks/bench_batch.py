@@ -9,7 +9,8 @@ and ``recommend_spark`` on Spark local (when pyspark and Java are installed).
 The customers are cut into ``--rounds`` slices; each slice runs in every mode, the modes
 taking turns first, so a machine that slows down or speeds up during the run moves every
 mode alike. Each call pays its own start (a pool spawns its processes, Spark's Python
-workers load the knowledge), as a nightly job does once. It prints rows/s and the ratio
+workers load the knowledge), as a nightly job does once; Spark's session is up only
+during its own slices. It prints rows/s and the ratio
 to one process over the whole run, the median of the rounds' paired ratios, and the peak
 RSS of this process and of the largest worker. Run:
 
@@ -23,8 +24,6 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
-from typing import Any
 
 from customers import generate  # benchmarks/ is the script's directory
 
@@ -39,8 +38,7 @@ def _written(items: Iterable[BatchItem]) -> int:
 
 
 Rows = list[dict[str, object]]
-# (label, what makes a slice's input, untimed; what runs it and counts the rows done, timed)
-Mode = tuple[str, Callable[[Rows], Any], Callable[[Any], int]]
+Mode = tuple[str, Callable[[Rows], float]]  # (label, what runs a slice and returns the seconds it took)
 
 
 def main() -> None:
@@ -64,16 +62,13 @@ def main() -> None:
           f"{statistics.quantiles(times, n=20)[18] * 1000:.2f} ms -> {single:,.0f} rows/s if nothing else cost")
 
     modes: list[Mode] = [
-        ("recommend_many, 1 process", list, lambda chunk: _written(rec.recommend_many(chunk, processes=1))),
-        (f"recommend_many, {args.jobs} processes", list,
-         lambda chunk: _written(rec.recommend_many(chunk, processes=args.jobs))),
+        ("recommend_many, 1 process", lambda chunk: _timed(chunk, lambda: rec.recommend_many(chunk, processes=1))),
+        (f"recommend_many, {args.jobs} processes",
+         lambda chunk: _timed(chunk, lambda: rec.recommend_many(chunk, processes=args.jobs))),
     ]
-    with ExitStack() as stack:
-        if not args.no_spark:
-            spark_mode = _spark(rec, stack)
-            if spark_mode is not None:
-                modes.append(spark_mode)
-        _report(_rounds(modes, rows, args.rounds))
+    if not args.no_spark and (spark_mode := _spark(rec)) is not None:
+        modes.append(spark_mode)
+    _report(_rounds(modes, rows, args.rounds))
     mb = 1024  # ru_maxrss is in KiB on Linux
     print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb:.0f} MB, "
           f"largest worker {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mb:.0f} MB")
@@ -82,16 +77,19 @@ def main() -> None:
 def _rounds(modes: list[Mode], rows: Rows, rounds: int) -> dict[str, list[tuple[int, float]]]:
     """(rows, seconds) of each mode on each slice; the modes take turns going first."""
     size = -(-len(rows) // rounds)
-    out: dict[str, list[tuple[int, float]]] = {label: [] for label, _, _ in modes}
+    out: dict[str, list[tuple[int, float]]] = {label: [] for label, _ in modes}
     for r in range(rounds):
         chunk = rows[r * size:(r + 1) * size]
-        for label, prepare, run in modes[r % len(modes):] + modes[:r % len(modes)]:
-            given = prepare(chunk)
-            start = time.perf_counter()
-            done = run(given)
-            assert done == len(chunk), f"{label}: {done} of {len(chunk)} rows came back"
-            out[label].append((done, time.perf_counter() - start))
+        for label, run in modes[r % len(modes):] + modes[:r % len(modes)]:
+            out[label].append((len(chunk), run(chunk)))
     return out
+
+
+def _timed(chunk: Rows, run: Callable[[], Iterable[BatchItem]]) -> float:
+    start = time.perf_counter()
+    done = _written(run())
+    assert done == len(chunk), f"{done} of {len(chunk)} rows came back"
+    return time.perf_counter() - start
 
 
 def _report(measured: dict[str, list[tuple[int, float]]]) -> None:
@@ -105,25 +103,29 @@ def _report(measured: dict[str, list[tuple[int, float]]]) -> None:
               f"{paired:>6.2f}x")
 
 
-def _spark(rec: Recommender, stack: ExitStack) -> Mode | None:
-    """Spark local, up for the whole run; each slice goes in as a cached DataFrame, made before it is timed."""
+def _spark(rec: Recommender) -> Mode | None:
+    """Spark local, started for each of its slices and stopped after it, untimed: a session up beside the
+    other modes slowed the one-process mode, which runs in this process beside Spark's gateway (2 processes
+    measured 1.97x one with the session up, 1.66x without). The slice goes in as a cached DataFrame."""
     try:
         from recommender.spark import local_session, recommend_spark
     except ImportError as exc:
         print(f"Spark local: skipped ({exc})")
         return None
-    spark = local_session()
-    stack.callback(spark.stop)
 
-    def prepare(chunk: Rows) -> Any:
-        frame = spark.createDataFrame(_spark_rows(chunk))
-        frame.cache().count()
-        return frame
+    def run(chunk: Rows) -> float:
+        spark = local_session()
+        try:
+            frame = spark.createDataFrame(_spark_rows(chunk))
+            frame.cache().count()
+            start = time.perf_counter()
+            done = recommend_spark(frame, rec.knowledge.root).select("customer_id").distinct().count()
+            assert done == len(chunk), f"Spark: {done} of {len(chunk)} rows came back"
+            return time.perf_counter() - start
+        finally:
+            spark.stop()
 
-    def run(frame: Any) -> int:
-        return int(recommend_spark(frame, rec.knowledge.root).select("customer_id").distinct().count())
-
-    return "recommend_spark, local[2]", prepare, run
+    return "recommend_spark, local[2]", run
 
 
 def _spark_rows(rows: Rows) -> Rows:

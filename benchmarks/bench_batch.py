@@ -12,7 +12,7 @@ mode alike. Each call pays its own start (a pool spawns its processes, Spark's P
 workers load the knowledge), as a nightly job does once; Spark runs each slice in a
 driver process of its own, so its JVM never shares a process with the other modes. It prints rows/s and the ratio
 to one process over the whole run, the median of the rounds' paired ratios, and the peak
-RSS of this process and of the largest worker. Run:
+RSS of this process and of its largest child. Run:
 
     python benchmarks/bench_batch.py [--customers 20000] [--jobs 2] [--rounds 4] [--no-spark]
 """
@@ -73,7 +73,8 @@ def main() -> None:
     _report(_rounds(modes, rows, args.rounds))
     mb = 1024  # ru_maxrss is in KiB on Linux
     print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb:.0f} MB, "
-          f"largest worker {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mb:.0f} MB")
+          f"largest child (a worker or Spark's driver) "
+          f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mb:.0f} MB")
 
 
 def _rounds(modes: list[Mode], rows: Rows, rounds: int) -> dict[str, list[tuple[int, float]]]:

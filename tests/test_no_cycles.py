@@ -11,6 +11,9 @@ search nodes: measured, that was more than a quarter of the time of a call on a 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,3 +60,29 @@ def test_a_recommendation_builds_no_reference_cycle(engine: EngineName) -> None:
         assert not cycles, f"objects only a garbage collection frees: {cycles.most_common(10)}"
         if engine == "compiled":
             assert garbage == []
+
+
+_THRESHOLDS_AFTER_BUILD = """
+import gc, sys
+gc.set_threshold(*map(int, sys.argv[1:4]))
+from recommender import Recommender
+Recommender.default(engine="compiled")
+print(*gc.get_threshold())
+"""
+
+
+@pytest.mark.parametrize(("before", "switch", "after"), [
+    ("700 10 10", None, "20000 20 20"),  # Python's defaults: raised
+    ("50000 5 30", None, "50000 20 30"),  # a process's own higher figures stay
+    ("0 10 10", None, "0 10 10"),  # automatic collection off stays off
+    ("700 10 10", "0", "700 10 10"),  # RECOMMENDER_GC_FREEZE=0: the collector is left alone
+])
+def test_a_recommender_raises_the_collection_thresholds(before: str, switch: str | None, after: str) -> None:
+    """Since a call builds no cycle, young collections only trace live search nodes: the recommender raises
+    the thresholds so that they run about ten times less often, and never lowers what a process chose."""
+    env = {k: v for k, v in os.environ.items() if k != "RECOMMENDER_GC_FREEZE"}
+    if switch is not None:
+        env["RECOMMENDER_GC_FREEZE"] = switch
+    done = subprocess.run([sys.executable, "-c", _THRESHOLDS_AFTER_BUILD, *before.split()], env=env,
+                          capture_output=True, text=True, check=True, timeout=300)
+    assert done.stdout.split() == after.split()

@@ -57,12 +57,18 @@ def serving_process(log_dir: Path, *args: str,
 
 def children(pid: int) -> set[int]:
     """The live processes whose parent is ``pid`` (Linux: read from /proc)."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while we read
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.add(int(stat.parent.name))
-    return out
+    return {int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat") if _state(stat)[1] == pid}
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    return _state(Path(f"/proc/{pid}/stat"))[0] is not None
+
+
+def _state(stat: Path) -> tuple[str | None, int | None]:
+    """A process's state letter and parent from its /proc stat file; (None, None) once it has ended."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    except OSError:
+        return None, None
+    return (None, None) if fields[0] == "Z" else (fields[0], int(fields[1]))

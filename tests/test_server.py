@@ -18,7 +18,7 @@ from recommender import Recommender
 from recommender.recommender import default_knowledge_dir
 
 from .conftest import EXAMPLES, edit
-from .served import children, running_server, serving_process
+from .served import alive, children, running_server, serving_process
 
 TOKEN = "s3cret-token"
 BANK = json.loads(json.dumps(__import__("yaml").safe_load((EXAMPLES / "bank.yaml").read_text(encoding="utf-8"))))
@@ -159,13 +159,7 @@ def test_a_stopped_service_leaves_no_worker_behind(tmp_path: Path, stop: signal.
         os.kill(proc.pid, stop)
         proc.wait(timeout=60)
     deadline = time.monotonic() + 20
-    while (left := {w for w in workers if Path(f"/proc/{w}").exists() and _alive(w)}) and time.monotonic() < deadline:
+    while (left := {w for w in workers if alive(w)}) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left, f"worker processes {sorted(left)} outlived the service"
 
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

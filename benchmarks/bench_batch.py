@@ -10,9 +10,9 @@ The customers are cut into ``--rounds`` slices; each slice runs in every mode, t
 taking turns first, so a machine that slows down or speeds up during the run moves every
 mode alike. Each call pays its own start (a pool spawns its processes, Spark's Python
 workers load the knowledge), as a nightly job does once; Spark runs each slice in a
-driver process of its own, so its JVM never shares a process with the other modes. It prints rows/s and the ratio
-to one process over the whole run, the median of the rounds' paired ratios, and the peak
-RSS of this process and of its largest child. Run:
+driver process of its own, so its JVM never shares a process with the other modes. It
+prints rows/s and the ratio to one process over the whole run, the median of the rounds'
+paired ratios, and the peak RSS of this process and of its largest child. Run:
 
     python benchmarks/bench_batch.py [--customers 20000] [--jobs 2] [--rounds 4] [--no-spark]
 """

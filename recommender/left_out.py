@@ -34,10 +34,9 @@ LIST_ALL = 60  # a bundle leaving out at most this many products lists them all:
 PER_NEED = 3  # past it, the products listed for each need and reason
 # Reasons an account manager is asked about by name: the customer's own choices and the rules' verdicts.
 NAMED: frozenset[LeftOutReason] = frozenset({"customer_excluded", "already_owned", "rule_exclusion"})
+_REASON_ORDER = {reason: i for i, reason in enumerate(LEFT_OUT_REASONS)}  # counts are given in this order
 
 Order = tuple[bool, int, float, float, str]
-
-
 Kind = tuple[frozenset[str], float, float, bool]  # a seed's need items, sized price, and whether it was proposed
 Group = tuple[str | None, LeftOutReason]  # a need of the customer (None: serving none) and a reason
 
@@ -78,9 +77,8 @@ class LeftOutLists:
         for pid in listed | (found.products & self.shared.keys()):  # listed, or not left out at all
             reason = (own.get(pid) or self.shared[pid]).reason
             counts[reason] -= 1
-        order = {reason: i for i, reason in enumerate(LEFT_OUT_REASONS)}
         return ([self._model(pid, own.get(pid) or self.shared[pid]) for pid in sorted(listed)],
-                {reason: counts[reason] for reason in sorted(counts, key=order.__getitem__) if counts[reason]})
+                {reason: counts[reason] for reason in sorted(counts, key=_REASON_ORDER.__getitem__) if counts[reason]})
 
     def _seeds_left(self, found: Found, spent: Charge, uncovered: list[str]) -> dict[str, Exclusion]:
         """The seeds the bundle ``found`` leaves out, with their reasons.
@@ -123,9 +121,8 @@ class LeftOutLists:
             if why.reason in NAMED or pid in kept:
                 listed.add(pid)
                 continue
-            reason = why.reason
-            for need in self._served(pid) or (None,):
-                mine.setdefault((need, reason), []).append(pid)
+            for group in self._groups(pid, why):
+                mine.setdefault(group, []).append(pid)
         listed.update(pid for pid in kept if pid in self.shared and pid not in taken)
         for group in groups.keys() | mine.keys():
             # the shared members are in order: the first few not in the bundle are all that can make it
@@ -139,7 +136,7 @@ class LeftOutLists:
             named: set[str] = set()
             groups: dict[Group, list[str]] = {}
             for pid, why in self.shared.items():
-                if self._named(pid, why):
+                if why.reason in NAMED:
                     named.add(pid)
                 else:
                     for group in self._groups(pid, why):
@@ -155,10 +152,9 @@ class LeftOutLists:
                 self._counts[why.reason] = self._counts.get(why.reason, 0) + 1
         return self._counts
 
-    def _named(self, pid: str, why: Exclusion) -> bool:
-        return why.reason in NAMED
-
     def _groups(self, pid: str, why: Exclusion) -> list[Group]:
+        """The groups ``pid`` competes in for a place in the list: each customer need it serves (or none), with
+        its reason."""
         return [(need, why.reason) for need in self._served(pid) or (None,)]
 
     def _served(self, pid: str) -> tuple[str, ...]:
